@@ -1,0 +1,34 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install catalogs check-catalogs clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+## make run: install, migrate, load the demo workshop the first time, serve on 0.0.0.0:$(PORT)
+run: install
+	PORT=$(PORT) $(BIN)/flask --app app serve --demo
+
+## make test: install and run the whole suite (browser and PostgreSQL tests included when available)
+test: install
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## make catalogs: extract new strings into each area's Chinese catalog and compile them
+catalogs: install
+	$(BIN)/python -m factory.catalogs
+
+check-catalogs: install
+	$(BIN)/python -m factory.catalogs --check
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,4 @@
+"""WSGI entry point: `flask --app app ...`, `waitress-serve app:app`, `gunicorn app:app`."""
+from factory import create_app
+
+app = create_app()

@@ -1,0 +1,89 @@
+"""The production tracker: `create_app()` builds the Flask app for a workshop."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Mapping
+
+from flask import Flask, render_template, request
+from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
+
+from factory import access, db, i18n
+from factory.config import check_config, settings_from_env
+
+csrf = CSRFProtect()
+htmx = HTMX()
+log = logging.getLogger(__name__)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: Mapping | None = None) -> Flask:
+    """Build the app from the environment, or from `test_config` laid over it."""
+    app = Flask(__name__, instance_path=os.path.join(ROOT, "instance"),
+                template_folder=os.path.join(ROOT, "templates"),
+                static_folder=os.path.join(ROOT, "static"))
+    app.config.update(settings_from_env())
+    if test_config:
+        app.config.update(test_config)
+    check_config(app.config)
+
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    access.init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+
+    from factory import cli
+    cli.init_app(app)
+
+    if app.config["SCHEMA_CHECK"]:
+        _guard_schema(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from factory.api import bp as api_bp
+    from factory.auth import bp as auth_bp
+    from factory.desk import bp as desk_bp
+    from factory.floor import bp as floor_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(desk_bp)
+    app.register_blueprint(floor_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
+    csrf.exempt(api_bp)
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return {"error": i18n.error_title(code), "status": code}, code
+        return render_template("error.html", code=code, title=i18n.error_title(code),
+                               detail=getattr(error, "description", None) if code != 500 else None), code
+
+    for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503):
+        app.register_error_handler(code, render_error)
+
+
+def _guard_schema(app: Flask) -> None:
+    """Refuse to serve from a database that is not at the code's migration head."""
+    problem = db.schema_problem(app.extensions["engine"], app.config["DATABASE_URL"])
+    app.config["SCHEMA_PROBLEM"] = problem
+    if problem is None:
+        return
+    print(f"error: {problem}", file=sys.stderr)
+
+    @app.before_request
+    def refuse():
+        # CLI commands (migrate among them) never pass through here; `serve` clears the problem
+        # once it has migrated.
+        problem = app.config.get("SCHEMA_PROBLEM")
+        if problem:
+            return render_template("error.html", code=503, title=i18n.error_title(503), detail=problem), 503

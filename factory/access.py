@@ -1,0 +1,121 @@
+"""Who is asking: the owner (password session or API token), a worker (badge cookie), or nobody.
+
+Each view declares the role it needs with `owner_required` or `worker_required`.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlmodel import Session, select
+
+from factory.db import get_session
+from factory.models import ApiToken, User, Worker, utcnow
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_identity)
+    app.context_processor(lambda: {"current_user": g.get("user"), "current_worker": g.get("worker")})
+
+
+def load_identity() -> None:
+    """Set g.user / g.worker from the bearer token or the session cookie."""
+    g.user = None
+    g.worker = None
+    g.via_token = False
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.user = user_for_token(session=get_session(), token=header[7:].strip())
+        g.via_token = g.user is not None
+        return
+    if "user_id" in session and not _owner_session_expired():
+        g.user = get_session().get(User, session["user_id"])
+    if "worker_id" in session:
+        worker = get_session().get(Worker, session["worker_id"])
+        # A new badge token (lost phone, left the workshop) signs the old phone out.
+        if worker and worker.active and session.get("badge") == badge_fingerprint(worker.badge_token):
+            g.worker = worker
+
+
+def _owner_session_expired() -> bool:
+    from flask import current_app
+    signed_in = session.get("signed_in_at", 0)
+    hours = current_app.config["OWNER_SESSION_HOURS"]
+    return datetime.now(timezone.utc).timestamp() - signed_in > hours * 3600
+
+
+def badge_fingerprint(badge_token: str) -> str:
+    return hashlib.sha256(badge_token.encode()).hexdigest()[:16]
+
+
+def sign_in_owner(user: User) -> None:
+    session.pop("user_id", None)
+    session["user_id"] = user.id
+    session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
+    session.permanent = True
+
+
+def sign_in_worker(worker: Worker) -> None:
+    session["worker_id"] = worker.id
+    session["badge"] = badge_fingerprint(worker.badge_token)
+    session.permanent = True
+
+
+def owner_required(view):
+    """Owner only: strangers are sent to the login page (401 for the API), workers get 403."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("user") is not None and g.user.role == "owner":
+            return view(*args, **kwargs)
+        if request.path.startswith("/api/"):
+            abort(401)
+        if g.get("worker") is not None:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return wrapped
+
+
+def worker_required(view):
+    """A signed-in worker (through their badge link)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("worker") is None:
+            abort(401)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(*, session: Session, user: User) -> str:
+    """Create a token for `user`; the plain token is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+    session.commit()
+    return token
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    if not token:
+        return None
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
+                                              ApiToken.revoked_at.is_(None))).first()
+    return session.get(User, row.user_id) if row else None
+
+
+def revoke_api_token(*, session: Session, token: str) -> bool:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
+    if row is None:
+        return False
+    row.revoked_at = utcnow()
+    session.commit()
+    return True
+
+

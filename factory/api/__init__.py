@@ -1,0 +1,6 @@
+"""The JSON API, authenticated with `Authorization: Bearer <token>`."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from factory.api import views  # noqa: E402,F401

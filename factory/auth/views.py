@@ -1,0 +1,65 @@
+"""Views for the owner's login, the worker's badge link and the language switch."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from factory.access import sign_in_owner, sign_in_worker
+from factory.auth import bp
+from factory.db import get_session
+from factory.i18n import COOKIE, LANGUAGES
+from factory.people import authenticate_owner
+from factory.workforce import worker_by_badge
+
+
+def _safe_next(default: str) -> str:
+    target = request.values.get("next") or ""
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.netloc:
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The owner signs in with username and password."""
+    errors = {}
+    if request.method == "POST":
+        user, errors = authenticate_owner(session=get_session(), username=request.form.get("username", ""),
+                                          password=request.form.get("password", ""),
+                                          production=current_app.config["FACTORY_ENV"] == "production")
+        if user:
+            sign_in_owner(user)
+            return redirect(_safe_next(url_for("desk.board")))
+    return render_template("auth/login.html", errors=errors,
+                           username=request.form.get("username", "")), 422 if errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out whoever is signed in on this browser."""
+    session.clear()
+    flash(_("You are signed out."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/w/<token>")
+def badge(token: str):
+    """A worker's badge link: signs this phone in as that worker."""
+    worker = worker_by_badge(session=get_session(), token=token)
+    if worker is None:
+        abort(404)
+    sign_in_worker(worker)
+    return redirect(url_for("floor.my_day"))
+
+
+@bp.get("/lang/<code>")
+def language(code: str):
+    """Switch the page language and go back where the person was."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(_safe_next(url_for("auth.login")))
+    response.set_cookie(COOKIE, code, max_age=400 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

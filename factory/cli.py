@@ -1,0 +1,120 @@
+"""Command line: migrate, demo data, owner accounts, API tokens, and the server itself."""
+from __future__ import annotations
+
+import socket
+from datetime import date
+
+import click
+from flask import Flask, current_app
+from sqlmodel import Session, select
+
+from factory import db
+from factory.access import issue_api_token
+from factory.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
+from factory.models import User
+from factory.people import create_owner
+
+
+def init_app(app: Flask) -> None:
+    for command in (migrate_command, demo_command, create_owner_command, api_token_command, serve_command):
+        app.cli.add_command(command)
+
+
+def _session() -> Session:
+    return Session(current_app.extensions["engine"], expire_on_commit=False)
+
+
+@click.command("migrate")
+@click.option("--revision", default="head", help="Target revision (default: the newest).")
+def migrate_command(revision: str) -> None:
+    """Create or upgrade the database schema; existing data is kept."""
+    db.upgrade(current_app.config["DATABASE_URL"], revision)
+    current_app.config["SCHEMA_PROBLEM"] = None
+    click.echo(f"Database at revision {db.current_revision(current_app.extensions['engine'])}.")
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Delete everything first and start over.")
+def demo_command(reset: bool) -> None:
+    """Load the demo knitting workshop (refused in production)."""
+    if current_app.config["FACTORY_ENV"] == "production":
+        raise click.ClickException("The demo workshop is not loaded when FACTORY_ENV=production.")
+    with _session() as session:
+        if reset:
+            clear_workshop(session=session)
+        elif not workshop_is_empty(session=session):
+            raise click.ClickException("The database already has a workshop. Use --reset to replace it.")
+        demo = load_demo(session=session, today=date.today())
+    click.echo(f"Demo workshop loaded: {len(demo.orders)} orders, {len(demo.workers)} workers, "
+               f"{len(demo.scans)} scans. Owner login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
+
+
+@click.command("create-owner")
+@click.option("--username", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_owner_command(username: str, password: str) -> None:
+    """Create the owner account (or set a new password)."""
+    with _session() as session:
+        try:
+            create_owner(session=session, username=username, password=password)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+    click.echo(f"Owner {username} saved.")
+
+
+@click.command("api-token")
+@click.argument("username")
+def api_token_command(username: str) -> None:
+    """Print a new API token for an owner (shown once)."""
+    with _session() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise click.ClickException(f"No user named {username}.")
+        click.echo(issue_api_token(session=session, user=user))
+
+
+def lan_addresses() -> list[str]:
+    """This machine's addresses that phones on the same network can reach."""
+    found = set()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            # No packet is sent: connecting a UDP socket only picks the outgoing interface.
+            probe.connect(("10.255.255.255", 1))
+            found.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return sorted(a for a in found if not a.startswith("127."))
+
+
+@click.command("serve")
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
+@click.option("--demo/--no-demo", default=False, help="Load the demo workshop into an empty database.")
+@click.option("--threads", type=int, default=8, show_default=True)
+def serve_command(host: str, port: int | None, demo: bool, threads: int) -> None:
+    """Migrate, optionally load the demo the first time, and serve with waitress."""
+    from waitress import serve
+
+    app = current_app._get_current_object()
+    port = port or app.config["PORT"]
+    db.upgrade(app.config["DATABASE_URL"])
+    app.config["SCHEMA_PROBLEM"] = None
+    with _session() as session:
+        if demo and workshop_is_empty(session=session):
+            if app.config["FACTORY_ENV"] == "production":
+                raise click.ClickException("The demo workshop is not loaded when FACTORY_ENV=production.")
+            load_demo(session=session, today=date.today())
+            click.echo("Demo workshop loaded.")
+        has_demo_owner = demo and app.config["FACTORY_ENV"] != "production"
+    click.echo(f"Production tracker on http://localhost:{port}/")
+    for address in lan_addresses():
+        click.echo(f"  phones on the same Wi-Fi: http://{address}:{port}/")
+    if has_demo_owner:
+        click.echo(f"  owner login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}   (workers: badge links at /api/workers "
+                   "or printed badges)")
+    serve(app, host=host, port=port, threads=threads, ident="factory")

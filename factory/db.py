@@ -1,0 +1,129 @@
+"""The database: engine per app, a session per request, SQLite pragmas, Alembic migrations."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               poolclass=NullPool)
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Autocommit at the driver level: SQLAlchemy's "begin" event below issues BEGIN itself,
+        # so a write transaction can take the lock up front (BEGIN IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed scan survives a power cut, not only a crashed process.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def init_app(app: Flask) -> None:
+    """Bind an engine to the app and close the request's session at teardown."""
+    app.extensions["engine"] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(close_session)
+
+
+def engine() -> Engine:
+    return current_app.extensions["engine"]
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc=None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
+    """A session whose transaction holds the write lock from its first statement.
+
+    On SQLite this is BEGIN IMMEDIATE, so a read-check-write (is the quantity still open?) cannot
+    interleave with another writer. On PostgreSQL, callers lock the rows they check
+    (SELECT ... FOR UPDATE).
+    """
+    eng = bind or engine()
+    if eng.dialect.name == "sqlite":
+        eng = eng.execution_options(sqlite_begin="IMMEDIATE")
+    with Session(eng, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+def alembic_config(url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision(url: str) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def current_revision(eng: Engine) -> str | None:
+    with eng.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def schema_problem(eng: Engine, url: str) -> str | None:
+    """None when the database is at the code's migration head, else a message saying what to do."""
+    current = current_revision(eng)
+    head = head_revision(url)
+    if current == head:
+        return None
+    shown = eng.url.render_as_string(hide_password=True)
+    if current is None:
+        return (f"The database {shown} has not been set up yet. "
+                "Run `flask --app app migrate` (or `make run`, which does it for you).")
+    return (f"The database {shown} is at schema revision {current}, this version of the app needs {head}. "
+            "Back it up, then run `flask --app app migrate`.")

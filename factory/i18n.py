@@ -1,0 +1,73 @@
+"""Languages: Simplified Chinese first, English second, chosen per person by a cookie."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import Babel, format_decimal, lazy_gettext as _l
+from flask_babel import gettext as _
+
+from pathlib import Path
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The language cookie, else the default: a shared phone should not flip with its browser."""
+    chosen = request.cookies.get(COOKIE) if request else None
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translation_directories() -> str:
+    """One catalog per area (so areas grow their own strings); Flask-Babel merges them."""
+    dirs = sorted(str(p) for p in TRANSLATIONS.iterdir() if p.is_dir()) if TRANSLATIONS.exists() else []
+    return ";".join(dirs) or str(TRANSLATIONS)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories())
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=select_locale,
+                                 format_number=format_number, status_label=status_label, zip=zip)
+
+
+def format_number(value, digits: int = 0) -> str:
+    """Thousands separators and decimals in the reader's locale."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+_ERROR_TITLES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in first."),
+    403: _l("You do not have access to this page."),
+    404: _l("Not found."),
+    405: _l("This action is not allowed here."),
+    409: _l("This conflicts with what is already recorded."),
+    413: _l("The upload is too large."),
+    422: _l("Some fields need correcting."),
+    429: _l("Too many attempts. Please wait a moment."),
+    500: _l("Something went wrong on the server. Nothing was saved."),
+    503: _l("The system is not ready."),
+}
+
+
+def error_title(code: int) -> str:
+    return str(_ERROR_TITLES.get(code, _("Error")))
+
+
+_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "accepted": _l("Accepted"),
+    "in_production": _l("In production"),
+    "done": _l("Done"),
+    "shipped": _l("Shipped"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(_STATUS_LABELS.get(status, status))

@@ -1,0 +1,219 @@
+"""The workshop's data: work centers, calendar, products and routes, orders, tickets, workers, scans.
+
+Tables enforce their own invariants with CHECK constraints, so a bad row is refused by the
+database whatever code path wrote it. Input is validated before that by the *Create* models
+in `factory.validation`, which name the field in the user's language.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_token() -> str:
+    """An unguessable link token: 16 random bytes (128 bits), URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+class OrderStatus(str, Enum):
+    draft = "draft"
+    accepted = "accepted"
+    in_production = "in_production"
+    done = "done"
+    shipped = "shipped"
+    cancelled = "cancelled"
+
+
+OPEN_STATUSES = (OrderStatus.accepted, OrderStatus.in_production)
+# An order in these states takes no scans: its goods are gone or it never happened.
+CLOSED_TO_SCANS = (OrderStatus.cancelled, OrderStatus.shipped, OrderStatus.draft)
+
+
+class WorkCenter(SQLModel, table=True):
+    __tablename__ = "work_center"
+    __table_args__ = (
+        CheckConstraint("units >= 1", name="ck_work_center_units"),
+        CheckConstraint("hours_per_day > 0 AND hours_per_day <= 24", name="ck_work_center_hours"),
+        CheckConstraint("efficiency > 0 AND efficiency <= 2", name="ck_work_center_efficiency"),
+        CheckConstraint("overtime_hours_per_day >= 0 AND overtime_hours_per_day <= 12",
+                        name="ck_work_center_overtime"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=80)
+    units: int = 1
+    hours_per_day: float = 8.0
+    efficiency: float = 1.0
+    overtime_hours_per_day: float = 0.0
+    position: int = 0
+
+
+class Workday(SQLModel, table=True):
+    """A weekday the workshop works (Python weekday numbers, Monday = 0)."""
+    __tablename__ = "workday"
+    __table_args__ = (CheckConstraint("weekday >= 0 AND weekday <= 6", name="ck_workday_weekday"),)
+    weekday: int = Field(primary_key=True)
+
+
+class Holiday(SQLModel, table=True):
+    __tablename__ = "holiday"
+    day: date = Field(primary_key=True)
+    name: str = Field(default="", max_length=80)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "product"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=120)
+    yarn: str = Field(default="", max_length=200)
+    colors: str = Field(default="", max_length=200)
+    stitch: str = Field(default="", max_length=200)
+    size: str = Field(default="", max_length=120)
+    notes: str = Field(default="", max_length=2000)
+    photo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    photo_type: str | None = Field(default=None, max_length=40)
+    active: bool = True
+
+
+class Operation(SQLModel, table=True):
+    """One step of a product's route, done at one work center."""
+    __tablename__ = "operation"
+    __table_args__ = (
+        UniqueConstraint("product_id", "code", name="uq_operation_product_code"),
+        UniqueConstraint("product_id", "position", name="uq_operation_product_position"),
+        CheckConstraint("minutes_per_piece >= 0", name="ck_operation_minutes"),
+        CheckConstraint("setup_minutes >= 0", name="ck_operation_setup"),
+        CheckConstraint("piece_rate >= 0", name="ck_operation_rate"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    position: int
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=80)
+    work_center_id: int = Field(foreign_key="work_center.id", index=True)
+    minutes_per_piece: float
+    setup_minutes: float = 0.0
+    piece_rate: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(10, 3), nullable=False))
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "production_order"
+    __table_args__ = (
+        CheckConstraint("quantity > 0 AND quantity <= 1000000", name="ck_order_quantity"),
+        CheckConstraint("bundle_size IS NULL OR bundle_size > 0", name="ck_order_bundle_size"),
+        CheckConstraint("priority >= 0 AND priority <= 2", name="ck_order_priority"),
+        CheckConstraint("status IN ('draft', 'accepted', 'in_production', 'done', 'shipped', 'cancelled')",
+                        name="ck_order_status"),
+        Index("ix_order_status_due", "status", "due"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, unique=True, index=True)
+    customer: str = Field(max_length=120)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    quantity: int
+    due: date
+    # 0 normal, 1 urgent, 2 rush
+    priority: int = 0
+    status: str = Field(default=OrderStatus.draft.value, max_length=20)
+    bundle_size: int | None = None
+    notes: str = Field(default="", max_length=2000)
+    token: str = Field(default_factory=new_token, max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    accepted_at: datetime | None = None
+    shipped_at: datetime | None = None
+
+
+class OrderLine(SQLModel, table=True):
+    """The color/size breakdown of an order (optional)."""
+    __tablename__ = "order_line"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_order_line_quantity"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="production_order.id", index=True)
+    color: str = Field(default="", max_length=60)
+    size: str = Field(default="", max_length=40)
+    quantity: int
+
+
+class Ticket(SQLModel, table=True):
+    """A bundle of pieces that travels together, with its printed QR ticket."""
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("order_id", "bundle_no", name="uq_ticket_order_bundle"),
+        CheckConstraint("quantity > 0", name="ck_ticket_quantity"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="production_order.id", index=True)
+    bundle_no: int
+    color: str = Field(default="", max_length=60)
+    size: str = Field(default="", max_length=40)
+    quantity: int
+    token: str = Field(default_factory=new_token, max_length=64, unique=True, index=True)
+    voided_at: datetime | None = None
+    printed_count: int = 0
+
+
+class Worker(SQLModel, table=True):
+    __tablename__ = "worker"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=80)
+    badge_token: str = Field(default_factory=new_token, max_length=64, unique=True, index=True)
+    active: bool = True
+
+
+class WorkerWorkCenter(SQLModel, table=True):
+    __tablename__ = "worker_work_center"
+    worker_id: int = Field(foreign_key="worker.id", primary_key=True)
+    work_center_id: int = Field(foreign_key="work_center.id", primary_key=True)
+
+
+class Scan(SQLModel, table=True):
+    """Pieces a worker finished at one operation of one ticket. Append-only: a correction is a
+    new scan with negative pieces (reverses_id points at the scan it undoes)."""
+    __tablename__ = "scan"
+    __table_args__ = (
+        CheckConstraint("good <> 0 OR defects <> 0", name="ck_scan_not_empty"),
+        Index("ix_scan_ticket_operation", "ticket_id", "operation_id"),
+        Index("ix_scan_worker_created", "worker_id", "created_at"),
+        Index("ix_scan_created", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64, unique=True, index=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    worker_id: int = Field(foreign_key="worker.id")
+    good: int
+    defects: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    reverses_id: int | None = Field(default=None, foreign_key="scan.id", unique=True)
+    source: str = Field(default="web", max_length=20)
+
+
+class User(SQLModel, table=True):
+    """Someone who signs in with a password: the owner (and later office staff)."""
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(default="owner", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

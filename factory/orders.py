@@ -1,0 +1,143 @@
+"""Orders and their tickets: creating, numbering, and reading progress from scans."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from factory.bundles import Line, split_into_bundles
+from factory.models import (Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket, WorkCenter,
+                            utcnow)
+from factory.progress import Count
+from factory.validation import OrderCreate
+
+
+class OrderRejected(ValueError):
+    """The order cannot be created; `errors` maps each bad field to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def next_order_number(*, session: Session, year: int) -> str:
+    prefix = f"SO{year % 100:02d}-"
+    last = session.exec(select(func.max(Order.number)).where(Order.number.like(prefix + "%"))).one()
+    seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1
+    return f"{prefix}{seq:04d}"
+
+
+def create_order(*, session: Session, order_in: OrderCreate, status: str = OrderStatus.accepted.value,
+                 number: str | None = None, commit: bool = True) -> Order:
+    """Create an order with its color/size lines and one ticket per bundle."""
+    product = session.exec(select(Product).where(Product.code == order_in.product)).first()
+    errors = {}
+    if product is None:
+        errors["product"] = _("Unknown product code.")
+    if order_in.lines and sum(line.quantity for line in order_in.lines) != order_in.quantity:
+        errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
+                            total=sum(line.quantity for line in order_in.lines), quantity=order_in.quantity)
+    if errors:
+        raise OrderRejected(errors)
+    now = utcnow()
+    order = Order(number=number or next_order_number(session=session, year=now.year),
+                  customer=order_in.customer, product_id=product.id, quantity=order_in.quantity,
+                  due=order_in.due, priority=order_in.priority, status=status,
+                  bundle_size=order_in.bundle_size, notes=order_in.notes,
+                  accepted_at=now if status != OrderStatus.draft.value else None)
+    session.add(order)
+    session.flush()
+    lines = [Line(line.quantity, line.color, line.size) for line in order_in.lines] or [Line(order_in.quantity)]
+    for line in order_in.lines:
+        session.add(OrderLine(order_id=order.id, color=line.color, size=line.size, quantity=line.quantity))
+    for bundle in split_into_bundles(lines, order_in.bundle_size):
+        session.add(Ticket(order_id=order.id, bundle_no=bundle.bundle_no, color=bundle.color,
+                           size=bundle.size, quantity=bundle.quantity))
+    if commit:
+        session.commit()
+    return order
+
+
+def route_of(*, session: Session, product_id: int) -> list[Operation]:
+    return list(session.exec(select(Operation).where(Operation.product_id == product_id)
+                             .order_by(Operation.position)))
+
+
+def scan_counts(*, session: Session, ticket_ids: list[int]) -> dict[tuple[int, int], Count]:
+    """Good and defect totals per (ticket, operation), summed in the database."""
+    if not ticket_ids:
+        return {}
+    rows = session.exec(select(Scan.ticket_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects))
+                        .where(Scan.ticket_id.in_(ticket_ids))
+                        .group_by(Scan.ticket_id, Scan.operation_id)).all()
+    return {(t, o): Count(int(g or 0), int(d or 0)) for t, o, g, d in rows}
+
+
+def order_done_by_operation(*, session: Session, order_ids: list[int]) -> dict[tuple[int, int], Count]:
+    """Good and defect totals per (order, operation) over all its tickets, in one query."""
+    if not order_ids:
+        return {}
+    rows = session.exec(select(Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects))
+                        .join(Ticket, Ticket.id == Scan.ticket_id)
+                        .where(Ticket.order_id.in_(order_ids))
+                        .group_by(Ticket.order_id, Scan.operation_id)).all()
+    return {(o, op): Count(int(g or 0), int(d or 0)) for o, op, g, d in rows}
+
+
+@dataclass
+class OrderView:
+    """An order with its product, route, tickets and progress, ready to show or serialise."""
+    order: Order
+    product: Product
+    operations: list[Operation]
+    work_centers: dict[int, WorkCenter]
+    tickets: list[Ticket]
+    counts: dict[tuple[int, int], Count] = field(default_factory=dict)
+
+    def done(self, operation: Operation) -> int:
+        return sum(self.counts.get((t.id, operation.id), Count()).good for t in self.tickets)
+
+    def defects(self, operation: Operation) -> int:
+        return sum(self.counts.get((t.id, operation.id), Count()).defects for t in self.tickets)
+
+    def ticket_counts(self, ticket: Ticket) -> list[Count]:
+        return [self.counts.get((ticket.id, op.id), Count()) for op in self.operations]
+
+
+def order_view(*, session: Session, order: Order) -> OrderView:
+    product = session.get(Product, order.product_id)
+    operations = route_of(session=session, product_id=order.product_id)
+    tickets = list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
+    centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
+    counts = scan_counts(session=session, ticket_ids=[t.id for t in tickets])
+    return OrderView(order, product, operations, centers, tickets, counts)
+
+
+def order_by_number(*, session: Session, number: str) -> Order | None:
+    return session.exec(select(Order).where(Order.number == number)).first()
+
+
+def order_json(view: OrderView, *, ticket_url) -> dict:
+    """The API's representation of one order (GET /api/orders/<number>)."""
+    o = view.order
+    return {
+        "number": o.number, "customer": o.customer, "product": view.product.code,
+        "product_name": view.product.name, "quantity": o.quantity, "due": o.due.isoformat(),
+        "priority": o.priority, "status": o.status, "bundle_size": o.bundle_size,
+        "operations": [{"code": op.code, "name": op.name, "work_center": view.work_centers[op.work_center_id].code,
+                        "done": view.done(op), "defects": view.defects(op), "quantity": o.quantity}
+                       for op in view.operations],
+        "tickets": [{"token": t.token, "url": ticket_url(t), "bundle_no": t.bundle_no, "color": t.color,
+                     "size": t.size, "quantity": t.quantity, "voided": t.voided_at is not None,
+                     "done": {op.code: view.counts.get((t.id, op.id), Count()).good for op in view.operations}}
+                    for t in view.tickets],
+    }
+
+
+def orders_summary_json(order: Order, product: Product) -> dict:
+    return {"number": order.number, "customer": order.customer, "product": product.code,
+            "quantity": order.quantity, "due": order.due.isoformat(), "priority": order.priority,
+            "status": order.status}

@@ -1,0 +1,37 @@
+"""Progress arithmetic: what is done and what is still open, from scan totals. Pure functions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Count:
+    """Scan totals of one ticket at one operation."""
+    good: int = 0
+    defects: int = 0
+
+    @property
+    def logged(self) -> int:
+        return self.good + self.defects
+
+
+def available(quantity: int, counts: list[Count], position: int) -> int:
+    """Pieces that have reached operation `position`: the ticket's quantity at the first
+    operation, the good pieces of the operation before it afterwards."""
+    if position == 0:
+        return quantity
+    return min(quantity, counts[position - 1].good)
+
+
+def open_pieces(quantity: int, counts: list[Count]) -> list[int]:
+    """Pieces still open at each operation of the route (never negative).
+
+    Defects count as logged: a piece that failed at an operation is not open there any more,
+    and it does not flow on to the next one.
+    """
+    return [max(0, available(quantity, counts, k) - counts[k].logged) for k in range(len(counts))]
+
+
+def is_finished(quantity: int, counts: list[Count]) -> bool:
+    """Every piece has passed the last operation, good or defective."""
+    return bool(counts) and not any(open_pieces(quantity, counts))
