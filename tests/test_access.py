@@ -1,0 +1,77 @@
+"""Who may do what: every route × every role, as one table.
+
+A route added to the app without a row here fails `test_every_route_is_in_the_table`.
+Placeholders in URLs are filled from the small test workshop.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import csrf_token
+
+ANON, WORKER, OWNER, TOKEN, REVOKED = "anonymous", "worker", "owner", "api_token", "revoked_token"
+
+# (endpoint, method, url, {role: expected status}); roles left out are not meaningful for the route.
+# For POSTs by the owner the test sends an empty form: 4xx from validation proves access was granted.
+ACCESS = [
+    # --- core ---
+    ("auth.login", "GET", "/login", {ANON: 200, WORKER: 200, OWNER: 200}),
+    ("auth.logout", "POST", "/logout", {ANON: 400, WORKER: 302, OWNER: 302}),  # anonymous: no CSRF token
+    ("auth.badge", "GET", "/w/{badge}", {ANON: 302, WORKER: 302, OWNER: 302}),
+    ("auth.language", "GET", "/lang/en", {ANON: 302, WORKER: 302, OWNER: 302}),
+    # --- desk ---
+    ("desk.board", "GET", "/", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.orders", "GET", "/orders", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.order", "GET", "/orders/{order}", {ANON: 302, WORKER: 403, OWNER: 200}),
+    # --- floor ---
+    ("floor.ticket", "GET", "/t/{ticket}", {ANON: 200, WORKER: 200, OWNER: 200}),
+    ("floor.order_sheet", "GET", "/o/{order_token}", {ANON: 200, WORKER: 200, OWNER: 200}),
+    ("floor.my_day", "GET", "/me", {ANON: 401, WORKER: 200, OWNER: 401}),
+    # --- printing ---
+    # --- api ---
+    ("api.workers", "GET", "/api/workers", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
+    ("api.orders", "GET", "/api/orders", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),
+    ("api.order", "GET", "/api/orders/{order}", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),
+]
+
+
+def fill(url: str, workshop) -> str:
+    return url.format(badge=workshop.knitter.badge_token, ticket=workshop.tickets[0].token,
+                      order=workshop.order.number, order_token=workshop.order.token,
+                      worker=workshop.knitter.code, product=workshop.product.code)
+
+
+@pytest.fixture
+def clients(app, workshop, owner, session):
+    from factory.access import issue_api_token, revoke_api_token
+    worker = app.test_client()
+    worker.get(f"/w/{workshop.knitter.badge_token}")
+    owner_c = app.test_client()
+    owner_c.post("/login", data={"username": "boss", "password": "boss-password", "csrf_token": csrf_token(owner_c)})
+    revoked = issue_api_token(session=session, user=owner)
+    revoke_api_token(session=session, token=revoked)
+    return {ANON: (app.test_client(), {}), WORKER: (worker, {}), OWNER: (owner_c, {}),
+            TOKEN: (app.test_client(), {"Authorization": f"Bearer {issue_api_token(session=session, user=owner)}"}),
+            REVOKED: (app.test_client(), {"Authorization": f"Bearer {revoked}"})}
+
+
+def test_every_route_is_in_the_table(app):
+    listed = {row[0] for row in ACCESS}
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert routes - listed == set(), "routes without an access row"
+    assert listed - routes == set(), "rows for routes that do not exist"
+
+
+@pytest.mark.parametrize("endpoint,method,url,expected", ACCESS, ids=[f"{r[1]} {r[2]}" for r in ACCESS])
+def test_access(clients, workshop, endpoint, method, url, expected):
+    for role, status in expected.items():
+        client, headers = clients[role]
+        target = fill(url, workshop)
+        if method == "GET":
+            response = client.get(target, headers=headers)
+        else:
+            data = {} if role == ANON else {"csrf_token": csrf_token(client)}
+            response = client.open(target, method=method, data=data, headers=headers)
+        assert response.status_code == status, f"{role} {method} {target}: {response.status_code}"
+        if role == ANON and status == 302 and endpoint.startswith("desk."):
+            assert "/login" in response.headers["Location"]
