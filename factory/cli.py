@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from factory import db
@@ -25,6 +26,7 @@ def _session() -> Session:
 
 
 @click.command("migrate")
+@with_appcontext
 @click.option("--revision", default="head", help="Target revision (default: the newest).")
 def migrate_command(revision: str) -> None:
     """Create or upgrade the database schema; existing data is kept."""
@@ -34,6 +36,7 @@ def migrate_command(revision: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--reset", is_flag=True, help="Delete everything first and start over.")
 def demo_command(reset: bool) -> None:
     """Load the demo knitting workshop (refused in production)."""
@@ -50,6 +53,7 @@ def demo_command(reset: bool) -> None:
 
 
 @click.command("create-owner")
+@with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_owner_command(username: str, password: str) -> None:
@@ -63,6 +67,7 @@ def create_owner_command(username: str, password: str) -> None:
 
 
 @click.command("api-token")
+@with_appcontext
 @click.argument("username")
 def api_token_command(username: str) -> None:
     """Print a new API token for an owner (shown once)."""
@@ -92,6 +97,7 @@ def lan_addresses() -> list[str]:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
 @click.option("--demo/--no-demo", default=False, help="Load the demo workshop into an empty database.")

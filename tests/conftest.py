@@ -87,7 +87,7 @@ def database_url(database_template, tmp_path):
     yield url
 
 
-def test_config(database_url: str, **overrides) -> dict:
+def app_config(database_url: str, **overrides) -> dict:
     config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
               "FACTORY_ENV": "development", "BASE_URL": "http://factory.test"}
     config.update(overrides)
@@ -96,7 +96,7 @@ def test_config(database_url: str, **overrides) -> dict:
 
 @pytest.fixture
 def app(database_url):
-    application = create_app(test_config(database_url))
+    application = create_app(app_config(database_url))
     yield application
     application.extensions["engine"].dispose()
 
