@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from factory import db
 from factory.access import issue_api_token
 from factory.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
-from factory.models import User
+from factory.models import User, Worker
 from factory.people import create_owner
 
 
@@ -121,6 +121,10 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int) -> None
     for address in lan_addresses():
         click.echo(f"  phones on the same Wi-Fi: http://{address}:{port}/")
     if has_demo_owner:
-        click.echo(f"  owner login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}   (workers: badge links at /api/workers "
-                   "or printed badges)")
+        click.echo(f"  owner login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
+        base = app.config.get("BASE_URL") or f"http://{(lan_addresses() or ['localhost'])[0]}:{port}"
+        with _session() as session:
+            for worker in session.exec(select(Worker).order_by(Worker.code).limit(3)):
+                click.echo(f"  worker {worker.code} {worker.name}: {base}/w/{worker.badge_token}")
+        click.echo("  (every worker's badge link: GET /api/workers, or print the badges)")
     serve(app, host=host, port=port, threads=threads, ident="factory")
