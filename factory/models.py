@@ -217,3 +217,25 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+class Inquiry(SQLModel, table=True):
+    """A customer's "can you make this?" asked on the capacity page, with its verdict and the
+    owner's decision: accepted (it became an order) or declined (kept with the reason)."""
+    __tablename__ = "inquiry"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="ck_inquiry_quantity"),
+        CheckConstraint("decision IN ('accepted', 'declined')", name="ck_inquiry_decision"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    customer: str = Field(default="", max_length=120)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    quantity: int
+    due: date
+    verdict: str = Field(max_length=30)
+    score: int
+    earliest_completion: date | None = None
+    decision: str = Field(max_length=20)
+    reason: str = Field(default="", max_length=500)
+    order_id: int | None = Field(default=None, foreign_key="production_order.id")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -210,3 +210,13 @@ def test_badge_link_signs_a_phone_in_and_a_new_badge_signs_it_out(app, session, 
     session.commit()
     assert phone.get("/me").status_code == 401
     assert app.test_client().get("/w/not-a-badge").status_code == 404
+
+
+def test_migrations_match_the_models(app):
+    """A model changed without a migration (or the reverse) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+    with app.extensions["engine"].connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []

@@ -1,0 +1,71 @@
+"""The capacity scenario from live data: work centers, calendar, and every open order's remaining
+work from its scans, in the plain shape `factory.feasibility.assess` takes."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from factory.models import OPEN_STATUSES, Holiday, Operation, Order, Product, WorkCenter, Workday
+from factory.orders import order_done_by_operation
+from factory.progress import Count
+
+DEFAULT_WORKDAYS = [0, 1, 2, 3, 4, 5]
+CANDIDATE_ID = "NEW"
+
+
+def route_json(operations: list[Operation], centers: dict[int, WorkCenter], done: list[int] | None = None) -> list[dict]:
+    done = done or [0] * len(operations)
+    return [{"work_center": centers[op.work_center_id].code, "minutes_per_piece": op.minutes_per_piece,
+             "setup_minutes": op.setup_minutes, "done": d} for op, d in zip(operations, done)]
+
+
+def monotone_done(quantity: int, counts: list[Count]) -> list[int]:
+    """Pieces finished per operation as the model needs them: never above the quantity nor above
+    the operation before (scans already keep this; the cap guards against a corrected history)."""
+    out, ceiling = [], quantity
+    for c in counts:
+        ceiling = max(0, min(ceiling, c.logged))
+        out.append(ceiling)
+    return out
+
+
+def live_scenario(*, session: Session, today: date, horizon_days: int = 90) -> dict:
+    """Every accepted or in-production order with its remaining work; no candidate yet."""
+    centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
+    workdays = [w.weekday for w in session.exec(select(Workday).order_by(Workday.weekday))] or DEFAULT_WORKDAYS
+    holidays = [h.day.isoformat() for h in session.exec(select(Holiday).where(Holiday.day >= today))]
+    orders = list(session.exec(select(Order).where(Order.status.in_([s.value for s in OPEN_STATUSES]))
+                               .order_by(Order.due, Order.number)))
+    routes = routes_by_product(session=session, product_ids={o.product_id for o in orders})
+    counts = order_done_by_operation(session=session, order_ids=[o.id for o in orders])
+    scenario_orders = []
+    for order in orders:
+        route = routes.get(order.product_id, [])
+        done = monotone_done(order.quantity, [counts.get((order.id, op.id), Count()) for op in route])
+        if route and done[-1] < order.quantity:
+            scenario_orders.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
+                                    "operations": route_json(route, centers, done)})
+    return {"today": today.isoformat(), "horizon_days": horizon_days,
+            "calendar": {"workdays": workdays, "holidays": holidays},
+            "work_centers": [{"id": wc.code, "units": wc.units, "hours_per_day": wc.hours_per_day,
+                              "efficiency": wc.efficiency, "overtime_hours_per_day": wc.overtime_hours_per_day}
+                             for wc in centers.values()],
+            "orders": scenario_orders}
+
+
+def routes_by_product(*, session: Session, product_ids: set[int]) -> dict[int, list[Operation]]:
+    routes: dict[int, list[Operation]] = {}
+    if product_ids:
+        for op in session.exec(select(Operation).where(Operation.product_id.in_(product_ids))
+                               .order_by(Operation.product_id, Operation.position)):
+            routes.setdefault(op.product_id, []).append(op)
+    return routes
+
+
+def with_candidate(scenario: dict, *, session: Session, product: Product, quantity: int, due: date) -> dict:
+    """The live scenario plus the order the customer is asking for."""
+    centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
+    route = routes_by_product(session=session, product_ids={product.id}).get(product.id, [])
+    return {**scenario, "candidate": {"id": CANDIDATE_ID, "quantity": quantity, "due": due.isoformat(),
+                                      "operations": route_json(route, centers)}}
