@@ -220,3 +220,34 @@ def test_migrations_match_the_models(app):
     with app.extensions["engine"].connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
+
+
+# --- hardening -----------------------------------------------------------------------------------
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_no_template_has_inline_script():
+    """The CSP allows only the app's own script files, so an inline script would silently not run."""
+    import pathlib
+    import re as regex
+    for path in pathlib.Path("templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert not regex.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"inline <script> in {path}"
+        assert not regex.search(r"\son[a-z]+=\"", text), f"inline event handler in {path}"
+        assert "hx-on" not in text, f"hx-on needs eval, which the CSP forbids: {path}"
+
+
+def test_owner_login_is_rate_limited(client, owner):
+    token = csrf_token(client)
+    statuses = [client.post("/login", data={"username": "boss", "password": "guess", "csrf_token": token}).status_code
+                for _ in range(12)]
+    assert statuses[:10] == [422] * 10
+    assert statuses[10:] == [429, 429]

@@ -10,6 +10,7 @@ from factory.access import sign_in_owner, sign_in_worker
 from factory.auth import bp
 from factory.db import get_session
 from factory.i18n import COOKIE, LANGUAGES
+from factory.security import limit_attempts
 from factory.people import authenticate_owner
 from factory.workforce import worker_by_badge
 
@@ -27,6 +28,7 @@ def login():
     """The owner signs in with username and password."""
     errors = {}
     if request.method == "POST":
+        limit_attempts(current_app, f"login:{request.remote_addr}", limit=10, window=60)
         user, errors = authenticate_owner(session=get_session(), username=request.form.get("username", ""),
                                           password=request.form.get("password", ""),
                                           production=current_app.config["FACTORY_ENV"] == "production")
@@ -48,6 +50,7 @@ def logout():
 @bp.get("/w/<token>")
 def badge(token: str):
     """A worker's badge link: signs this phone in as that worker."""
+    limit_attempts(current_app, f"badge:{request.remote_addr}", limit=30, window=60)
     worker = worker_by_badge(session=get_session(), token=token)
     if worker is None:
         abort(404)
