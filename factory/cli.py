@@ -17,7 +17,8 @@ from factory.people import create_owner
 
 
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, demo_command, create_owner_command, api_token_command, serve_command):
+    for command in (migrate_command, demo_command, create_owner_command, api_token_command, serve_command,
+                    backup_command, export_command):
         app.cli.add_command(command)
 
 
@@ -128,3 +129,29 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int) -> None
                 click.echo(f"  worker {worker.code} {worker.name}: {base}/w/{worker.badge_token}")
         click.echo("  (every worker's badge link: GET /api/workers, or print the badges)")
     serve(app, host=host, port=port, threads=threads, ident="factory")
+
+
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target: str | None) -> None:
+    """Write a consistent copy of the database while the app keeps running."""
+    from pathlib import Path
+    from datetime import datetime
+    from factory.backup import backup_database
+    engine = current_app.extensions["engine"]
+    suffix = "db" if engine.dialect.name == "sqlite" else "dump"
+    path = Path(target or Path(current_app.instance_path) / "backups" /
+                f"factory-{datetime.now():%Y%m%d-%H%M%S}.{suffix}")
+    click.echo(f"Backup written to {backup_database(engine, path)}")
+
+
+@click.command("export")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def export_command(target: str) -> None:
+    """Export every table as JSON lines in a zip file."""
+    from pathlib import Path
+    from factory.backup import export_all
+    counts = export_all(current_app.extensions["engine"], Path(target))
+    click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {target}")
