@@ -160,6 +160,8 @@ class Ticket(SQLModel, table=True):
     token: str = Field(default_factory=new_token, max_length=64, unique=True, index=True)
     voided_at: datetime | None = None
     printed_count: int = 0
+    # A reissued ticket points at the voided one it replaces; the old one keeps its scans.
+    replaces_id: int | None = Field(default=None, foreign_key="ticket.id")
 
 
 class Worker(SQLModel, table=True):
