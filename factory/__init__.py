@@ -52,10 +52,12 @@ def _register_blueprints(app: Flask) -> None:
     from factory.auth import bp as auth_bp
     from factory.desk import bp as desk_bp
     from factory.floor import bp as floor_bp
+    from factory.printing import bp as printing_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(floor_bp)
+    app.register_blueprint(printing_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api_bp)

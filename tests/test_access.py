@@ -28,6 +28,17 @@ ACCESS = [
     ("floor.order_sheet", "GET", "/o/{order_token}", {ANON: 200, WORKER: 200, OWNER: 200}),
     ("floor.my_day", "GET", "/me", {ANON: 401, WORKER: 200, OWNER: 401}),
     # --- printing ---
+    ("printing.index", "GET", "/print", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.selection_labels", "GET", "/labels.pdf?orders={order}", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.selection_tickets", "GET", "/tickets.pdf?orders={order}", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.order_print", "GET", "/orders/{order}/print", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.order_ticket", "GET", "/orders/{order}/ticket.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.order_labels", "GET", "/orders/{order}/labels.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.ticket_label_pdf", "GET", "/tickets/{ticket}/label.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.ticket_label_png", "GET", "/tickets/{ticket}/label.png", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.badges", "GET", "/workers/badges.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.void", "POST", "/tickets/{ticket}/void", {ANON: 400, WORKER: 403, OWNER: 302}),
+    ("printing.replace", "POST", "/tickets/{ticket}/replace", {ANON: 400, WORKER: 403, OWNER: 302}),
     # --- api ---
     ("api.workers", "GET", "/api/workers", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.orders", "GET", "/api/orders", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),

@@ -1,0 +1,221 @@
+"""Owner pages and files for printing: the print pages, PDFs of tickets, labels and badges."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlmodel import select
+
+from factory.access import owner_required
+from factory.db import get_session, write_transaction
+from factory.labels import PRESETS
+from factory.links import badge_url, order_url, ticket_url
+from factory.models import OPEN_STATUSES, Order, OrderStatus, Product, Ticket
+from factory.orders import order_by_number, order_view
+from factory.printing import bp, render
+from factory.printing.options import MAX_LABELS, label_options, order_numbers, paper_size
+from factory.printing.tickets import (TicketRefused, active_badges, bundle_labels, bundle_numbers, count_printed,
+                                      orders_by_numbers, reissue_ticket, ticket_label, void_ticket,
+                                      work_order_ticket)
+from factory.qr import qr_matrix, qr_svg_path
+from factory.workshop_time import workshop_today
+
+
+@bp.get("/print")
+@owner_required
+def index():
+    """Pick orders, then print their bundle labels or work-order tickets in one file."""
+    return selection_page({})
+
+
+@bp.get("/labels.pdf")
+@owner_required
+def selection_labels():
+    """Bundle labels of the selected orders, one after the other on the chosen labels."""
+    orders, errors = selected_orders()
+    return labels_pdf(orders, "labels.pdf", selection_page) if not errors else selection_page(errors)
+
+
+@bp.get("/tickets.pdf")
+@owner_required
+def selection_tickets():
+    """The work-order tickets of the selected orders, one order after the other."""
+    orders, errors = selected_orders()
+    return work_orders_pdf(orders, "work-orders.pdf", selection_page) if not errors else selection_page(errors)
+
+
+@bp.get("/orders/<number>/print")
+@owner_required
+def order_print(number: str):
+    """The print preview of one order: its work order and labels in HTML, links to the PDFs, tickets to void or reissue."""
+    return order_page(find_order(number), {})
+
+
+@bp.get("/orders/<number>/ticket.pdf")
+@owner_required
+def order_ticket(number: str):
+    """The work-order ticket of one order (A4, or ?size=a5)."""
+    order = find_order(number)
+    return work_orders_pdf([order], f"{order.number}-work-order.pdf", lambda errors: order_page(order, errors))
+
+
+@bp.get("/orders/<number>/labels.pdf")
+@owner_required
+def order_labels(number: str):
+    """Every bundle label of one order on the chosen label size."""
+    order = find_order(number)
+    return labels_pdf([order], f"{order.number}-labels.pdf", lambda errors: order_page(order, errors))
+
+
+@bp.get("/tickets/<token>/label.pdf")
+@owner_required
+def ticket_label_pdf(token: str):
+    """One bundle's label again (a reprint), on the chosen label size."""
+    ticket = printable_ticket(token)
+    options, errors = label_options(request.args)
+    if errors:
+        return order_page(get_session().get(Order, ticket.order_id), errors)
+    labels = [ticket_label(session=get_session(), ticket=ticket, url=ticket_url(ticket))] * (1 + options.copies)
+    data = render.bundle_labels_pdf(options.sheet, labels, options.start, title=labels[0].order_number)
+    count_printed(session=get_session(), tickets=[ticket])
+    return pdf_response(data, f"{labels[0].order_number}-{ticket.bundle_no}-label.pdf")
+
+
+@bp.get("/tickets/<token>/label.png")
+@owner_required
+def ticket_label_png(token: str):
+    """One bundle's label as a 1-bit PNG at 203 or 300 dpi, for label printers that take images."""
+    ticket = printable_ticket(token)
+    options, errors = label_options(request.args.to_dict() | {"preset": request.args.get("preset", "50x30")})
+    if errors:
+        return order_page(get_session().get(Order, ticket.order_id), errors)
+    label = ticket_label(session=get_session(), ticket=ticket, url=ticket_url(ticket))
+    data = render.bundle_label_png(options.sheet, label, options.dpi)
+    count_printed(session=get_session(), tickets=[ticket])
+    return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/workers/badges.pdf")
+@owner_required
+def badges():
+    """Badges of every active worker, card-sized, ten to an A4 page."""
+    found = active_badges(session=get_session(), url_for=badge_url)
+    return pdf_response(render.badges_pdf(found, title=_("Worker badges")), "badges.pdf")
+
+
+@bp.post("/tickets/<token>/void")
+@owner_required
+def void(token: str):
+    """Void a ticket: its QR then says so instead of taking scans."""
+    with write_transaction() as session:
+        ticket = void_ticket(session=session, token=token)
+        if ticket is None:
+            abort(404)
+        order = session.get(Order, ticket.order_id)
+    flash(_("Bundle #%(no)s is void. Its ticket no longer takes scans.", no=ticket.bundle_no))
+    return redirect(url_for("printing.order_print", number=order.number))
+
+
+@bp.post("/tickets/<token>/replace")
+@owner_required
+def replace(token: str):
+    """Void a ticket and make a new one for the same bundle (a lost or damaged ticket)."""
+    try:
+        with write_transaction() as session:
+            new = reissue_ticket(session=session, token=token, refused=lambda existing: _(
+                "This ticket was already replaced by bundle #%(no)s.", no=existing.bundle_no))
+            if new is None:
+                abort(404)
+            order = session.get(Order, new.order_id)
+    except TicketRefused as refused:
+        abort(409, description=str(refused))
+    flash(_("New ticket #%(no)s made; print its label below.", no=new.bundle_no))
+    return redirect(url_for("printing.order_print", number=order.number, _anchor=f"ticket-{new.id}"))
+
+
+# --- the parts the views share ------------------------------------------------------------------
+
+def find_order(number: str) -> Order:
+    order = order_by_number(session=get_session(), number=number)
+    if order is None:
+        abort(404)
+    return order
+
+
+def printable_ticket(token: str) -> Ticket:
+    ticket = get_session().exec(select(Ticket).where(Ticket.token == token)).first()
+    if ticket is None:
+        abort(404)
+    if ticket.voided_at is not None:
+        abort(409, description=_("This ticket is void. Print its replacement instead."))
+    return ticket
+
+
+def selected_orders() -> tuple[list[Order], dict[str, str]]:
+    numbers = order_numbers(request.args)
+    if not numbers:
+        return [], {"orders": _("Select at least one order.")}
+    orders, missing = orders_by_numbers(session=get_session(), numbers=numbers)
+    if missing:
+        return [], {"orders": _("No order numbered %(numbers)s.", numbers=", ".join(missing))}
+    return orders, {}
+
+
+def labels_pdf(orders: list[Order], filename: str, on_error) -> Response:
+    options, errors = label_options(request.args)
+    if errors:
+        return on_error(errors)
+    labels, tickets = bundle_labels(session=get_session(), orders=orders, url_for=ticket_url, copies=options.copies)
+    if not labels:
+        return on_error({"orders": _("These orders have no tickets in force to print.")})
+    if len(labels) > MAX_LABELS:
+        return on_error({"copies": _("That is %(count)s labels; print at most %(most)s at once.",
+                                     count=len(labels), most=MAX_LABELS)})
+    data = render.bundle_labels_pdf(options.sheet, labels, options.start, title=filename)
+    count_printed(session=get_session(), tickets=tickets)
+    return pdf_response(data, filename)
+
+
+def work_orders_pdf(orders: list[Order], filename: str, on_error) -> Response:
+    size, errors = paper_size(request.args)
+    if errors:
+        return on_error(errors)
+    names = {"yarn": _("Yarn"), "colors": _("Colors"), "stitch": _("Stitch"), "size": _("Size"), "notes": _("Notes")}
+    tickets = [work_order_ticket(session=get_session(), order=o, url=order_url(o), labels=names,
+                                 printed=workshop_today()) for o in orders]
+    return pdf_response(render.work_orders_pdf(tickets, size, title=filename), filename)
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    """The whole PDF at once: reportlab builds it in memory, and a browser needs all of it to show it."""
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def selection_page(errors: dict[str, str]):
+    session = get_session()
+    rows = session.exec(select(Order, Product).join(Product, Product.id == Order.product_id)
+                        .where(Order.status.in_([s.value for s in (*OPEN_STATUSES, OrderStatus.draft)]))
+                        .order_by(Order.due, Order.number)).all()
+    return render_template("printing/index.html", rows=rows, presets=preset_titles(), errors=errors, args=request.args,
+                           selected=order_numbers(request.args)), 422 if errors else 200
+
+
+def order_page(order: Order, errors: dict[str, str]):
+    view = order_view(session=get_session(), order=order)
+    return render_template("printing/order.html", view=view, numbers=bundle_numbers(view.tickets),
+                           presets=preset_titles(), errors=errors, args=request.args, qr_svg=qr_svg,
+                           order_url=order_url, ticket_url=ticket_url), 422 if errors else 200
+
+
+def qr_svg(url: str) -> tuple[int, str]:
+    return qr_svg_path(qr_matrix(url, "M"))
+
+
+def preset_titles() -> dict[str, str]:
+    """Each label preset as the owner knows it: the size in mm, and the grid for A4 sheets."""
+    titles = {}
+    for name, sheet in PRESETS.items():
+        size = f"{sheet.label_width:g} × {sheet.label_height:g} mm"
+        titles[name] = (_("Thermal %(size)s", size=size) if sheet.is_roll else
+                        _("A4 sheet %(cols)s × %(rows)s, %(size)s", cols=sheet.cols, rows=sheet.rows, size=size))
+    return titles
