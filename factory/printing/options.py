@@ -69,21 +69,23 @@ def label_options(args) -> tuple[LabelOptions | None, dict[str, str]]:
 
 def _custom(parsed: LabelOptionsIn) -> tuple[Sheet | None, dict[str, str]]:
     errors = {}
-    for name in ("width", "height"):
-        if getattr(parsed, name) is None:
-            errors[name] = _("Enter the label's %(what)s in mm.", what=_("width") if name == "width" else _("height"))
+    if parsed.width is None:
+        errors["width"] = _("Enter the label width in mm.")
+    if parsed.height is None:
+        errors["height"] = _("Enter the label height in mm.")
     if errors:
         return None, errors
     sheet = custom_sheet(width=parsed.width, height=parsed.height, cols=parsed.cols, rows=parsed.rows,
                          margin_top=parsed.margin_top, margin_left=parsed.margin_left, gap_x=parsed.gap_x,
                          gap_y=parsed.gap_y)
+    across, down = round(sheet.needed_width, 2), round(sheet.needed_height, 2)
     if not sheet.is_roll:
-        if sheet.needed_width > A4[0]:
+        if across > A4[0]:
             errors["cols"] = _("These columns need %(need)s mm across; an A4 sheet is %(have)s mm wide.",
-                               need=f"{sheet.needed_width:g}", have=f"{A4[0]:g}")
-        if sheet.needed_height > A4[1]:
+                               need=across, have=A4[0])
+        if down > A4[1]:
             errors["rows"] = _("These rows need %(need)s mm down; an A4 sheet is %(have)s mm high.",
-                               need=f"{sheet.needed_height:g}", have=f"{A4[1]:g}")
+                               need=down, have=A4[1])
     return (None if errors else sheet), errors
 
 
