@@ -56,17 +56,17 @@ def rectangles(matrix: Matrix) -> list[tuple[int, int, int, int]]:
 
 def draw_qr(canvas, matrix: Matrix, x: float, y: float, size: float) -> None:
     """Draw the code as one filled path on a reportlab canvas; (x, y, size) is the square including
-    the quiet zone, in points, (x, y) its bottom-left corner. One path: no hairline seams."""
+    the quiet zone, in points, (x, y) its bottom-left corner. One path: no hairline seams.
+
+    The path is written in module units under a scaling transform, so its numbers are small
+    integers: formatting floats through reportlab's path object took most of the time."""
     n = len(matrix)
     module = size / (n + 2 * QUIET)
-    left = x + QUIET * module
-    top = y + size - QUIET * module
-    path = canvas.beginPath()
-    for c, r, w, h in rectangles(matrix):
-        path.rect(left + c * module, top - (r + h) * module, w * module, h * module)
     canvas.saveState()
     canvas.setFillColorRGB(0, 0, 0)
-    canvas.drawPath(path, stroke=0, fill=1)
+    # Module (0, 0) at the top-left of the code, rows going down.
+    canvas.transform(module, 0, 0, -module, x + QUIET * module, y + size - QUIET * module)
+    canvas.addLiteral(" ".join(f"{c} {r} {w} {h} re" for c, r, w, h in rectangles(matrix)) + " f")
     canvas.restoreState()
 
 
