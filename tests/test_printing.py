@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from factory.labels import MM, PRESETS, layout
-from factory.models import Order, Product, Ticket, Worker
+from factory.models import Product, Ticket
 from factory.orders import create_order
 from factory.printing.render import LABEL_LEVEL, label_geometry
 from factory.qr import QUIET, qr_matrix
