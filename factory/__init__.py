@@ -10,7 +10,7 @@ from flask import Flask, render_template, request
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
-from factory import access, db, i18n, security
+from factory import access, compression, db, i18n, security
 from factory.config import check_config, settings_from_env
 
 csrf = CSRFProtect()
@@ -36,6 +36,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     htmx.init_app(app)
     access.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
     _register_blueprints(app)
     _register_errors(app)
 

@@ -27,6 +27,9 @@ ACCESS = [
     ("floor.ticket", "GET", "/t/{ticket}", {ANON: 200, WORKER: 200, OWNER: 200}),
     ("floor.order_sheet", "GET", "/o/{order_token}", {ANON: 200, WORKER: 200, OWNER: 200}),
     ("floor.my_day", "GET", "/me", {ANON: 401, WORKER: 200, OWNER: 401}),
+    ("floor.product_photo", "GET", "/t/{ticket}/photo", {ANON: 404, WORKER: 404, OWNER: 404}),  # no photo in tests
+    ("floor.log", "POST", "/t/{ticket}/scans", {ANON: 400, WORKER: 422, OWNER: 401}),
+    ("floor.undo", "POST", "/t/{ticket}/scans/no-such-scan/undo", {ANON: 400, WORKER: 404, OWNER: 401}),
     # --- printing ---
     ("printing.index", "GET", "/print", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("printing.selection_labels", "GET", "/labels.pdf?orders={order}", {ANON: 302, WORKER: 403, OWNER: 200}),
@@ -43,6 +46,7 @@ ACCESS = [
     ("api.workers", "GET", "/api/workers", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.orders", "GET", "/api/orders", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.order", "GET", "/api/orders/{order}", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),
+    ("api.scans", "POST", "/api/scans", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
 ]
 
 

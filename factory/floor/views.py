@@ -1,26 +1,107 @@
-"""Worker pages: the ticket a QR opens, the order sheet, the worker's own day."""
+"""Worker pages: the ticket a QR opens (and logging pieces on it), the order sheet, the worker's own day."""
 from __future__ import annotations
 
-from flask import abort, g, render_template
+from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
 from sqlmodel import select
 
+from factory import htmx
 from factory.access import worker_required
-from factory.db import get_session
+from factory.db import engine, get_session
 from factory.floor import bp
+from factory.floor.refusals import answer, explain
+from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
 from factory.links import ticket_url
-from factory.models import Order, Ticket
+from factory.models import Order, Product, utcnow
 from factory.orders import order_view
+from factory.scans import ScanForm, ScanRequest, pieces_by_operation, record_scan, scans_between, undo_scan
+from factory.validation import validate
 from factory.workforce import work_centers_of
+from factory.workshop_time import day_range_utc, workshop_today, workshop_zone
+
+
+def _ticket_or_404(token: str):
+    found = ticket_by_token(session=get_session(), token=token)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _render_ticket(page, status: int = 200) -> Response:
+    """The whole page, or for htmx only the live part (progress and log form)."""
+    template = "floor/_live.html" if htmx else "floor/ticket.html"
+    response = make_response(render_template(template, page=page), status)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/t/<token>")
 def ticket(token: str):
-    """What a ticket's QR opens: the bundle, its technique and its progress."""
-    found = get_session().exec(select(Ticket).where(Ticket.token == token)).first()
-    if found is None:
+    """What a ticket's QR opens: the bundle, its technique, its progress and the log form."""
+    page = ticket_page(session=get_session(), ticket=_ticket_or_404(token), worker=g.worker, today=workshop_today(),
+                       now=utcnow(), picked=request.args.get("op", ""), result_id=request.args.get("scan", ""))
+    return _render_ticket(page)
+
+
+@bp.get("/t/<token>/photo")
+def product_photo(token: str):
+    """The product's photo, for the ticket page."""
+    product = get_session().get(Product, get_session().get(Order, _ticket_or_404(token).order_id).product_id)
+    if not product.photo:
         abort(404)
-    view = order_view(session=get_session(), order=get_session().get(Order, found.order_id))
-    return render_template("floor/ticket.html", ticket=found, view=view)
+    response = make_response(product.photo)
+    response.headers.update({"Content-Type": product.photo_type or "image/jpeg", "Cache-Control": "max-age=86400"})
+    return response
+
+
+@bp.post("/t/<token>/scans")
+@worker_required
+def log(token: str):
+    """Log pieces: a plain form (redirects), htmx (answers the live part) or JSON (the phone's queue)."""
+    found = _ticket_or_404(token)
+    data = request.get_json(silent=True) if request.is_json else _form_data()
+    scan_in, errors = validate(ScanForm, data)
+    outcome = None if errors else record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
+        scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
+        source="queue" if request.is_json else "web", confirm=scan_in.confirm or request.is_json))
+    if request.is_json:
+        return answer(outcome, errors)
+    if outcome is not None and outcome.ok:
+        return _after_scan(token, outcome.scan.client_id, outcome.status)
+    form = LogForm(operation=str(data.get("operation", "")), good=str(data.get("good", "")),
+                   defects=str(data.get("defects", "0")), errors=errors)
+    if outcome is not None:
+        form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "too_soon"
+    return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
+                                      now=utcnow(), form=form), outcome.status if outcome else 422)
+
+
+@bp.post("/t/<token>/scans/<client_id>/undo")
+@worker_required
+def undo(token: str, client_id: str):
+    """Undo one's own scan within two minutes (a reversing scan)."""
+    found = _ticket_or_404(token)
+    outcome = undo_scan(engine=engine(), client_id=client_id, worker=g.worker.code, now=utcnow())
+    if outcome.ok:
+        return _after_scan(token, outcome.scan.client_id, outcome.status)
+    form = LogForm(message=explain(outcome.refusal))
+    return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
+                                      now=utcnow(), form=form, result_id=client_id), outcome.status)
+
+
+def _form_data() -> dict:
+    data = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if not data.get("defects"):
+        data["defects"] = "0"
+    return data
+
+
+def _after_scan(token: str, client_id: str, status: int) -> Response:
+    """Post/Redirect/Get for a plain form; htmx gets the live part with the result in place."""
+    if not htmx:
+        return redirect(url_for("floor.ticket", token=token, scan=client_id), 303)
+    page = ticket_page(session=get_session(), ticket=_ticket_or_404(token), worker=g.worker, today=workshop_today(),
+                       now=utcnow(), result_id=client_id)
+    return _render_ticket(page, status)
 
 
 @bp.get("/o/<token>")
@@ -36,6 +117,13 @@ def order_sheet(token: str):
 @bp.get("/me")
 @worker_required
 def my_day():
-    """The signed-in worker's own page."""
-    return render_template("floor/me.html", worker=g.worker,
-                           work_centers=work_centers_of(session=get_session(), worker=g.worker))
+    """The signed-in worker's pieces and piece-rate pay today and this month, and today's scans."""
+    zone, today = workshop_zone(), workshop_today()
+    day, month = day_range_utc(today, today, zone), day_range_utc(today.replace(day=1), today, zone)
+    session, worker_id = get_session(), g.worker.id
+    return render_template(
+        "floor/me.html", worker=g.worker, zone=zone, today=today,
+        work_centers=work_centers_of(session=session, worker=g.worker),
+        day=pieces_by_operation(session=session, worker_id=worker_id, start=day[0], end=day[1]),
+        month=pieces_by_operation(session=session, worker_id=worker_id, start=month[0], end=month[1]),
+        scans=scans_between(session=session, worker_id=worker_id, start=day[0], end=day[1]))

@@ -1,0 +1,23 @@
+"""JSON API for scans: the same rules and the same code path as the ticket page."""
+from __future__ import annotations
+
+from flask import request
+
+from factory.access import owner_required
+from factory.api import bp
+from factory.db import engine
+from factory.floor.refusals import answer
+from factory.models import utcnow
+from factory.scans import ScanIn, ScanRequest, record_scan
+from factory.validation import validate
+
+
+@bp.post("/scans")
+@owner_required
+def scans():
+    """Record {"id", "ticket", "operation", "worker", "good", "defects"}: 201, or 200 for the same id again."""
+    scan_in, errors = validate(ScanIn, request.get_json(silent=True))
+    if errors:
+        return answer(None, errors)
+    return answer(record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
+        scan_in.id, scan_in.ticket, scan_in.operation, scan_in.worker, scan_in.good, scan_in.defects, source="api")))

@@ -1,0 +1,64 @@
+"""What a refused scan says to the worker (and to the API caller): short, in their language, with
+the numbers. The ticket page and the API share these words."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from factory.i18n import status_label
+from factory.scan_rules import Refusal
+
+
+def explain(refusal: Refusal) -> str:
+    n = refusal.numbers
+    code = refusal.code
+    if code == "over_open":
+        if n["open"] == 0 and n["previous"] and n["reached"] < n["quantity"]:
+            return _("Nothing is open at %(operation)s for this bundle: %(previous)s has passed on %(reached)s "
+                     "pieces and all are logged.", operation=n["operation"], previous=n["previous"],
+                     reached=n["reached"])
+        return _("Only %(open)s pieces are open at %(operation)s for this bundle.", open=n["open"],
+                 operation=n["operation"])
+    if code == "too_soon":
+        return _("%(pieces)s pieces take about %(minutes)s minutes at %(operation)s; you logged this bundle there "
+                 "%(seconds)s seconds ago. Log again anyway?", pieces=n["pieces"], minutes=n["minutes"],
+                 operation=n["operation"], seconds=n["seconds"])
+    if code == "not_your_work_center":
+        return _("%(operation)s is done at %(work_center)s, which is not one of your work centers.",
+                 operation=n["operation"], work_center=n["work_center"])
+    if code == "order_closed":
+        return _("Order %(number)s is %(status)s and takes no more scans.", number=n["number"],
+                 status=status_label(n["status"]))
+    if code == "undo_too_late":
+        return _("A scan can be undone for %(limit)s minutes only. Ask the office to correct it.",
+                 limit=n["limit"])
+    if code == "used_downstream":
+        return _("%(next)s has already logged %(logged)s pieces of this bundle; undo those first.",
+                 next=n["next"], logged=n["logged"])
+    simple = {
+        "unknown_ticket": _("No such ticket."),
+        "unknown_scan": _("No such scan."),
+        "unknown_operation": _("This product has no operation %(code)s.", code=n.get("code", "")),
+        "unknown_worker": _("No active worker has the code %(code)s.", code=n.get("code", "")),
+        "negative": _("Must be at least 0."),
+        "empty": _("Log at least one piece, good or defective."),
+        "too_many": _("Must be at most %(limit)s.", limit=n.get("limit", "")),
+        "ticket_voided": _("This ticket was voided; scan its replacement."),
+        "id_reused": _("This scan id was already used for a different scan."),
+        "not_yours": _("Only the worker who logged a scan can undo it."),
+        "already_undone": _("This scan is already undone."),
+        "undo_of_undo": _("An undo cannot be undone; log the pieces again."),
+    }
+    return simple.get(code, _("This scan cannot be recorded."))
+
+
+def answer(outcome, errors: dict[str, str] | None = None) -> tuple[dict, int]:
+    """The JSON answer to a scan (API and the phone's queue): the recorded scan with the ticket's
+    progress, 422 with {"errors": {field: message}}, or another status with {"error", "reason"}."""
+    if errors:
+        return {"errors": errors}, 422
+    if outcome.ok:
+        return outcome.json(), outcome.status
+    message = explain(outcome.refusal)
+    if outcome.status == 422:
+        return {"errors": {outcome.refusal.field: message}}, 422
+    return {"error": message, "reason": outcome.refusal.code, "field": outcome.refusal.field}, outcome.status

@@ -1,0 +1,79 @@
+"""What the ticket page shows: the bundle, its progress, and for a signed-in worker the log form
+with their operations first, the suggested one picked and its open pieces filled in."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from factory.models import CLOSED_TO_SCANS, Order, Ticket, Worker
+from factory.orders import OrderView, order_view
+from factory.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
+                           scan_for_worker, undo_deadline)
+from factory.workforce import work_centers_of
+
+
+@dataclass
+class LogForm:
+    """The log form's state: picked operation, quantities, errors beside fields."""
+    client_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    operation: str = ""
+    good: str = ""
+    defects: str = "0"
+    confirm: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass
+class TicketPage:
+    ticket: Ticket
+    view: OrderView
+    progress: TicketProgress
+    days_left: int
+    closed: bool
+    choices: list[Choice] = field(default_factory=list)
+    form: LogForm | None = None
+    result: ScanOutcome | None = None
+    undo_until: datetime | None = None
+
+    @property
+    def own(self) -> list[Choice]:
+        return [c for c in self.choices if c.own]
+
+    @property
+    def others(self) -> list[Choice]:
+        return [c for c in self.choices if not c.own]
+
+
+def ticket_by_token(*, session: Session, token: str) -> Ticket | None:
+    if not token or len(token) > 64:
+        return None
+    return session.exec(select(Ticket).where(Ticket.token == token)).first()
+
+
+def ticket_page(*, session: Session, ticket: Ticket, worker: Worker | None, today: date, now: datetime,
+                picked: str = "", result_id: str = "", form: LogForm | None = None) -> TicketPage:
+    """Everything the page needs, for `worker` (or a visitor when None)."""
+    view = order_view(session=session, order=session.get(Order, ticket.order_id))
+    progress = progress_from_counts(ticket=ticket, route=view.operations, counts=view.ticket_counts(ticket))
+    closed = ticket.voided_at is not None or view.order.status in {s.value for s in CLOSED_TO_SCANS}
+    page = TicketPage(ticket, view, progress, (view.order.due - today).days, closed)
+    if worker is None:
+        return page
+    own = {wc.id for wc in work_centers_of(session=session, worker=worker)}
+    page.choices = choices(progress=progress, own_center_ids=own)
+    page.form = form or LogForm()
+    codes = {c.progress.code: c for c in page.choices}
+    chosen = codes.get(form.operation if form else picked) or next((c for c in page.choices if c.suggested), None)
+    if chosen is not None:
+        page.form.operation = chosen.progress.code
+        page.form.good = page.form.good or str(chosen.progress.open)
+    if result_id:
+        page.result = scan_for_worker(session=session, client_id=result_id, worker_id=worker.id, ticket_id=ticket.id)
+    if page.result and page.result.undoes is None and not is_undone(session=session, scan_id=page.result.scan.id):
+        deadline = undo_deadline(page.result.scan)
+        page.undo_until = deadline if deadline > now else None
+    return page

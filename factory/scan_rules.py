@@ -1,0 +1,98 @@
+"""The rules a scan must keep, as pure functions over plain numbers: what may be logged at an
+operation, when a scan may be undone, when a second claim looks like a double claim, and which
+operation to suggest. A refusal carries a code and the numbers a person needs to fix it; the
+words live with the pages (factory/floor/refusals.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dataclass_field
+
+from factory.progress import Count, available, open_pieces
+
+# A scan may be undone by its worker this long after it was logged.
+UNDO_SECONDS = 120
+# A second claim of the same bundle at the same operation by the same worker sooner than
+# max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces × standard minutes × DOUBLE_CLAIM_SHARE) needs confirming.
+DOUBLE_CLAIM_FLOOR_SECONDS = 30
+DOUBLE_CLAIM_SHARE = 0.5
+# The most pieces one scan may log (the largest order is 1,000,000 pieces).
+MAX_PIECES = 100_000
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a scan is not recorded: a code, the input field it concerns, and the numbers."""
+    code: str
+    field: str = "_"
+    numbers: dict = dataclass_field(default_factory=dict)
+
+
+def check_scan(*, quantity: int, counts: list[Count], position: int, good: int, defects: int,
+               operation: str = "", previous: str = "") -> Refusal | None:
+    """A new scan of `good` + `defects` pieces at operation `position`, given the ticket's totals.
+
+    The pieces logged at an operation never exceed what has reached it: the ticket's quantity at
+    the first operation, the good pieces of the operation before it afterwards.
+    """
+    if good < 0 or defects < 0:
+        return Refusal("negative", "good" if good < 0 else "defects")
+    if good + defects < 1:
+        return Refusal("empty", "good")
+    if good + defects > MAX_PIECES:
+        return Refusal("too_many", "good", {"limit": MAX_PIECES})
+    still_open = open_pieces(quantity, counts)[position]
+    if good + defects > still_open:
+        return Refusal("over_open", "good", {
+            "open": still_open, "operation": operation, "asked": good + defects, "quantity": quantity,
+            "reached": available(quantity, counts, position), "previous": previous})
+    return None
+
+
+def check_undo(*, quantity: int, counts: list[Count], position: int, good: int, defects: int,
+               age_seconds: float, same_worker: bool, is_reversal: bool, already_undone: bool,
+               next_operation: str = "") -> Refusal | None:
+    """Undoing a scan of `good` + `defects` pieces at `position`: only its worker, only once,
+    only soon after, and only while the next operation has not used those good pieces."""
+    if is_reversal:
+        return Refusal("undo_of_undo")
+    if not same_worker:
+        return Refusal("not_yours")
+    if already_undone:
+        return Refusal("already_undone")
+    if age_seconds > UNDO_SECONDS:
+        return Refusal("undo_too_late", numbers={"limit": UNDO_SECONDS // 60, "age": int(age_seconds // 60)})
+    after = [Count(c.good - good, c.defects - defects) if k == position else c for k, c in enumerate(counts)]
+    if after[position].good < 0 or after[position].defects < 0:
+        return Refusal("already_undone")
+    if position + 1 < len(counts) and counts[position + 1].logged > after[position].good:
+        return Refusal("used_downstream", numbers={
+            "next": next_operation, "logged": counts[position + 1].logged,
+            "undoable": max(0, counts[position].good - counts[position + 1].logged)})
+    return None
+
+
+def min_interval_seconds(*, pieces: int, minutes_per_piece: float) -> float:
+    """The shortest plausible time between two claims of the same bundle at one operation."""
+    return max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces * minutes_per_piece * 60 * DOUBLE_CLAIM_SHARE)
+
+
+def check_double_claim(*, pieces: int, minutes_per_piece: float, seconds_since_last: float | None,
+                       operation: str = "") -> Refusal | None:
+    """A warning (the worker may confirm) when the same worker claims the same bundle at the same
+    operation again sooner than the work could take."""
+    if seconds_since_last is None:
+        return None
+    needed = min_interval_seconds(pieces=pieces, minutes_per_piece=minutes_per_piece)
+    if seconds_since_last >= needed:
+        return None
+    return Refusal("too_soon", "good", {
+        "pieces": pieces, "operation": operation, "minutes": max(1, round(pieces * minutes_per_piece)),
+        "ago": int(seconds_since_last // 60), "seconds": int(seconds_since_last)})
+
+
+def suggest(*, open_by_position: list[int], own_positions: list[int]) -> int | None:
+    """The operation a worker most likely came to log: the first of theirs with open pieces,
+    else the first of theirs, else none."""
+    for position in own_positions:
+        if open_by_position[position] > 0:
+            return position
+    return own_positions[0] if own_positions else None

@@ -1,0 +1,211 @@
+/* The worker's phone: operation tiles, +/- buttons, the offline queue of scans, the camera scanner.
+   No framework; the page works without this file (plain forms), this only makes it quicker and
+   keeps scans the network did not take. */
+(function () {
+  "use strict";
+  var KEY = "factory.scan-queue.v1";
+  var RETRY_MS = 15000;
+  document.documentElement.classList.add("js");
+
+  // crypto.randomUUID exists only in secure contexts; a phone on http://192.168.x.x has
+  // getRandomValues only, so build a version-4 UUID from it.
+  function newId() {
+    if (window.crypto && crypto.randomUUID) {
+      try { return crypto.randomUUID(); } catch (e) { /* fall through */ }
+    }
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  }
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function save(queue) { localStorage.setItem(KEY, JSON.stringify(queue)); }
+  function drop(id) { save(load().filter(function (item) { return item.id !== id; })); }
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function showQueue(note) {
+    var box = document.getElementById("queue");
+    if (!box) return;
+    var n = load().length;
+    box.querySelector(".queue-count").textContent = n ? box.getAttribute("data-waiting").replace("{n}", n) : "";
+    if (note !== undefined) box.querySelector(".queue-note").textContent = note;
+    box.querySelector(".queue-send").hidden = !n;
+    box.hidden = !n && !box.querySelector(".queue-note").textContent;
+  }
+
+  // A scan the network did not take stays on the phone under its id; resending it is safe
+  // because the server records each id once.
+  function keep(form) {
+    var data = new FormData(form);
+    var queue = load();
+    queue.push({url: form.getAttribute("action"), id: data.get("id"), operation: data.get("operation"),
+                good: data.get("good"), defects: data.get("defects") || "0", at: Date.now()});
+    save(queue);
+    form.querySelector("[name=id]").value = newId();
+    var box = document.getElementById("queue");
+    showQueue(box ? box.getAttribute("data-kept") : "");
+  }
+
+  function reasonOf(body) {
+    if (body.error) return body.error;
+    var errors = body.errors || {};
+    return Object.keys(errors).map(function (k) { return errors[k]; }).join(" ");
+  }
+
+  var sending = false;
+  function flush() {
+    if (sending || !load().length || navigator.onLine === false) return;
+    sending = true;
+    var sent = 0, rejected = [];
+    function finish() {
+      sending = false;
+      var box = document.getElementById("queue");
+      var notes = [];
+      if (box && sent) notes.push(box.getAttribute("data-sent").replace("{n}", sent));
+      if (box) rejected.forEach(function (r) { notes.push(box.getAttribute("data-rejected").replace("{reason}", r)); });
+      showQueue(notes.length ? notes.join(" ") : undefined);
+      if (sent && document.getElementById("live") && window.htmx) {
+        htmx.ajax("GET", location.pathname, {target: "#live", swap: "outerHTML"});
+      }
+    }
+    function next() {
+      var queue = load();
+      if (!queue.length) return finish();
+      var item = queue[0];
+      fetch(item.url, {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
+        body: JSON.stringify({id: item.id, operation: item.operation, good: Number(item.good),
+                              defects: Number(item.defects)})
+      }).then(function (response) {
+        if (response.status === 200 || response.status === 201) {
+          drop(item.id); sent += 1; return next();
+        }
+        if ([403, 404, 409, 422].indexOf(response.status) >= 0) {
+          // The server looked at it and said no: keeping it would block the others forever.
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            drop(item.id); rejected.push(reasonOf(body)); return next();
+          });
+        }
+        finish();  // signed out, server trouble: keep it and try again later
+      }, finish);
+    }
+    next();
+  }
+
+  document.addEventListener("click", function (event) {
+    var tile = event.target.closest("a.op[data-op]");
+    if (tile && tile.closest("form")) {
+      event.preventDefault();
+      var form = tile.closest("form");
+      Array.prototype.forEach.call(form.querySelectorAll("a.op"), function (a) {
+        a.classList.toggle("picked", a === tile);
+        if (a === tile) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+      });
+      form.querySelector("[name=operation]").value = tile.getAttribute("data-op");
+      form.querySelector("[name=good]").value = tile.getAttribute("data-open");
+      return;
+    }
+    var step = event.target.closest("button[data-step]");
+    if (step) {
+      var input = document.getElementById(step.getAttribute("data-for"));
+      input.value = Math.max(0, (parseInt(input.value, 10) || 0) + Number(step.getAttribute("data-step")));
+      return;
+    }
+    if (event.target.closest(".queue-send")) flush();
+  });
+
+  function networkFailed(event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id === "log-form") keep(elt);
+  }
+  document.addEventListener("htmx:sendError", networkFailed);
+  document.addEventListener("htmx:timeout", networkFailed);
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if ([502, 503, 504].indexOf(status) >= 0) networkFailed(event);
+  });
+
+  // The undo button disappears when its two minutes are up.
+  setInterval(function () {
+    Array.prototype.forEach.call(document.querySelectorAll("button.undo[data-until]"), function (b) {
+      if (Date.now() / 1000 > Number(b.getAttribute("data-until"))) b.closest("form").remove();
+    });
+  }, 5000);
+
+  window.addEventListener("online", flush);
+  setInterval(flush, RETRY_MS);
+  showQueue();
+  flush();
+
+  // --- the in-page camera scanner (HTTPS or localhost only; the phone's camera app always works) ---
+  var scanner = document.getElementById("scanner");
+  if (!scanner || !window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+  scanner.hidden = false;
+  var view = scanner.querySelector(".scan-view"), video = view.querySelector("video");
+  var note = scanner.querySelector(".scan-note"), stop = null;
+
+  function found(text) {
+    var url;
+    try { url = new URL(text, location.href); } catch (e) { url = null; }
+    if (url && /^\/t\/[A-Za-z0-9_-]+$/.test(url.pathname)) {
+      if (stop) stop();
+      location.href = location.origin + url.pathname;
+      return true;
+    }
+    note.textContent = scanner.getAttribute("data-wrong");
+    return false;
+  }
+  function noCamera() { note.textContent = scanner.getAttribute("data-nocamera"); }
+
+  function withBarcodeDetector() {
+    var detector = new window.BarcodeDetector({formats: ["qr_code"]});
+    navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}}).then(function (stream) {
+      var active = true;
+      stop = function () { active = false; stream.getTracks().forEach(function (t) { t.stop(); }); };
+      video.srcObject = stream;
+      video.play();
+      (function tick() {
+        if (!active) return;
+        detector.detect(video).then(function (codes) {
+          if (!(codes.length && found(codes[0].rawValue))) setTimeout(tick, 250);
+        }, function () { setTimeout(tick, 400); });
+      })();
+    }, noCamera);
+  }
+
+  function withQrScanner() {
+    function start() {
+      var qr = new window.QrScanner(video, function (result) { found(result.data); },
+                                    {returnDetailedScanResult: true, preferredCamera: "environment"});
+      stop = function () { qr.stop(); qr.destroy(); };
+      qr.start().catch(noCamera);
+    }
+    if (window.QrScanner) return start();
+    // qr-scanner is an ES module: load it through a module script (classic scripts cannot import).
+    window.addEventListener("qrscanner-ready", start, {once: true});
+    var script = document.createElement("script");
+    script.type = "module";
+    script.src = scanner.getAttribute("data-module");
+    document.head.appendChild(script);
+  }
+
+  scanner.querySelector(".scan-next").addEventListener("click", function () {
+    view.hidden = false;
+    note.textContent = "";
+    if ("BarcodeDetector" in window) withBarcodeDetector(); else withQrScanner();
+  });
+  scanner.querySelector(".scan-stop").addEventListener("click", function () {
+    if (stop) stop();
+    stop = null;
+    view.hidden = true;
+  });
+})();
