@@ -1,15 +1,22 @@
-"""The production board's data: every open order with its progress per operation, in a few queries."""
+"""The production board's data: every open order with its progress per operation, in a fixed
+number of queries whatever the number of orders or scans, and its planned completion date."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from factory.models import OPEN_STATUSES, Operation, Order, Product, Scan, Ticket
-from factory.orders import order_done_by_operation
+from factory.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter,
+                            Workday)
 from factory.progress import Count
+
+# An order planned to finish fewer than this many days before its due date is at risk.
+RISK_DAYS = 2
+# Looking further ahead than this means the work center has no capacity: the date is unknown.
+HORIZON_DAYS = 3 * 365
 
 
 @dataclass
@@ -29,42 +36,152 @@ class BoardRow:
     order: Order
     product: Product
     steps: list[BoardStep]
-    last_scan: object | None
+    last_scan: datetime | None
+    planned: date | None = None
+    badge: str = "on_track"
 
     @property
     def finished(self) -> int:
         return self.steps[-1].done if self.steps else 0
 
 
-def urgency(due: date, today: date, finished: bool) -> str:
-    """late / due soon / ok from the calendar alone; the capacity plan refines it on the board."""
+# --- pure arithmetic -----------------------------------------------------------------------------
+
+def remaining_pieces(quantity: int, counts: list[Count]) -> list[int]:
+    """Pieces still to be logged at each operation of an order: its quantity less the defects
+    lost before that operation, less what was logged there."""
+    out, lost = [], 0
+    for count in counts:
+        out.append(max(0, quantity - lost - count.logged))
+        lost += count.defects
+    return out
+
+
+def is_order_finished(quantity: int, counts: list[Count]) -> bool:
+    return bool(counts) and not any(remaining_pieces(quantity, counts))
+
+
+@dataclass(frozen=True)
+class OrderLoad:
+    """Standard minutes an open order still needs at each work center."""
+    order_id: int
+    due: date
+    priority: int = 0
+    minutes: dict[int, float] = field(default_factory=dict)
+
+
+def order_load(order_id: int, due: date, priority: int, quantity: int,
+               route: list[tuple[int, float, float]], counts: list[Count]) -> OrderLoad:
+    """`route` is (work center id, minutes per piece, setup minutes) per operation; setup is
+    still owed where nothing has been logged yet."""
+    minutes: dict[int, float] = {}
+    for (center, per_piece, setup), left, count in zip(route, remaining_pieces(quantity, counts), counts):
+        if left:
+            minutes[center] = minutes.get(center, 0.0) + left * per_piece + (setup if count.logged == 0 else 0.0)
+    return OrderLoad(order_id, due, priority, minutes)
+
+
+def add_workdays(start: date, days: float, workdays: set[int], holidays: set[date]) -> date | None:
+    """The workday on which `days` working days counted from `start` (inclusive) run out."""
+    if days <= 0:
+        return start
+    if not workdays:
+        return None
+    need, day = math.ceil(days - 1e-9), start
+    for _ in range(HORIZON_DAYS):
+        if day.weekday() in workdays and day not in holidays:
+            need -= 1
+            if need == 0:
+                return day
+        day += timedelta(days=1)
+    return None
+
+
+def planned_completions(loads: list[OrderLoad], capacity: dict[int, float], workdays: set[int],
+                        holidays: set[date], today: date) -> dict[int, date | None]:
+    """A rate estimate of each order's completion: every work center works through its open
+    load earliest due date first (then priority); an order is done when its last work center
+    has worked through it and everything queued before it. Operations are not chained, so this
+    is optimistic for orders whose first operation is still open."""
+    queued: dict[int, float] = {}
+    planned: dict[int, date | None] = {}
+    for load in sorted(loads, key=lambda l: (l.due, -l.priority, l.order_id)):
+        finish: date | None = today
+        for center, minutes in load.minutes.items():
+            queued[center] = queued.get(center, 0.0) + minutes
+            per_day = capacity.get(center, 0.0)
+            day = add_workdays(today, queued[center] / per_day, workdays, holidays) if per_day > 0 else None
+            finish = None if day is None or finish is None else max(finish, day)
+        planned[load.order_id] = finish
+    return planned
+
+
+def badge(*, due: date, planned: date | None, finished: bool, today: date) -> str:
+    """done / late / at_risk / on_track from a planned completion date against the due date.
+
+    Any planner can supply `planned` (this module's rate estimate, or a capacity plan); None
+    means no date can be planned (a work center without capacity), which is at risk at best.
+    """
     if finished:
         return "done"
-    if due < today:
+    if due < today or (planned is not None and planned > due):
         return "late"
-    if (due - today).days <= 3:
-        return "soon"
-    return "ok"
+    if planned is None or (due - planned).days < RISK_DAYS:
+        return "at_risk"
+    return "on_track"
 
 
-def board_rows(*, session: Session, statuses=OPEN_STATUSES) -> list[BoardRow]:
-    """Open orders by due date, progress summed in SQL (one query for all orders, not one per order)."""
+def capacity_minutes(center: WorkCenter) -> float:
+    """Standard minutes a work center does in a normal day (overtime is kept in reserve)."""
+    return center.units * center.hours_per_day * 60 * center.efficiency
+
+
+# --- the queries -----------------------------------------------------------------------------------
+
+def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list[BoardRow]:
+    """Open orders by due date; progress summed in SQL (seven queries in all, whatever the numbers)."""
+    wanted = [s.value for s in statuses]
     orders = list(session.exec(select(Order, Product).join(Product, Product.id == Order.product_id)
-                               .where(Order.status.in_([s.value for s in statuses]))
+                               .where(Order.status.in_(wanted))
                                .order_by(Order.due, Order.priority.desc(), Order.number)))
-    order_ids = [o.id for o, _ in orders]
-    product_ids = {p.id for _, p in orders}
     routes: dict[int, list[Operation]] = {}
-    for op in session.exec(select(Operation).where(Operation.product_id.in_(product_ids)).order_by(Operation.position)):
+    product_ids = {p.id for _, p in orders}
+    for op in session.exec(select(Operation).where(Operation.product_id.in_(product_ids))
+                           .order_by(Operation.product_id, Operation.position)):
         routes.setdefault(op.product_id, []).append(op)
-    counts = order_done_by_operation(session=session, order_ids=order_ids)
-    last_scans = dict(session.exec(select(Ticket.order_id, func.max(Scan.created_at))
-                                   .join(Ticket, Ticket.id == Scan.ticket_id)
-                                   .where(Ticket.order_id.in_(order_ids)).group_by(Ticket.order_id)).all()) if order_ids else {}
-    rows = []
+    counts, last_scans = open_order_counts(session=session, statuses=wanted)
+    centers = {wc.id: capacity_minutes(wc) for wc in session.exec(select(WorkCenter))}
+    workdays = set(session.exec(select(Workday.weekday)))
+    holidays = set(session.exec(select(Holiday.day).where(Holiday.day >= today)))
+    rows, loads, finished = [], [], {}
     for order, product in orders:
-        steps = [BoardStep(op, counts.get((order.id, op.id), Count()).good,
-                           counts.get((order.id, op.id), Count()).defects, order.quantity)
-                 for op in routes.get(product.id, [])]
+        route = routes.get(product.id, [])
+        order_counts = [counts.get((order.id, op.id), Count()) for op in route]
+        steps = [BoardStep(op, c.good, c.defects, order.quantity) for op, c in zip(route, order_counts)]
         rows.append(BoardRow(order, product, steps, last_scans.get(order.id)))
+        finished[order.id] = is_order_finished(order.quantity, order_counts)
+        loads.append(order_load(order.id, order.due, order.priority, order.quantity,
+                                [(op.work_center_id, op.minutes_per_piece, op.setup_minutes) for op in route],
+                                order_counts))
+    planned = planned_completions(loads, centers, workdays, holidays, today)
+    for row in rows:
+        row.planned = planned.get(row.order.id)
+        row.badge = badge(due=row.order.due, planned=row.planned, finished=finished[row.order.id], today=today)
     return rows
+
+
+def open_order_counts(*, session: Session, statuses: list[str]):
+    """Good/defect totals per (order, operation) and the last scan time per order, for every
+    order in `statuses`: one grouped query over the scans of those orders."""
+    rows = session.exec(select(Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects),
+                               func.max(Scan.created_at))
+                        .join(Ticket, Ticket.id == Scan.ticket_id)
+                        .join(Order, Order.id == Ticket.order_id)
+                        .where(Order.status.in_(statuses))
+                        .group_by(Ticket.order_id, Scan.operation_id)).all()
+    counts, last = {}, {}
+    for order_id, op_id, good, defects, latest in rows:
+        counts[(order_id, op_id)] = Count(int(good or 0), int(defects or 0))
+        if latest is not None and (order_id not in last or latest > last[order_id]):
+            last[order_id] = latest
+    return counts, last

@@ -1,6 +1,6 @@
-"""The owner's desk: the production board and the orders."""
+"""The owner's desk: the live board, orders, products and routes, reports and the workshop's set-up."""
 from flask import Blueprint
 
 bp = Blueprint("desk", __name__)
 
-from factory.desk import views  # noqa: E402,F401
+from factory.desk import views, orders, products, reports, setup  # noqa: E402,F401

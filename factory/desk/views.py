@@ -1,48 +1,60 @@
-"""Owner pages: the production board, the list of orders, one order."""
+"""Owner pages: the production board, the list of orders with its export, one order."""
 from __future__ import annotations
 
-from datetime import date
-
-from flask import abort, render_template, request
+from flask import Response, abort, request
 from sqlmodel import select
 
 from factory.access import owner_required
 from factory.board import board_rows
 from factory.db import get_session
 from factory.desk import bp
+from factory.desk.order_data import find_orders, order_details, search_from_args
+from factory.desk.pages import page
 from factory.links import ticket_url
-from factory.models import Order, OrderStatus, Product
+from factory.models import OrderStatus
+from factory.order_edits import can_edit, has_scans, next_statuses
 from factory.orders import order_by_number, order_view
+from factory.spreadsheets import XLSX, orders_workbook
+from factory.workshop_time import workshop_today
 
 
 @bp.get("/")
 @owner_required
 def board():
-    """The live production board: every open order and how far it has come."""
-    return render_template("desk/board.html", rows=board_rows(session=get_session()), today=date.today())
+    """The live production board: every open order, how far it has come and whether it will be on time."""
+    return page("desk/board.html", "desk/_board.html", rows=board_rows(session=get_session(), today=workshop_today()),
+                today=workshop_today())
 
 
 @bp.get("/orders")
 @owner_required
 def orders():
-    """All orders, filtered by status and a search on number or customer."""
+    """All orders, filtered by status, customer or number, and due date range."""
+    search, errors = search_from_args(request.args)
+    found = find_orders(session=get_session(), search=search) if not errors else []
+    return page("desk/orders.html", "desk/_orders_table.html", status=422 if errors else 200, orders=found,
+                search=search, errors=errors, statuses=list(OrderStatus), args=request.args)
+
+
+@bp.get("/orders/export.xlsx")
+@owner_required
+def orders_export():
+    """Orders of the chosen status (open ones by default) with their progress, as an Excel file."""
     status = request.args.get("status", "")
-    q = request.args.get("q", "").strip()
-    query = select(Order, Product).join(Product, Product.id == Order.product_id).order_by(Order.due.desc())
-    if status in {s.value for s in OrderStatus}:
-        query = query.where(Order.status == status)
-    if q:
-        query = query.where(Order.number.contains(q) | Order.customer.contains(q))
-    return render_template("desk/orders.html", orders=get_session().exec(query.limit(500)).all(),
-                           status=status, q=q, statuses=list(OrderStatus))
+    statuses = [s for s in OrderStatus if s.value == status] or None
+    rows = board_rows(session=get_session(), today=workshop_today(),
+                      **({"statuses": statuses} if statuses else {}))
+    return Response(orders_workbook(rows), mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename=orders-{workshop_today().isoformat()}.xlsx"})
 
 
 @bp.get("/orders/<number>")
 @owner_required
 def order(number: str):
-    """Everything about one order: its route, tickets and progress."""
-    found = order_by_number(session=get_session(), number=number)
-    if found is None:
-        abort(404)
-    return render_template("desk/order.html", view=order_view(session=get_session(), order=found),
-                           ticket_url=ticket_url)
+    """Everything about one order: tickets and progress, the scan timeline, defects, plan against actual."""
+    found = order_by_number(session=get_session(), number=number) or abort(404)
+    session = get_session()
+    return page("desk/order.html", view=order_view(session=session, order=found), ticket_url=ticket_url,
+                details=order_details(session=session, order=found, today=workshop_today()),
+                moves=next_statuses(found.status),
+                editable=can_edit(found.status, has_scans(session=session, order_id=found.id)))

@@ -1,0 +1,45 @@
+"""JSON API for the desk: creating orders, listing products with their routes."""
+from __future__ import annotations
+
+from flask import request
+from sqlmodel import select
+
+from factory.access import owner_required
+from factory.api import bp
+from factory.db import get_session
+from factory.links import ticket_url
+from factory.models import Operation, Product, WorkCenter
+from factory.orders import OrderRejected, create_order, order_json, order_view
+from factory.validation import OrderCreate, validate
+
+
+@bp.post("/orders")
+@owner_required
+def order_create():
+    """Create an accepted order with its tickets; 422 names each bad field."""
+    order_in, errors = validate(OrderCreate, request.get_json(silent=True))
+    if errors:
+        return {"errors": errors}, 422
+    try:
+        order = create_order(session=get_session(), order_in=order_in)
+    except OrderRejected as rejected:
+        get_session().rollback()
+        return {"errors": rejected.errors}, 422
+    body = order_json(order_view(session=get_session(), order=order), ticket_url=ticket_url)
+    return body, 201, {"Location": f"/api/orders/{order.number}"}
+
+
+@bp.get("/products")
+@owner_required
+def products():
+    """Every product with its code, name and route (operations in order)."""
+    session = get_session()
+    centers = {wc.id: wc.code for wc in session.exec(select(WorkCenter))}
+    routes: dict[int, list[dict]] = {}
+    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
+        routes.setdefault(op.product_id, []).append(
+            {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
+             "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
+             "piece_rate": str(op.piece_rate)})
+    return {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": routes.get(p.id, [])}
+                         for p in session.exec(select(Product).order_by(Product.code))]}

@@ -1,0 +1,93 @@
+"""Reading orders for the desk: the search behind the orders list, and one order's history."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import StringConstraints, field_validator
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from factory.board import BoardRow, board_rows
+from factory.models import Operation, Order, OrderStatus, Product, Scan, Ticket, Worker
+from factory.validation import Input, check_date_range, validate
+
+TIMELINE_LIMIT = 300
+
+
+class OrderSearch(Input):
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
+    status: OrderStatus | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+    _range = field_validator("due_from", "due_to")(lambda v: check_date_range(v) if v else v)
+
+
+def search_from_args(args) -> tuple[OrderSearch, dict[str, str]]:
+    """The list's filters from the query string; empty fields mean no filter."""
+    data = {k: args.get(k) for k in ("q", "status", "due_from", "due_to") if args.get(k)}
+    search, errors = validate(OrderSearch, data)
+    return search or OrderSearch(), errors
+
+
+def find_orders(*, session: Session, search: OrderSearch, limit: int = 500) -> list[tuple[Order, Product]]:
+    query = select(Order, Product).join(Product, Product.id == Order.product_id)
+    if search.status:
+        query = query.where(Order.status == search.status.value)
+    if search.q:
+        query = query.where(Order.number.contains(search.q) | Order.customer.contains(search.q))
+    if search.due_from:
+        query = query.where(Order.due >= search.due_from)
+    if search.due_to:
+        query = query.where(Order.due <= search.due_to)
+    return list(session.exec(query.order_by(Order.due.desc(), Order.number.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    worker: str
+    operation: str
+    bundle_no: int
+    good: int
+    defects: int
+
+
+@dataclass(frozen=True)
+class OperationActual:
+    operation_id: int
+    planned_minutes: float
+    first_scan: datetime | None
+    last_scan: datetime | None
+
+
+@dataclass
+class OrderDetails:
+    timeline: list[TimelineEntry]
+    defects: list[TimelineEntry]
+    actual: dict[int, OperationActual] = field(default_factory=dict)
+    board: BoardRow | None = None
+
+
+def order_details(*, session: Session, order: Order, today: date) -> OrderDetails:
+    """The scans of an order newest first, its defects, and per operation the planned standard
+    minutes against when work actually started and last happened."""
+    base = (select(Scan.created_at, Worker.name, Operation.name, Ticket.bundle_no, Scan.good, Scan.defects)
+            .join(Ticket, Ticket.id == Scan.ticket_id).join(Worker, Worker.id == Scan.worker_id)
+            .join(Operation, Operation.id == Scan.operation_id).where(Ticket.order_id == order.id))
+    timeline = [TimelineEntry(*r) for r in session.exec(base.order_by(Scan.created_at.desc(), Scan.id.desc())
+                                                        .limit(TIMELINE_LIMIT))]
+    defects = [TimelineEntry(*r) for r in session.exec(base.where(Scan.defects != 0).order_by(Scan.created_at))]
+    spans = dict((op_id, (first, last)) for op_id, first, last in session.exec(
+        select(Scan.operation_id, func.min(Scan.created_at), func.max(Scan.created_at))
+        .join(Ticket, Ticket.id == Scan.ticket_id).where(Ticket.order_id == order.id)
+        .group_by(Scan.operation_id)))
+    actual = {op.id: OperationActual(op.id, order.quantity * op.minutes_per_piece + op.setup_minutes,
+                                     *spans.get(op.id, (None, None)))
+              for op in session.exec(select(Operation).where(Operation.product_id == order.product_id))}
+    row = None
+    if order.status in (OrderStatus.accepted.value, OrderStatus.in_production.value):
+        row = next((r for r in board_rows(session=session, today=today) if r.order.id == order.id), None)
+    return OrderDetails(timeline, defects, actual, row)

@@ -1,0 +1,78 @@
+"""Reading the order form and the import upload; keeping an import's rows signed between the
+preview and the owner's confirmation."""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session, select
+
+from factory.models import Product
+from factory.orders import create_order
+from factory.validation import OrderCreate, validate
+
+BLANK_LINES = 3
+IMPORT_SALT = "order-import"
+IMPORT_MAX_AGE = 3600
+
+
+def order_input(form) -> tuple[OrderCreate | None, dict[str, str], dict]:
+    """The order form as an input model; also the raw values to show again on errors."""
+    lines = [{"color": c, "size": s, "quantity": q}
+             for c, s, q in zip(form.getlist("color"), form.getlist("size"), form.getlist("line_quantity"))
+             if c.strip() or s.strip() or q.strip()]
+    data = {k: form.get(k, "") for k in ("customer", "product", "quantity", "due", "priority", "notes")}
+    data["bundle_size"] = form.get("bundle_size", "").strip() or None
+    data["priority"] = data["priority"] or 0
+    data["lines"] = lines
+    order_in, errors = validate(OrderCreate, data)
+    return order_in, errors, data
+
+
+def form_values(order_in: OrderCreate | None = None) -> dict:
+    if order_in is None:
+        return {"priority": 0, "lines": []}
+    data = order_in.model_dump(mode="json")
+    data["bundle_size"] = data["bundle_size"] or ""
+    return data
+
+
+def product_choices(*, session: Session) -> list[Product]:
+    return list(session.exec(select(Product).where(Product.active).order_by(Product.code)))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=IMPORT_SALT)
+
+
+def sign_import(orders: list[OrderCreate]) -> str:
+    """The checked orders, signed, for the confirm form; the nonce in the owner's session makes
+    the confirmation usable once."""
+    nonce = secrets.token_urlsafe(12)
+    session["import_nonce"] = nonce
+    return _serializer().dumps({"nonce": nonce, "orders": [o.model_dump(mode="json") for o in orders]})
+
+
+def unsign_import(token: str) -> list[OrderCreate] | None:
+    """The orders signed at preview, once; None when tampered, expired or already used."""
+    try:
+        payload = _serializer().loads(token, max_age=IMPORT_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("nonce") != session.pop("import_nonce", None):
+        return None
+    orders = [validate(OrderCreate, data)[0] for data in payload.get("orders", [])]
+    return orders if orders and all(orders) else None
+
+
+def create_orders(*, db: Session, orders: list[OrderCreate]) -> list[str]:
+    """Create every order in one transaction (all or nothing); returns their numbers."""
+    try:
+        numbers = [create_order(session=db, order_in=o, commit=False).number for o in orders]
+        db.flush()
+    except Exception:
+        db.rollback()
+        raise
+    db.commit()
+    return numbers

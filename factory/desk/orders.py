@@ -1,0 +1,108 @@
+"""Owner pages that change orders: new, edit before work starts, status moves, import from a file."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
+
+from factory.access import owner_required
+from factory.db import get_session
+from factory.desk import bp
+from factory.desk.order_forms import (BLANK_LINES, create_orders, form_values, order_input, product_choices,
+                                      sign_import, unsign_import)
+from factory.models import OrderStatus
+from factory.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
+from factory.order_import import ImportProblem, field_label, parse_rows, read_table
+from factory.orders import OrderRejected, create_order, order_by_number
+
+
+def form_page(values: dict, errors: dict, order=None, status: int = 200):
+    return render_template("desk/order_form.html", values=values, errors=errors, order=order, blank=BLANK_LINES,
+                           products=product_choices(session=get_session()),
+                           printed=printed_tickets(session=get_session(), order_id=order.id) if order else 0), status
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@owner_required
+def order_new():
+    """A new order (accepted, or kept as a draft), split into bundle tickets."""
+    if request.method == "GET":
+        return form_page(form_values(), {})
+    order_in, errors, raw = order_input(request.form)
+    if order_in is None:
+        return form_page(raw, errors, status=422)
+    status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
+    try:
+        order = create_order(session=get_session(), order_in=order_in, status=status)
+    except OrderRejected as rejected:
+        return form_page(raw, rejected.errors, status=422)
+    return redirect(url_for("desk.order", number=order.number))
+
+
+@bp.route("/orders/<number>/edit", methods=["GET", "POST"])
+@owner_required
+def order_edit(number: str):
+    """Edit an order before any piece is logged; its tickets are split again."""
+    session = get_session()
+    order = order_by_number(session=session, number=number) or abort(404)
+    if not can_edit(order.status, has_scans(session=session, order_id=order.id)):
+        abort(409, _("Work on this order has started; it can no longer be edited."))
+    if request.method == "GET":
+        return form_page(form_values(order_form_data(session=session, order=order)), {}, order)
+    order_in, errors, raw = order_input(request.form)
+    try:
+        if order_in is None:
+            raise OrderRejected(errors)
+        update_order(session=session, order=order, order_in=order_in)
+    except OrderRejected as rejected:
+        session.rollback()
+        return form_page(raw, rejected.errors, order, status=422)
+    return redirect(url_for("desk.order", number=order.number))
+
+
+@bp.post("/orders/<number>/status")
+@owner_required
+def order_status(number: str):
+    """Accept, finish, ship or cancel an order (only the moves the table allows)."""
+    order = order_by_number(session=get_session(), number=number) or abort(404)
+    try:
+        move_order(session=get_session(), order=order, target=request.form.get("status", ""))
+    except OrderRejected as rejected:
+        abort(409, rejected.errors["status"])
+    return redirect(url_for("desk.order", number=order.number))
+
+
+@bp.route("/orders/import", methods=["GET", "POST"])
+@owner_required
+def order_import():
+    """Upload an .xlsx or .csv file of orders: every row is checked and shown; nothing is saved yet."""
+    if request.method == "GET":
+        return render_template("desk/import.html", rows=None, problem=None)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ImportProblem(_("Choose a file to upload."))
+        codes = {p.code for p in product_choices(session=get_session())}
+        rows = parse_rows(read_table(upload.filename, upload.read()), codes)
+    except ImportProblem as problem:
+        return render_template("desk/import.html", rows=None, problem=str(problem)), 422
+    good = all(row.order_in for row in rows)
+    token = sign_import([row.order_in for row in rows]) if good else None
+    return render_template("desk/import.html", rows=rows, problem=None, token=token, field_label=field_label,
+                           filename=upload.filename), 200 if good else 422
+
+
+@bp.post("/orders/import/confirm")
+@owner_required
+def order_import_confirm():
+    """Save the orders of a previewed import, all or none."""
+    orders = unsign_import(request.form.get("token", ""))
+    if orders is None:
+        return render_template("desk/import.html", rows=None,
+                               problem=_("This import has expired or was already saved. Upload the file again.")), 422
+    try:
+        numbers = create_orders(db=get_session(), orders=orders)
+    except OrderRejected as rejected:
+        return render_template("desk/import.html", rows=None, problem="; ".join(rejected.errors.values())), 422
+    flash(ngettext("%(num)s order imported: %(numbers)s", "%(num)s orders imported: %(numbers)s", len(numbers),
+                   numbers=", ".join(numbers)))
+    return redirect(url_for("desk.orders"))

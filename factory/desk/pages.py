@@ -1,0 +1,28 @@
+"""What the desk's views share: one URL rendering a full page or its htmx fragment, local times."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import make_response, render_template
+
+from factory.desk import bp
+from factory.workshop_time import workshop_zone
+
+
+def page(template: str, fragment: str | None = None, status: int = 200, **context):
+    """The full page, or only `fragment` when htmx asks; either way `Vary: HX-Request`."""
+    from factory import htmx
+    chosen = fragment if fragment and htmx else template
+    response = make_response(render_template(chosen, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment: datetime | None, pattern: str = "%m-%d %H:%M") -> str:
+    """A stored UTC time as the workshop's clock shows it."""
+    if moment is None:
+        return "–"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(workshop_zone()).strftime(pattern)

@@ -1,0 +1,80 @@
+"""Owner pages for the workshop's set-up: work centers and the working calendar."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, redirect, render_template, request, url_for
+from sqlmodel import select
+
+from factory.access import owner_required
+from factory.db import get_session
+from factory.desk import bp
+from factory.models import Holiday, WorkCenter, Workday
+from factory.validation import validate
+from factory.workshop_setup import (HolidayIn, Rejected, WorkCenterIn, add_holiday, remove_holiday,
+                                    save_work_center, set_workdays)
+
+CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
+
+
+def settings_page(errors: dict | None = None, editing: int | str | None = None, values: dict | None = None,
+                  status: int = 200):
+    session = get_session()
+    return render_template("desk/settings.html", centers=session.exec(select(WorkCenter).order_by(
+        WorkCenter.position, WorkCenter.code)).all(), workdays=set(session.exec(select(Workday.weekday))),
+        holidays=session.exec(select(Holiday).order_by(Holiday.day)).all(), errors=errors or {},
+        editing=editing, values=values or {}), status
+
+
+@bp.get("/settings")
+@owner_required
+def settings():
+    """Work centers (machines, hours, efficiency, overtime) and the working calendar."""
+    return settings_page()
+
+
+@bp.post("/settings/work-centers", defaults={"center_id": None})
+@bp.post("/settings/work-centers/<int:center_id>")
+@owner_required
+def work_center_save(center_id: int | None):
+    """Save one work center, or add a new one."""
+    center = get_session().get(WorkCenter, center_id) or abort(404) if center_id else None
+    center_in, errors = validate(WorkCenterIn, {f: request.form.get(f, "") for f in CENTER_FIELDS})
+    try:
+        if errors:
+            raise Rejected(errors)
+        save_work_center(session=get_session(), center=center, center_in=center_in)
+    except Rejected as rejected:
+        return settings_page(rejected.errors, center_id or "new", request.form, 422)
+    return redirect(url_for("desk.settings"))
+
+
+@bp.post("/settings/workdays")
+@owner_required
+def workdays_save():
+    """Which weekdays the workshop works."""
+    days = {int(d) for d in request.form.getlist("weekday") if d.isdigit() and int(d) <= 6}
+    set_workdays(session=get_session(), weekdays=days)
+    return redirect(url_for("desk.settings") + "#calendar")
+
+
+@bp.post("/settings/holidays")
+@owner_required
+def holiday_add():
+    """Add a day off (a holiday) to the calendar."""
+    holiday_in, errors = validate(HolidayIn, {"day": request.form.get("day", ""), "name": request.form.get("name", "")})
+    if errors:
+        return settings_page({f"holiday_{k}": v for k, v in errors.items()}, "holiday", request.form, 422)
+    add_holiday(session=get_session(), holiday_in=holiday_in)
+    return redirect(url_for("desk.settings") + "#calendar")
+
+
+@bp.post("/settings/holidays/<day>/delete")
+@owner_required
+def holiday_remove(day: str):
+    """Take a holiday off the calendar."""
+    try:
+        remove_holiday(session=get_session(), day=date.fromisoformat(day))
+    except ValueError:
+        abort(404)
+    return redirect(url_for("desk.settings") + "#calendar")

@@ -1,0 +1,111 @@
+"""Changing an order after it was created: the allowed status moves, and editing before work starts."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, exists, func
+from sqlmodel import Session, select
+
+from factory.bundles import Line, split_into_bundles
+from factory.models import Order, OrderLine, OrderStatus, Product, Scan, Ticket, utcnow
+from factory.orders import OrderRejected
+from factory.validation import OrderCreate
+
+S = OrderStatus
+# What the owner may move an order to from each status. Scans move accepted → in production on
+# their own; shipped and cancelled are final.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.draft.value: frozenset({S.accepted.value, S.cancelled.value}),
+    S.accepted.value: frozenset({S.done.value, S.shipped.value, S.cancelled.value}),
+    S.in_production.value: frozenset({S.done.value, S.shipped.value, S.cancelled.value}),
+    S.done.value: frozenset({S.shipped.value, S.in_production.value}),
+    S.shipped.value: frozenset(),
+    S.cancelled.value: frozenset(),
+}
+EDITABLE = frozenset({S.draft.value, S.accepted.value})
+
+
+def can_move(current: str, target: str) -> bool:
+    """True when the owner may move an order from `current` to `target`."""
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def next_statuses(current: str) -> list[str]:
+    """The moves offered as buttons, in a stable order."""
+    return [s.value for s in OrderStatus if can_move(current, s.value)]
+
+
+def can_edit(status: str, scanned: bool) -> bool:
+    """An order may be edited (and its tickets re-split) only before any piece is logged."""
+    return status in EDITABLE and not scanned
+
+
+def has_scans(*, session: Session, order_id: int) -> bool:
+    return bool(session.exec(select(exists().where(Scan.ticket_id == Ticket.id, Ticket.order_id == order_id))).one())
+
+
+def move_order(*, session: Session, order: Order, target: str) -> None:
+    """Move `order` to `target`, or raise OrderRejected naming the status."""
+    if not can_move(order.status, target):
+        raise OrderRejected({"status": _("An order that is %(current)s cannot become %(target)s.",
+                                         current=_status(order.status), target=_status(target))})
+    order.status = target
+    now = utcnow()
+    if target == S.accepted.value and order.accepted_at is None:
+        order.accepted_at = now
+    if target == S.shipped.value:
+        order.shipped_at = now
+    session.add(order)
+    session.commit()
+
+
+def _status(value: str) -> str:
+    from factory.i18n import status_label
+    return status_label(value)
+
+
+def order_form_data(*, session: Session, order: Order) -> OrderCreate:
+    """The order as the form's input model (for editing)."""
+    product = session.get(Product, order.product_id)
+    lines = [{"quantity": line.quantity, "color": line.color, "size": line.size}
+             for line in session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id))]
+    return OrderCreate(customer=order.customer, product=product.code, quantity=order.quantity, due=order.due,
+                       priority=order.priority, bundle_size=order.bundle_size, lines=lines, notes=order.notes)
+
+
+def update_order(*, session: Session, order: Order, order_in: OrderCreate) -> Order:
+    """Rewrite an order that has no scans yet; its lines and tickets are split again from scratch."""
+    if not can_edit(order.status, has_scans(session=session, order_id=order.id)):
+        raise OrderRejected({"status": _("Work on this order has started; it can no longer be edited.")})
+    product = session.exec(select(Product).where(Product.code == order_in.product)).first()
+    errors = {}
+    if product is None:
+        errors["product"] = _("Unknown product code.")
+    total = sum(line.quantity for line in order_in.lines)
+    if order_in.lines and total != order_in.quantity:
+        errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
+                            total=total, quantity=order_in.quantity)
+    if errors:
+        raise OrderRejected(errors)
+    order.customer, order.product_id, order.quantity = order_in.customer, product.id, order_in.quantity
+    order.due, order.priority, order.bundle_size, order.notes = (order_in.due, order_in.priority,
+                                                                 order_in.bundle_size, order_in.notes)
+    session.add(order)
+    session.exec(delete(OrderLine).where(OrderLine.order_id == order.id))
+    # Unprinted or not, tickets without scans carry nothing worth keeping; reissue chains go first.
+    session.exec(Ticket.__table__.update().where(Ticket.order_id == order.id).values(replaces_id=None))
+    session.exec(delete(Ticket).where(Ticket.order_id == order.id))
+    session.flush()
+    lines = [Line(line.quantity, line.color, line.size) for line in order_in.lines] or [Line(order_in.quantity)]
+    for line in order_in.lines:
+        session.add(OrderLine(order_id=order.id, color=line.color, size=line.size, quantity=line.quantity))
+    for bundle in split_into_bundles(lines, order_in.bundle_size):
+        session.add(Ticket(order_id=order.id, bundle_no=bundle.bundle_no, color=bundle.color, size=bundle.size,
+                           quantity=bundle.quantity))
+    session.commit()
+    return order
+
+
+def printed_tickets(*, session: Session, order_id: int) -> int:
+    """How many of the order's tickets were printed (editing makes those papers useless)."""
+    return int(session.exec(select(func.count()).select_from(Ticket)
+                            .where(Ticket.order_id == order_id, Ticket.printed_count > 0)).one())

@@ -1,0 +1,402 @@
+"""The owner's desk: the board and its badge, orders (form, edit, status moves, search, export),
+the orders API, products and routes, work centers and the calendar."""
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import event, func
+from sqlmodel import select
+
+from factory.board import OrderLoad, add_workdays, badge, planned_completions, remaining_pieces
+from factory.models import Holiday, Operation, Order, OrderLine, Product, Scan, Ticket, WorkCenter, Workday
+from factory.order_edits import TRANSITIONS, can_edit, can_move
+from factory.progress import Count
+from tests.conftest import csrf_token
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def add_scan(session, ticket, operation, worker, good, defects=0, at=None) -> Scan:
+    scan = Scan(client_id=str(uuid.uuid4()), ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
+                good=good, defects=defects, created_at=at or datetime.now(timezone.utc))
+    session.add(scan)
+    session.commit()
+    return scan
+
+
+def fresh(session):
+    """The test's session sees what requests committed since (SQLite keeps a read snapshot)."""
+    session.rollback()
+    return session
+
+
+def tickets_of(session, order) -> list[Ticket]:
+    return list(fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
+
+
+# --- pure rules ---------------------------------------------------------------------------------
+
+MON = date(2026, 6, 1)  # a Monday
+
+
+def test_add_workdays_skips_sundays_and_holidays():
+    workdays = set(range(6))
+    assert add_workdays(MON, 0, workdays, set()) == MON
+    assert add_workdays(MON, 1, workdays, set()) == MON
+    assert add_workdays(MON, 6.5, workdays, set()) == MON + timedelta(days=7)  # Sunday skipped
+    assert add_workdays(MON, 2, workdays, {MON + timedelta(days=1)}) == MON + timedelta(days=2)
+    assert add_workdays(MON, 2, set(), set()) is None
+
+
+def test_planned_completion_queues_earliest_due_first():
+    # One work center doing 480 standard minutes a day; two orders of one day's work each.
+    early = OrderLoad(1, MON + timedelta(days=3), 0, {7: 480})
+    late = OrderLoad(2, MON + timedelta(days=1), 0, {7: 480})
+    planned = planned_completions([early, late], {7: 480}, set(range(6)), set(), MON)
+    assert planned == {2: MON, 1: MON + timedelta(days=1)}
+    assert planned_completions([early], {}, set(range(6)), set(), MON) == {1: None}
+
+
+def test_badge_from_planned_date():
+    due = MON + timedelta(days=10)
+    assert badge(due=due, planned=MON + timedelta(days=2), finished=False, today=MON) == "on_track"
+    assert badge(due=due, planned=due - timedelta(days=1), finished=False, today=MON) == "at_risk"
+    assert badge(due=due, planned=due + timedelta(days=1), finished=False, today=MON) == "late"
+    assert badge(due=MON - timedelta(days=1), planned=MON, finished=False, today=MON) == "late"
+    assert badge(due=MON - timedelta(days=1), planned=None, finished=True, today=MON) == "done"
+    assert badge(due=due, planned=None, finished=False, today=MON) == "at_risk"
+
+
+def test_remaining_pieces_loses_defects_downstream():
+    assert remaining_pieces(100, [Count(90, 10), Count(50, 0)]) == [0, 40]
+
+
+def test_status_moves_table():
+    assert can_move("draft", "accepted") and can_move("in_production", "shipped")
+    assert not can_move("shipped", "cancelled") and not can_move("cancelled", "accepted")
+    assert not can_move("accepted", "draft")
+    assert TRANSITIONS["shipped"] == frozenset() and TRANSITIONS["cancelled"] == frozenset()
+    assert can_edit("accepted", False) and not can_edit("accepted", True) and not can_edit("in_production", False)
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+def test_board_shows_progress_badge_and_last_scan(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 30, 2)
+    page = soup(owner_client.get("/"))
+    row = page.select_one(f"#order-{workshop.order.id}")
+    assert row is not None and workshop.order.number in row.get_text()
+    numbers = {li["data-operation"]: li.get_text() for li in row.select(".step-num")}
+    assert numbers == {"knitting": "30", "linking": "0", "packing": "0"}
+    assert "badge-on_track" in row["class"] and row.select_one(".badge.ok") is not None
+    assert "–" not in row.select_one(".last-scan time").get_text()
+
+
+def test_board_fragment_for_htmx_polls_itself(owner_client, workshop):
+    response = owner_client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    page = soup(response)
+    assert page.find("html") is None
+    board = page.select_one("#board")
+    assert board["hx-trigger"] == "every 5s" and board["hx-get"] == "/"
+
+
+def test_board_marks_late_orders(owner_client, session, workshop):
+    workshop.order.due = date.today() - timedelta(days=1)
+    session.add(workshop.order)
+    session.commit()
+    row = soup(owner_client.get("/")).select_one(f"#order-{workshop.order.id}")
+    assert "badge-late" in row["class"]
+
+
+def test_board_numbers_in_chinese_and_english(owner_client, session, workshop):
+    create_api_order(owner_client, session, quantity=12000)
+    assert "12,000" in owner_client.get("/").get_data(as_text=True)
+    owner_client.get("/lang/en")
+    assert "Production board" in owner_client.get("/").get_data(as_text=True)
+
+
+def create_api_order(client, session, **overrides):
+    from factory.orders import create_order
+    from factory.validation import OrderCreate
+    data = {"customer": "大客户", "product": "SCARF", "quantity": 300, "due": date.today() + timedelta(days=20)}
+    data.update(overrides)
+    return create_order(session=session, order_in=OrderCreate(**data))
+
+
+def count_queries(app, fn) -> int:
+    seen = []
+    engine = app.extensions["engine"]
+
+    def before(conn, cursor, statement, *args):
+        if not statement.startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_board_queries_do_not_grow_with_orders_or_scans(app, owner_client, session, workshop):
+    small = count_queries(app, lambda: owner_client.get("/"))
+    for _ in range(5):
+        order = create_api_order(owner_client, session, quantity=200)
+        for ticket in tickets_of(session, order)[:3]:
+            add_scan(session, ticket, workshop.operations[0], workshop.knitter, 5)
+            add_scan(session, ticket, workshop.operations[1], workshop.linker, 3)
+    assert count_queries(app, lambda: owner_client.get("/")) == small
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+def order_form(client, **fields):
+    data = {"customer": "杭州球迷之家", "product": "SCARF", "quantity": "120", "due": (date.today() + timedelta(days=12)).isoformat(),
+            "priority": "1", "bundle_size": "50", "notes": "", "color": ["红", "黄", ""], "size": ["", "", ""],
+            "line_quantity": ["70", "50", ""], "csrf_token": csrf_token(client, "/orders/new")}
+    data.update(fields)
+    return data
+
+
+def test_create_order_from_the_form_splits_tickets(owner_client, session, workshop):
+    response = owner_client.post("/orders/new", data=order_form(owner_client))
+    assert response.status_code == 302
+    order = fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one()
+    assert response.headers["Location"] == f"/orders/{order.number}"
+    assert order.status == "accepted" and order.priority == 1
+    assert [(t.color, t.quantity) for t in tickets_of(session, order)] == [("红", 50), ("红", 20), ("黄", 50)]
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    assert len(page.select("table.tickets tbody tr")) == 3
+    assert page.select_one(f'a[href="/orders/{order.number}/ticket.pdf"]') is not None
+    assert page.select_one(f'a[href="/orders/{order.number}/labels.pdf?preset=a4-3x8"]') is not None
+
+
+def test_bad_order_form_names_fields_and_saves_nothing(owner_client, session, workshop):
+    before = session.exec(select(func.count()).select_from(Order)).one()
+    response = owner_client.post("/orders/new", data=order_form(owner_client, customer="", quantity="-3",
+                                                                due="2026-13-40", line_quantity=["1", "1", ""]))
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#customer-error") and page.select_one("#quantity-error") and page.select_one("#due-error")
+    assert page.select_one("#customer")["aria-invalid"] == "true"
+    assert fresh(session).exec(select(func.count()).select_from(Order)).one() == before
+    response = owner_client.post("/orders/new", data=order_form(owner_client, line_quantity=["1", "1", ""]))
+    assert response.status_code == 422
+    assert "120" in soup(response).select_one("fieldset.lines .field-error").get_text()
+
+
+def test_save_as_draft_then_accept(owner_client, session, workshop):
+    owner_client.post("/orders/new", data=order_form(owner_client, draft="1"))
+    order = fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one()
+    assert order.status == "draft" and order.accepted_at is None
+    response = owner_client.post(f"/orders/{order.number}/status",
+                                 data={"status": "accepted", "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 302
+    fresh(session).refresh(order)
+    assert order.status == "accepted" and order.accepted_at is not None
+
+
+def test_refused_status_move_changes_nothing(owner_client, session, workshop):
+    order = workshop.order
+    token = csrf_token(owner_client)
+    assert owner_client.post(f"/orders/{order.number}/status", data={"status": "shipped", "csrf_token": token}).status_code == 302
+    response = owner_client.post(f"/orders/{order.number}/status", data={"status": "cancelled", "csrf_token": token})
+    assert response.status_code == 409
+    fresh(session).refresh(order)
+    assert order.status == "shipped" and order.shipped_at is not None
+
+
+def test_edit_before_work_starts_resplits_tickets(owner_client, session, workshop):
+    order = workshop.order
+    data = order_form(owner_client, quantity="90", bundle_size="30", color=["", "", ""], line_quantity=["", "", ""],
+                      customer="改过的客户")
+    response = owner_client.post(f"/orders/{order.number}/edit", data=data)
+    assert response.status_code == 302
+    fresh(session).refresh(order)
+    assert (order.customer, order.quantity) == ("改过的客户", 90)
+    assert [t.quantity for t in tickets_of(session, order)] == [30, 30, 30]
+
+
+def test_edit_refused_once_a_piece_is_logged(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 1)
+    assert owner_client.get(f"/orders/{workshop.order.number}/edit").status_code == 409
+    response = owner_client.post(f"/orders/{workshop.order.number}/edit", data=order_form(owner_client, quantity="90"))
+    assert response.status_code == 409
+    assert len(tickets_of(session, workshop.order)) == 3
+    assert soup(owner_client.get(f"/orders/{workshop.order.number}")).find("a", string="编辑") is None
+
+
+def test_orders_search_by_status_customer_and_due(owner_client, session, workshop):
+    create_api_order(owner_client, session, customer="宁波海外商贸", due=date(2026, 3, 1))
+    def numbers(query):
+        return [a.get_text() for a in soup(owner_client.get("/orders" + query)).select("table.orders tbody a")]
+    assert len(numbers("")) == 2
+    assert numbers("?q=宁波") == numbers("?due_to=2026-03-01") != numbers("?q=测试客户")
+    assert numbers("?status=shipped") == []
+    assert numbers("?due_from=2026-03-02&q=宁波") == []
+    response = owner_client.get("/orders?due_from=yesterday")
+    assert response.status_code == 422 and soup(response).select_one('[data-field="due_from"]')
+    fragment = owner_client.get("/orders?q=宁波", headers={"HX-Request": "true"})
+    assert soup(fragment).find("html") is None and "宁波海外商贸" in fragment.get_data(as_text=True)
+
+
+def test_order_page_shows_timeline_and_defects(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[1], workshop.operations[0], workshop.knitter, 38, 2,
+             at=datetime(2026, 5, 4, 1, 30, tzinfo=timezone.utc))
+    page = soup(owner_client.get(f"/orders/{workshop.order.number}"))
+    timeline = page.select("ul.timeline")
+    assert "05-04 09:30" in timeline[0].get_text() and "王秀英" in timeline[1].get_text()  # Shanghai time
+    assert "#2" in timeline[1].get_text()
+
+
+def test_orders_export_is_a_workbook(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 10)
+    response = owner_client.get("/orders/export.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == workshop.order.number and rows[1][3] == 100 and "织片 10/100" in rows[1][8]
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+def test_api_creates_an_accepted_order(client, session, workshop, api_headers):
+    body = {"customer": "API客户", "product": "SCARF", "quantity": 300, "due": "2026-12-01", "bundle_size": 50}
+    response = client.post("/api/orders", json=body, headers=api_headers)
+    assert response.status_code == 201
+    created = response.get_json()
+    assert created == client.get(f"/api/orders/{created['number']}", headers=api_headers).get_json()
+    assert created["status"] == "accepted" and len(created["tickets"]) == 6
+
+
+def test_api_order_errors_name_fields_and_save_nothing(client, session, workshop, api_headers):
+    response = client.post("/api/orders", json={"customer": "", "product": "NOPE", "quantity": 0, "due": "soon"},
+                           headers=api_headers)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"customer", "quantity", "due"}
+    response = client.post("/api/orders", json={"customer": "x", "product": "NOPE", "quantity": 5, "due": "2026-12-01"},
+                           headers=api_headers)
+    assert response.status_code == 422 and set(response.get_json()["errors"]) == {"product"}
+    assert fresh(session).exec(select(func.count()).select_from(Order)).one() == 1
+    assert client.post("/api/orders", json={}, headers={}).status_code == 401
+
+
+def test_api_lists_products_with_routes(client, workshop, api_headers):
+    products = client.get("/api/products", headers=api_headers).get_json()["products"]
+    assert products[0]["code"] == "SCARF"
+    assert [(op["code"], op["work_center"]) for op in products[0]["route"]] == [
+        ("knitting", "knitting"), ("linking", "linking"), ("packing", "packing")]
+    assert products[0]["route"][0]["piece_rate"] == "1.500"
+
+
+# --- products and routes -------------------------------------------------------------------------
+
+def photo_bytes(size=(2400, 1600), fmt="JPEG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def product_form(client, **fields):
+    data = {"name": "测试围巾", "yarn": "腈纶", "colors": "红", "stitch": "双面提花", "size": "25×160",
+            "notes": "流苏两端各 10 cm", "csrf_token": csrf_token(client, "/products")}
+    data.update(fields)
+    return data
+
+
+def test_product_notes_and_photo(owner_client, worker_client, client, session, workshop):
+    data = product_form(owner_client, photo=(io.BytesIO(photo_bytes()), "scarf.jpg"))
+    response = owner_client.post("/products/SCARF", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    fresh(session).refresh(workshop.product)
+    assert workshop.product.notes == "流苏两端各 10 cm" and workshop.product.photo_type == "image/jpeg"
+    assert max(Image.open(io.BytesIO(workshop.product.photo)).size) == 1200
+    assert owner_client.get("/products/SCARF/photo").status_code == 200
+    assert worker_client.get("/products/SCARF/photo").status_code == 200
+    assert client.get("/products/SCARF/photo").status_code == 401
+
+
+def test_fake_photo_is_refused_and_nothing_changes(owner_client, session, workshop):
+    data = product_form(owner_client, notes="新的", photo=(io.BytesIO(b"not an image at all"), "x.jpg"))
+    response = owner_client.post("/products/SCARF", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "JPEG" in soup(response).select_one(".photo-field .field-error").get_text()
+    fresh(session).refresh(workshop.product)
+    assert workshop.product.photo is None and workshop.product.notes == ""
+
+
+def route_form(client, rows):
+    fields = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
+    data = {f: [str(r[i]) for r in rows] for i, f in enumerate(fields)}
+    data["csrf_token"] = csrf_token(client, "/products")
+    return data
+
+
+def test_route_edit_reorders_adds_and_keeps_ids(owner_client, session, workshop):
+    k, l, p = workshop.operations
+    rows = [("knitting", "织片", workshop.knitting.id, 7, 30, "1.8"), ("washing", "洗水", workshop.packing.id, 0.5, 30, "0.1"),
+            ("linking", "套口", workshop.linking.id, 3, 15, "0.6"), ("packing", "包装", workshop.packing.id, 0.5, 10, "0.1")]
+    assert owner_client.post("/products/SCARF/route", data=route_form(owner_client, rows)).status_code == 302
+    ops = fresh(session).exec(select(Operation).where(Operation.product_id == workshop.product.id)
+                       .order_by(Operation.position)).all()
+    assert [o.code for o in ops] == ["knitting", "washing", "linking", "packing"]
+    assert ops[0].id == k.id and ops[0].minutes_per_piece == 7 and ops[0].piece_rate == Decimal("1.800")
+
+
+def test_route_edit_refuses_bad_rows_and_removing_scanned_operations(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[0], workshop.operations[2], workshop.packer, 1)
+    rows = [("knitting", "织片", workshop.knitting.id, -1, 30, "1.5")]
+    response = owner_client.post("/products/SCARF/route", data=route_form(owner_client, rows))
+    assert response.status_code == 422
+    rows = [("knitting", "织片", workshop.knitting.id, 6, 30, "1.5"), ("linking", "套口", workshop.linking.id, 3, 15, "0.6")]
+    response = owner_client.post("/products/SCARF/route", data=route_form(owner_client, rows))
+    assert response.status_code == 422 and "packing" in response.get_data(as_text=True)
+    assert len(fresh(session).exec(select(Operation).where(Operation.product_id == workshop.product.id)).all()) == 3
+
+
+def test_new_product(owner_client, session, workshop):
+    token = csrf_token(owner_client, "/products")
+    assert owner_client.post("/products", data={"code": "HT-1", "name": "帽子", "csrf_token": token}).status_code == 302
+    assert owner_client.post("/products", data={"code": "HT-1", "name": "帽子", "csrf_token": token}).status_code == 422
+    assert owner_client.post("/products", data={"code": "坏 code", "name": "", "csrf_token": token}).status_code == 422
+    assert len(fresh(session).exec(select(Product)).all()) == 2
+
+
+# --- work centers and calendar -------------------------------------------------------------------
+
+def test_work_center_edit_add_and_errors(owner_client, session, workshop):
+    token = csrf_token(owner_client, "/settings")
+    fields = {"code": "knitting", "name": "织片", "units": "6", "hours_per_day": "10", "efficiency": "0.9",
+              "overtime_hours_per_day": "2", "csrf_token": token}
+    assert owner_client.post(f"/settings/work-centers/{workshop.knitting.id}", data=fields).status_code == 302
+    fresh(session).refresh(workshop.knitting)
+    assert workshop.knitting.units == 6 and workshop.knitting.hours_per_day == 10
+    response = owner_client.post(f"/settings/work-centers/{workshop.knitting.id}", data={**fields, "units": "0", "efficiency": "5"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one(f'tr[data-center="{workshop.knitting.id}"] input[name=units]')["aria-invalid"] == "true"
+    new = {**fields, "code": "washing", "name": "洗水", "units": "2"}
+    assert owner_client.post("/settings/work-centers", data=new).status_code == 302
+    assert owner_client.post("/settings/work-centers", data=new).status_code == 422  # code taken
+    assert len(fresh(session).exec(select(WorkCenter)).all()) == 4
+
+
+def test_calendar_workdays_and_holidays(owner_client, session, workshop):
+    token = csrf_token(owner_client, "/settings")
+    owner_client.post("/settings/workdays", data={"weekday": ["0", "1", "2", "3", "4"], "csrf_token": token})
+    assert set(fresh(session).exec(select(Workday.weekday)).all()) == {0, 1, 2, 3, 4}
+    assert owner_client.post("/settings/holidays", data={"day": "2026-10-01", "name": "国庆节", "csrf_token": token}).status_code == 302
+    assert owner_client.post("/settings/holidays", data={"day": "someday", "csrf_token": token}).status_code == 422
+    assert [h.name for h in fresh(session).exec(select(Holiday)).all()] == ["国庆节"]
+    assert "国庆节" in owner_client.get("/settings").get_data(as_text=True)
+    owner_client.post("/settings/holidays/2026-10-01/delete", data={"csrf_token": token})
+    assert fresh(session).exec(select(Holiday)).all() == []
