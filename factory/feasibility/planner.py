@@ -1,0 +1,241 @@
+"""Day-by-day planning of every open order's remaining operations on the work centers' capacity,
+under the rules of the capacity model (docs/feasibility.md explains the method)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from factory.feasibility.scenario import Scenario
+
+# Plans are in floating-point standard minutes; anything smaller than this is nothing.
+EPS = 1e-9
+# The deadline of an order held to no date (at risk and not finishing within the horizon anyway).
+BIG = 1 << 30
+
+
+@dataclass
+class Line:
+    """The scenario compiled for planning: working days, work centers and operations as flat lists.
+
+    Operations with no load are left out; an operation's upstream is the nearest earlier
+    operation of its route that still has load, and its progress (the share of its load done)
+    may never pass `head + gain * upstream progress` at the end of a day (rule 4 in shares)."""
+    days: list  # day offset from today of each working day
+    center_ids: list
+    regular: list  # standard minutes per working day, per work center
+    overtime: list
+    efficiency: list
+    stage_order: list  # work centers in route order, upstream first
+    backward_routes: bool  # some route goes against stage_order: sweep a day twice
+    order_ids: list
+    due_offset: list  # per order, due date as days from today
+    order_ops: list  # per order, its operation indices in route order
+    op_order: list = field(default_factory=list)
+    op_route_index: list = field(default_factory=list)
+    op_center: list = field(default_factory=list)
+    op_load: list = field(default_factory=list)
+    op_prev: list = field(default_factory=list)
+    op_head: list = field(default_factory=list)
+    op_gain: list = field(default_factory=list)
+
+    def last_working_index(self, offset: int) -> int:
+        """Index of the last working day on or before `offset` days from today (-1 if none)."""
+        lo, hi = 0, len(self.days)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.days[mid] <= offset:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo - 1
+
+
+def compile_line(scenario: Scenario, with_candidate: bool = True) -> Line:
+    days = [t for t in range(scenario.horizon_days) if scenario.is_working(scenario.date_of(t))]
+    centers = scenario.work_centers
+    index = {wc.id: c for c, wc in enumerate(centers)}
+    orders = list(scenario.orders) + ([scenario.candidate] if with_candidate else [])
+    line = Line(days=days, center_ids=[wc.id for wc in centers], regular=[wc.regular_minutes for wc in centers],
+                overtime=[wc.overtime_minutes for wc in centers], efficiency=[wc.efficiency for wc in centers],
+                stage_order=[], backward_routes=False, order_ids=[o.id for o in orders],
+                due_offset=[(o.due - scenario.today).days for o in orders], order_ops=[])
+    edges = set()
+    for j, o in enumerate(orders):
+        ops = []
+        prev = -1
+        for k, op in enumerate(o.operations):
+            load = o.load(k)
+            remaining = o.remaining(k)
+            if remaining <= 0:
+                continue
+            if load <= 0:
+                # Nothing to spend here: pieces pass straight through to the next operation.
+                continue
+            i = len(line.op_load)
+            line.op_order.append(j)
+            line.op_route_index.append(k)
+            line.op_center.append(index[op.work_center])
+            line.op_load.append(load)
+            line.op_prev.append(prev)
+            if prev >= 0:
+                up = o.operations[line.op_route_index[prev]]
+                line.op_head.append((up.done - op.done) / remaining)
+                line.op_gain.append((o.quantity - up.done) / remaining)
+                edges.add((line.op_center[prev], index[op.work_center]))
+            else:
+                line.op_head.append(1.0)
+                line.op_gain.append(0.0)
+            ops.append(i)
+            prev = i
+        line.order_ops.append(ops)
+    line.stage_order, line.backward_routes = _stage_order(len(centers), edges)
+    return line
+
+
+def _stage_order(n: int, edges: set) -> tuple[list, bool]:
+    """Work centers upstream first, so that a day's pieces can flow on the same day."""
+    indegree = [0] * n
+    for a, b in edges:
+        if a != b:
+            indegree[b] += 1
+    order, ready = [], [c for c in range(n) if indegree[c] == 0]
+    while ready:
+        c = ready.pop(0)
+        order.append(c)
+        for a, b in sorted(edges):
+            if a == c and a != b:
+                indegree[b] -= 1
+                if indegree[b] == 0:
+                    ready.append(b)
+    if len(order) < n or any(a == b for a, b in edges):
+        return list(range(n)), True
+    return order, False
+
+
+@dataclass
+class Run:
+    """One simulated plan: allocations (working day index, operation, regular, overtime minutes)
+    and the working day index each order finished (-1: nothing left; None: not within the horizon)."""
+    allocations: list
+    finished: list
+    overtime_used: list  # standard minutes per work center
+
+
+def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
+             stop_after: int | None = None) -> Run:
+    """Plan day by day: each work center gives its minutes to the operations whose orders have the
+    smallest key, as far as their upstream pieces allow; pieces flow on the same day.
+
+    With `lazy` set, a work center works overtime on a day only as much as its own remaining
+    work due by each deadline requires, counting `lazy` times the overtime of the days after as
+    still available (1: overtime as late as possible; 0: as soon as it is needed)."""
+    n_ops = len(line.op_load)
+    load = line.op_load
+    prev = line.op_prev
+    head = line.op_head
+    gain = line.op_gain
+    op_order = line.op_order
+    progress = [0.0] * n_ops
+    spent = [0.0] * n_ops
+    left_ops = [len(ops) for ops in line.order_ops]
+    finished = [-1 if not ops else None for ops in line.order_ops]
+    unfinished = sum(1 for ops in line.order_ops if ops)
+    queues = [[] for _ in line.center_ids]
+    for i in sorted(range(n_ops), key=lambda i: (keys[op_order[i]], op_order[i], line.op_route_index[i])):
+        queues[line.op_center[i]].append(i)
+    allocations = []
+    used_ot = [0.0] * len(line.center_ids)
+    sweeps = 2 if line.backward_routes else 1
+    last_day = len(line.days) if stop_after is None else min(len(line.days), stop_after + 1)
+    for w in range(last_day):
+        if not unfinished:
+            break
+        for _ in range(sweeps):
+            for c in line.stage_order:
+                queue = queues[c]
+                if not queue:
+                    continue
+                regular = line.regular[c]
+                extra = line.overtime[c] if overtime else 0.0
+                if extra > 0.0 and lazy is not None:
+                    extra = min(extra, _overtime_needed(line, queue, spent, deadlines, w, c, lazy))
+                if sweeps > 1:
+                    # Second sweep: only what the first left over.
+                    regular, extra = _leftover(allocations, w, c, line, regular, extra)
+                free = regular + extra
+                if free <= EPS:
+                    continue
+                finished_here = False
+                for i in queue:
+                    p = prev[i]
+                    if p >= 0:
+                        limit = head[i] + gain[i] * progress[p]
+                        if limit > 1.0 or progress[p] >= 1.0:
+                            limit = 1.0
+                    else:
+                        limit = 1.0
+                    room = (limit - progress[i]) * load[i]
+                    if room <= EPS * load[i]:
+                        continue
+                    take = room if room < free else free
+                    if limit >= 1.0 and take >= room - EPS * load[i]:
+                        take = load[i] - spent[i]
+                        spent[i] = load[i]
+                        progress[i] = 1.0
+                        finished_here = True
+                        j = op_order[i]
+                        left_ops[j] -= 1
+                        if left_ops[j] == 0:
+                            finished[j] = w
+                            unfinished -= 1
+                    else:
+                        spent[i] += take
+                        progress[i] = spent[i] / load[i]
+                    reg = take if take <= regular else regular
+                    ot = take - reg
+                    regular -= reg
+                    free -= take
+                    used_ot[c] += ot
+                    allocations.append((w, i, reg, ot))
+                    if free <= EPS:
+                        break
+                if finished_here:
+                    queues[c] = [i for i in queue if progress[i] < 1.0]
+    return Run(allocations=allocations, finished=finished, overtime_used=used_ot)
+
+
+def _overtime_needed(line: Line, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
+    """Least overtime today that leaves this work center's remaining work due by every deadline
+    within its remaining regular capacity plus `lazy` times its later overtime."""
+    due = {}
+    for i in queue:
+        d = deadlines[line.op_order[i]]
+        due[d] = due.get(d, 0.0) + line.op_load[i] - spent[i]
+    need, total = 0.0, 0.0
+    regular, extra = line.regular[c], line.overtime[c] * lazy
+    for d in sorted(due):
+        total += due[d]
+        days = d - w + 1
+        short = total - regular * max(days, 0) - extra * max(days - 1, 0)
+        if short > need:
+            need = short
+    return need
+
+
+def _leftover(allocations: list, w: int, c: int, line: Line, regular: float, extra: float) -> tuple[float, float]:
+    for day, i, reg, ot in reversed(allocations):
+        if day != w:
+            break
+        if line.op_center[i] == c:
+            regular -= reg
+            extra -= ot
+    return max(regular, 0.0), max(extra, 0.0)
+
+
+def late_orders(line: Line, run: Run, deadlines: list) -> list:
+    """Orders (indices) not finished by their deadline (working day index)."""
+    out = []
+    for j, d in enumerate(deadlines):
+        f = run.finished[j]
+        if (f is None and d < BIG) or (f is not None and f > d):
+            out.append(j)
+    return out

@@ -1,0 +1,94 @@
+"""Answering the capacity questions with the planner: can every order meet its due date, how
+early could the new order be ready, and with how little overtime."""
+from __future__ import annotations
+
+from factory.feasibility.planner import Line, Run, late_orders, simulate
+
+# Priority repairs tried when the first plan leaves orders late: each moves the late orders
+# ahead of the others at their work centers.
+REPAIRS = 6
+
+
+def deadlines(line: Line, horizon_days: int) -> list:
+    """Per order, the last working day index it may finish on (-1: none is left to it).
+    Orders due after the horizon must still finish within it: the plan covers only the horizon."""
+    return [line.last_working_index(min(d, horizon_days - 1)) if d >= 0 else -1 for d in line.due_offset]
+
+
+def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, with_late: bool = False):
+    """A plan meeting every deadline in `due`, or None when none was found (with `with_late`:
+    the plan with the fewest late orders and those orders).
+
+    Earliest due date first is tried first; when orders come out late, they are moved ahead
+    (their key lowered by a day, then more) and the plan made again."""
+    keys = [float(min(d, len(line.days))) for d in due]
+    step = 1.0
+    best = None
+    for _ in range(repairs + 1):
+        run = simulate(line, keys, overtime)
+        late = late_orders(line, run, due)
+        if not late:
+            return (run, []) if with_late else run
+        if best is None or len(late) < len(best[1]):
+            best = (run, late)
+        if any(due[j] < 0 for j in late):
+            break  # due before today with work left: no plan can help
+        for j in late:
+            keys[j] -= step
+        step *= 2
+    return best if with_late else None
+
+
+def earliest_index(line: Line, due: list, candidate: int, overtime: bool, known_feasible: int | None = None,
+                   known_infeasible: int | None = None) -> tuple[int | None, Run | None]:
+    """The earliest working day index the candidate can be due on with every other order on
+    time, with its plan; (None, None) when there is none within the horizon."""
+    last = len(line.days) - 1
+    if not line.order_ops[candidate]:
+        # Nothing left to make: it is ready today if the others can be made.
+        trial = list(due)
+        trial[candidate] = last
+        run = find_plan(line, trial, overtime)
+        return (-1, run) if run else (None, None)
+    lo = (known_infeasible + 1) if known_infeasible is not None else 0
+    hi = known_feasible if known_feasible is not None else last
+    best = None
+    if known_feasible is None:
+        trial = list(due)
+        trial[candidate] = last
+        best = find_plan(line, trial, overtime)
+        if best is None:
+            return None, None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        trial = list(due)
+        trial[candidate] = mid
+        run = find_plan(line, trial, overtime)
+        if run is not None:
+            hi, best = mid, run
+        else:
+            lo = mid + 1
+    if best is None:
+        trial = list(due)
+        trial[candidate] = hi
+        best = find_plan(line, trial, overtime)
+    return hi, best
+
+
+def overtime_hours(line: Line, run: Run) -> float:
+    return sum(m / (60 * line.efficiency[c]) for c, m in enumerate(run.overtime_used))
+
+
+def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
+    """Among plans meeting every deadline, the one with the fewest overtime clock hours found:
+    overtime only where a work center's own due work requires it, as late or as early as that
+    allows; `fallback` (a plan with all the overtime it wanted) if neither holds."""
+    best, best_hours = fallback, overtime_hours(line, fallback)
+    keys = [float(d) for d in due]
+    for lazy in (1.0, 0.5, 0.0):
+        run = simulate(line, keys, True, deadlines=due, lazy=lazy)
+        if not late_orders(line, run, due):
+            hours = overtime_hours(line, run)
+            if hours < best_hours - 1e-9:
+                best, best_hours = run, hours
+    return best
