@@ -125,7 +125,8 @@
 
   function networkFailed(event) {
     var elt = event.detail && event.detail.elt;
-    if (elt && elt.id === "log-form") keep(elt);
+    // getAttribute: the form's `id` property is its input named "id".
+    if (elt && elt.getAttribute("id") === "log-form") keep(elt);
   }
   document.addEventListener("htmx:sendError", networkFailed);
   document.addEventListener("htmx:timeout", networkFailed);

@@ -63,6 +63,7 @@ def log(token: str):
     outcome = None if errors else record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
         scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
         source="queue" if request.is_json else "web", confirm=scan_in.confirm or request.is_json))
+    _see_the_new_scan()
     if request.is_json:
         return answer(outcome, errors)
     if outcome is not None and outcome.ok:
@@ -81,11 +82,18 @@ def undo(token: str, client_id: str):
     """Undo one's own scan within two minutes (a reversing scan)."""
     found = _ticket_or_404(token)
     outcome = undo_scan(engine=engine(), client_id=client_id, worker=g.worker.code, now=utcnow())
+    _see_the_new_scan()
     if outcome.ok:
         return _after_scan(token, outcome.scan.client_id, outcome.status)
     form = LogForm(message=explain(outcome.refusal))
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form, result_id=client_id), outcome.status)
+
+
+def _see_the_new_scan() -> None:
+    """End the request session's read transaction: the scan was committed by another session, and
+    SQLite would keep showing this one the snapshot from before it."""
+    get_session().rollback()
 
 
 def _form_data() -> dict:

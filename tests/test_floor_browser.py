@@ -1,0 +1,149 @@
+"""A worker's phone in a real browser (Chromium, Pixel 5): badge link, ticket, log, undo, /me;
+offline scans kept on the phone and sent once; the page's weight; the page without JavaScript."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlmodel import select
+
+from factory.models import Scan
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the tests saw, for docs and review
+
+
+def stored(session) -> list[tuple[int, int, str]]:
+    session.commit()  # a fresh snapshot
+    return [(s.good, s.defects, s.source) for s in session.exec(select(Scan).order_by(Scan.id))]
+
+
+def shoot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+
+
+def signed_in_ticket(phone, live_server, workshop, ticket):
+    page = phone.new_page()
+    page.goto(f"{live_server}/w/{workshop.knitter.badge_token}")
+    assert page.url.endswith("/me")
+    page.goto(f"{live_server}/t/{ticket.token}")
+    return page
+
+
+def test_a_worker_logs_pieces_undoes_and_sees_them_on_my_day(live_server, phone, session, workshop):
+    ticket = workshop.tickets[0]
+    page = signed_in_ticket(phone, live_server, workshop, ticket)
+    assert page.locator("a.op.picked").inner_text().startswith("织片")
+    assert page.input_value("#good") == "40"
+    page.click("button[data-step='-1'][data-for='good']")
+    page.click("button[data-step='-1'][data-for='good']")
+    assert page.input_value("#good") == "38"
+    box = page.locator("button[data-step='1'][data-for='good']").bounding_box()
+    assert box["height"] >= 48 and box["width"] >= 48
+    url = page.url
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector(".result.ok")
+    assert page.url == url  # swapped in place, no page load
+    assert "已记：织片 38 件" in page.inner_text(".result.ok")
+    assert "38 / 40" in page.inner_text("ol.progress")
+    assert page.input_value("#good") == "2"
+    shoot(page, "ticket-logged.png")
+    page.click("button.undo")
+    page.wait_for_selector("text=已撤销：织片 38 件")
+    assert "0 / 40" in page.inner_text("ol.progress")
+    assert stored(session) == [(38, 0, "web"), (-38, 0, "web")]
+    page.fill("#good", "30")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=已记：织片 30 件")
+    page.click(".worker-nav a")
+    page.wait_for_url(f"{live_server}/me")
+    assert page.inner_text("#today .pieces") == "30"
+    assert page.inner_text("#today .money") == "¥45.00"
+    assert page.locator(".scan-list li").count() == 3
+    shoot(page, "me.png")
+
+
+def test_offline_scans_wait_on_the_phone_and_arrive_exactly_once(live_server, phone, session, workshop):
+    ticket = workshop.tickets[0]
+    page = signed_in_ticket(phone, live_server, workshop, ticket)
+    phone.set_offline(True)
+    page.fill("#good", "10")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=1 条待发送")
+    page.fill("#good", "5")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=2 条待发送")
+    assert "没有网络" in page.inner_text("#queue")
+    shoot(page, "ticket-offline.png")
+    assert stored(session) == []
+    phone.set_offline(False)
+    page.wait_for_selector("text=已发送 2 条")
+    page.wait_for_selector("text=15 / 40")  # the progress was fetched again
+    assert page.evaluate("JSON.parse(localStorage.getItem('factory.scan-queue.v1'))") == []
+    assert stored(session) == [(10, 0, "queue"), (5, 0, "queue")]
+    page.reload()
+    page.wait_for_timeout(300)
+    assert stored(session) == [(10, 0, "queue"), (5, 0, "queue")]
+
+
+def test_a_reload_keeps_the_queue_and_a_lost_answer_is_not_counted_twice(live_server, phone, session, workshop):
+    ticket = workshop.tickets[0]
+    page = signed_in_ticket(phone, live_server, workshop, ticket)
+    # The server records the scan but the answer never reaches the phone.
+    page.route("**/scans", lambda route: (route.fetch(), route.abort()))
+    page.fill("#good", "12")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=1 条待发送")
+    assert stored(session) == [(12, 0, "web")]
+    page.reload()
+    page.wait_for_selector("text=1 条待发送")
+    page.unroute("**/scans")
+    page.click(".queue-send")
+    page.wait_for_selector("text=已发送 1 条")
+    assert stored(session) == [(12, 0, "web")]
+
+
+def test_the_ticket_page_is_small_and_static_files_come_compressed(live_server, phone, session, workshop):
+    ticket = workshop.tickets[0]
+    # Sign in without loading a page, so the ticket page is the phone's first visit (nothing cached).
+    assert phone.request.get(f"{live_server}/w/{workshop.knitter.badge_token}").ok
+    page = phone.new_page()
+    responses = []
+    page.on("requestfinished", lambda request: responses.append(request))
+    page.goto(f"{live_server}/t/{ticket.token}")
+    page.wait_for_load_state("networkidle")
+    sizes = {r.url.replace(live_server, ""): r.sizes() for r in responses}
+    transferred = sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes.values())
+    print(f"ticket page: {transferred} bytes transferred in {len(sizes)} responses")
+    assert transferred < 60_000, sizes
+    scripts = [u for u in sizes if u.endswith(".js")]
+    assert sorted(scripts) == ["/static/floor.js", "/static/vendor/htmx-2.0.11.min.js"]
+    htmx = next(r for r in responses if r.url.endswith("htmx-2.0.11.min.js"))
+    assert htmx.response().headers.get("content-encoding") == "gzip"
+    assert sizes["/static/vendor/htmx-2.0.11.min.js"]["responseBodySize"] < 20_000
+    # Only offered where the browser allows the camera: 127.0.0.1 is a secure context.
+    assert page.is_visible("button.scan-next")
+
+
+def test_without_javascript_the_plain_form_logs_and_redirects(live_server, browser, playwright_instance, session,
+                                                              workshop):
+    device = dict(playwright_instance.devices["Pixel 5"])
+    device.pop("default_browser_type", None)
+    context = browser.new_context(**device, locale="zh-CN", java_script_enabled=False)
+    try:
+        ticket = workshop.tickets[0]
+        page = context.new_page()
+        page.goto(f"{live_server}/w/{workshop.knitter.badge_token}")
+        page.goto(f"{live_server}/t/{ticket.token}")
+        assert page.is_hidden("button[data-step]")
+        page.fill("#good", "40")
+        page.click("#log-form button[type=submit]")
+        page.wait_for_url(f"**/t/{ticket.token}?scan=*")
+        assert "已记：织片 40 件" in page.inner_text(".result.ok")
+        page.click("button.undo")
+        page.wait_for_selector("text=已撤销：织片 40 件")
+        assert stored(session) == [(40, 0, "web"), (-40, 0, "web")]
+        shoot(page, "ticket-nojs.png")
+    finally:
+        context.close()
