@@ -39,7 +39,7 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
     hours = {}
     if verdict == WITH_OVERTIME:
         for c, minutes in enumerate(plan_run.overtime_used):
-            if minutes > 1e-9:
+            if round(minutes / (60 * line.efficiency[c]), 3) > 0:
                 hours[line.center_ids[c]] = round(minutes / (60 * line.efficiency[c]), 3)
 
     facts = _Facts(sc, line, due, cand, earliest, earliest_ot, at_risk, hours)

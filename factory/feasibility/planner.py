@@ -121,9 +121,15 @@ class Run:
 
 
 def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
-             stop_after: int | None = None) -> Run:
+             stop_after: int | None = None, curves: list | None = None, budget: list | None = None) -> Run:
     """Plan day by day: each work center gives its minutes to the operations whose orders have the
     smallest key, as far as their upstream pieces allow; pieces flow on the same day.
+
+    With `budget`, a work center works at most that many standard minutes of overtime in all,
+    as soon as it has work for them.
+
+    With `curves` (from latest_curves), operations go first whose next piece of work the
+    backward plan needs soonest; the order's key breaks ties.
 
     With `lazy` set, a work center works overtime on a day only as much as its own remaining
     work due by each deadline requires, counting `lazy` times the overtime of the days after as
@@ -158,12 +164,16 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                 extra = line.overtime[c] if overtime else 0.0
                 if extra > 0.0 and lazy is not None:
                     extra = min(extra, _overtime_needed(line, queue, spent, deadlines, w, c, lazy))
+                if budget is not None:
+                    extra = min(extra, max(0.0, budget[c] - used_ot[c]))
                 if sweeps > 1:
                     # Second sweep: only what the first left over.
                     regular, extra = _leftover(allocations, w, c, line, regular, extra)
                 free = regular + extra
                 if free <= EPS:
                     continue
+                if curves is not None:
+                    queue = sorted(queue, key=lambda i: (_needed_by(curves[i], progress[i]), keys[op_order[i]]))
                 finished_here = False
                 for i in queue:
                     p = prev[i]
@@ -199,8 +209,16 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                     if free <= EPS:
                         break
                 if finished_here:
-                    queues[c] = [i for i in queue if progress[i] < 1.0]
+                    queues[c] = [i for i in queues[c] if progress[i] < 1.0]
     return Run(allocations=allocations, finished=finished, overtime_used=used_ot)
+
+
+def _needed_by(curve: list, progress: float) -> int:
+    """The day by which the backward plan wants more than `progress` of an operation done."""
+    for w, required in curve:
+        if required > progress + 1e-9:
+            return w
+    return BIG
 
 
 def _overtime_needed(line: Line, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
@@ -239,3 +257,82 @@ def late_orders(line: Line, run: Run, deadlines: list) -> list:
         if (f is None and d < BIG) or (f is not None and f > d):
             out.append(j)
     return out
+
+
+def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None) -> list:
+    """Work as late as possible: plan backwards from the last deadline, downstream work centers
+    first, each operation only as far ahead of its downstream one as rule 4 allows.
+
+    Returns per operation the days (ascending) on which this backward plan works on it, with the
+    share of its load that must be done by the end of each; a first entry on day -1 holds the
+    share that did not fit at all and is therefore wanted before anything else."""
+    n_ops = len(line.op_load)
+    load = line.op_load
+    gain = line.op_gain
+    nxt = [-1] * n_ops
+    for i, p in enumerate(line.op_prev):
+        if p >= 0:
+            nxt[p] = i
+    placed = [0.0] * n_ops
+    share = [0.0] * n_ops
+    per_op = [[] for _ in range(n_ops)]
+    queues = [[] for _ in line.center_ids]
+    # Backwards every order waits for its deadline; the latest-due are placed first, unless a
+    # rank per operation says otherwise.
+    if rank is None:
+        rank = [-min(due[line.op_order[i]], len(line.days)) for i in range(n_ops)]
+    for i in sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i])):
+        queues[line.op_center[i]].append(i)
+    stages = list(reversed(line.stage_order))
+    for w in range(len(line.days) - 1, -1, -1):
+        for c in stages:
+            free = line.regular[c] + (line.overtime[c] if overtime else 0.0)
+            for i in queues[c]:
+                if due[line.op_order[i]] < w or share[i] >= 1.0:
+                    continue
+                n = nxt[i]
+                if n >= 0:
+                    limit = 1.0 if share[n] >= 1.0 else share[n] / gain[n]
+                    if limit > 1.0:
+                        limit = 1.0
+                else:
+                    limit = 1.0
+                room = (limit - share[i]) * load[i]
+                if room <= EPS * load[i]:
+                    continue
+                take = room if room < free else free
+                placed[i] += take
+                share[i] = 1.0 if limit >= 1.0 and take >= room - EPS * load[i] else placed[i] / load[i]
+                per_op[i].append((w, take))
+                free -= take
+                if free <= EPS:
+                    break
+    if runs is not None and all(x >= 1.0 for x in share):
+        # Everything fitted: the backward plan is a plan in its own right.
+        allocations, used_ot, finished = [], [0.0] * len(line.center_ids), [-1 if not ops else None for ops in line.order_ops]
+        regular_left = {}
+        for i in range(n_ops):
+            for w, take in per_op[i]:
+                c = line.op_center[i]
+                left = regular_left.get((w, c), line.regular[c])
+                reg = take if take <= left else left
+                regular_left[(w, c)] = left - reg
+                allocations.append((w, i, reg, take - reg))
+                used_ot[c] += take - reg
+        for j, ops in enumerate(line.order_ops):
+            if ops:
+                finished[j] = max(per_op[i][0][0] for i in ops)
+        allocations.sort(key=lambda a: a[0])
+        runs.append(Run(allocations=allocations, finished=finished, overtime_used=used_ot))
+    curves = []
+    for i in range(n_ops):
+        unplaced = max(0.0, 1.0 - share[i])
+        curve = [(-1, unplaced)] if unplaced > EPS else []
+        required = unplaced
+        for w, take in reversed(per_op[i]):
+            required += take / load[i]
+            curve.append((w, min(required, 1.0)))
+        if curve:
+            curve[-1] = (curve[-1][0], 1.0)
+        curves.append(curve)
+    return curves

@@ -65,20 +65,18 @@ def scenario(seed: int, orders: int | None = None, horizon_days: int = 90, capac
     count = orders if orders is not None else rng.randint(3, 25)
     # Due dates follow the load so that most existing orders can be met, as in a workshop that
     # only accepted what it could do; `tightness` above 1 makes some of them late.
-    knit = next(c for c in centers if c["id"] == "knitting")
-    per_day = knit["units"] * knit["hours_per_day"] * 60 * knit["efficiency"] * 5 / 6
-    tight = tightness if tightness is not None else rng.uniform(0.6, 1.0)
-    booked, listed = 0.0, []
+    per_day = {c["id"]: c["units"] * c["hours_per_day"] * 60 * c["efficiency"] * 5 / 6 for c in centers}
+    tight = tightness if tightness is not None else rng.uniform(0.7, 1.0)
+    booked, listed = {wc: 0.0 for wc in CENTERS}, []
     for n in range(count):
         route = rng.choice(catalog)
         quantity = rng.choice([rng.randint(20, 150), rng.randint(100, 1000), rng.randint(500, 3000)])
         started = rng.random() < 0.4
         draft = order(rng, f"SO-{n + 1:04d}", route, quantity, today, started)
-        load = sum((quantity - op["done"]) * op["minutes_per_piece"] for op in draft["operations"]
-                   if op["work_center"] == "knitting")
-        booked += load
-        earliest = booked / per_day * tight
-        due = today + timedelta(days=max(2, int(earliest + rng.uniform(1, 12))))
+        for op in draft["operations"]:
+            booked[op["work_center"]] += (quantity - op["done"]) * op["minutes_per_piece"] + op["setup_minutes"]
+        earliest = max(booked[wc] / per_day[wc] for wc in CENTERS) / tight
+        due = today + timedelta(days=max(2, int(earliest + rng.uniform(1, 8))))
         draft["due"] = due.isoformat()
         listed.append(draft)
     rng.shuffle(listed)

@@ -2,11 +2,13 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import Line, Run, late_orders, simulate
+from factory.feasibility.planner import Line, Run, late_orders, latest_curves, simulate
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
-REPAIRS = 6
+REPAIRS = 4
+# Rounds of forward-backward improvement.
+IMPROVEMENTS = 3
 
 
 def deadlines(line: Line, horizon_days: int) -> list:
@@ -19,24 +21,52 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     """A plan meeting every deadline in `due`, or None when none was found (with `with_late`:
     the plan with the fewest late orders and those orders).
 
-    Earliest due date first is tried first; when orders come out late, they are moved ahead
-    (their key lowered by a day, then more) and the plan made again."""
+    Tried in turn, cheapest first: earliest due date first; the backward plan (everything as
+    late as possible), itself a plan when it fits; forward again, the work the backward plan
+    needs soonest first; a few rounds of forward-backward improvement (backward in the reverse
+    order of the forward finish days, forward by the backward plan); finally priority repairs,
+    moving late orders ahead."""
     keys = [float(min(d, len(line.days))) for d in due]
-    step = 1.0
     best = None
-    for _ in range(repairs + 1):
-        run = simulate(line, keys, overtime)
+
+    def outcome(run):
+        nonlocal best
         late = late_orders(line, run, due)
         if not late:
             return (run, []) if with_late else run
         if best is None or len(late) < len(best[1]):
             best = (run, late)
-        if any(due[j] < 0 for j in late):
-            break  # due before today with work left: no plan can help
-        for j in late:
+        return None
+
+    found = outcome(simulate(line, keys, overtime))
+    if found or any(due[j] < 0 for j in best[1]):
+        return found or (best if with_late else None)
+    runs = []
+    curves = latest_curves(line, due, overtime, runs=runs)
+    if runs:
+        return (runs[0], []) if with_late else runs[0]
+    forward = simulate(line, keys, overtime, curves=curves)
+    found = outcome(forward)
+    for _ in range(IMPROVEMENTS):
+        if found:
+            return found
+        finish = [-1] * len(line.op_load)
+        for w, i, _reg, _ot in forward.allocations:
+            finish[i] = w
+        curves = latest_curves(line, due, overtime, rank=[-f for f in finish], runs=runs)
+        if runs:
+            return (runs[0], []) if with_late else runs[0]
+        forward = simulate(line, keys, overtime, curves=curves)
+        found = outcome(forward)
+    step = 1.0
+    for _ in range(repairs):
+        if found:
+            return found
+        for j in best[1]:
             keys[j] -= step
         step *= 2
-    return best if with_late else None
+        found = outcome(simulate(line, keys, overtime))
+    return found or (best if with_late else None)
 
 
 def earliest_index(line: Line, due: list, candidate: int, overtime: bool, known_feasible: int | None = None,
@@ -84,11 +114,29 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
     overtime only where a work center's own due work requires it, as late or as early as that
     allows; `fallback` (a plan with all the overtime it wanted) if neither holds."""
     best, best_hours = fallback, overtime_hours(line, fallback)
-    keys = [float(d) for d in due]
+    keys = [float(min(d, len(line.days))) for d in due]
     for lazy in (1.0, 0.5, 0.0):
         run = simulate(line, keys, True, deadlines=due, lazy=lazy)
         if not late_orders(line, run, due):
             hours = overtime_hours(line, run)
             if hours < best_hours - 1e-9:
                 best, best_hours = run, hours
+    # What the backward plan in regular time could not fit is the overtime each work center
+    # needs at the least; spend that early, then a little more until the plan holds.
+    curves = latest_curves(line, due, False)
+    spill = [0.0] * len(line.center_ids)
+    for i, curve in enumerate(curves):
+        if curve and curve[0][0] == -1:
+            spill[line.op_center[i]] += curve[0][1] * line.op_load[i]
+    if sum(spill) > 0:
+        for scale in (1.0, 1.1, 1.3, 1.7, 2.5):
+            budget = [s * scale + 1e-6 for s in spill]
+            run = simulate(line, keys, True, budget=budget)
+            if late_orders(line, run, due):
+                run = simulate(line, keys, True, budget=budget, curves=latest_curves(line, due, True))
+            if not late_orders(line, run, due):
+                hours = overtime_hours(line, run)
+                if hours < best_hours - 1e-9:
+                    best, best_hours = run, hours
+                break
     return best
