@@ -160,8 +160,10 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     if order.status == OrderStatus.accepted.value:
         order.status = OrderStatus.in_production.value
         session.add(order)
+    # Exact without reading again: the ticket lock kept every other scan of it out since the sums.
+    counts[position] = Count(counts[position].good + scan.good, counts[position].defects + scan.defects)
     return ScanOutcome(201, None, scan, ticket, operation, worker, None,
-                       progress_of(session=session, ticket=ticket, route=route, up_to=scan.id))
+                       progress_from_counts(ticket=ticket, route=route, counts=counts))
 
 
 def _closed(*, ticket: Ticket, order: Order) -> Refusal | None:
