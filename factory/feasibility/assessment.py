@@ -4,8 +4,8 @@ from __future__ import annotations
 from factory.feasibility.planner import BIG, Line, Run, compile_line
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
-from factory.feasibility.search import (deadlines, earliest_index, find_plan, least_overtime_plan,
-                                        overtime_hours)
+from factory.feasibility.search import (candidate_first, deadlines, earliest_index, find_plan,
+                                        least_overtime_plan)
 
 FEASIBLE, WITH_OVERTIME, INFEASIBLE = "feasible", "feasible_with_overtime", "infeasible"
 BANDS = {FEASIBLE: (60, 100), WITH_OVERTIME: (30, 59), INFEASIBLE: (0, 29)}
@@ -24,14 +24,15 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
     cand_due = due[cand]
 
     earliest, early_run = earliest_index(line, due, cand, False)
-    earliest_ot, early_ot_run = earliest_index(line, due, cand, True, known_feasible=earliest)
+    earliest_ot, early_ot_run = earliest_index(line, due, cand, True,
+                                               known=(earliest, early_run) if early_run else None)
     if earliest_ot is None or (earliest is not None and earliest_ot > earliest):
         earliest_ot, early_ot_run = earliest, early_run
 
     plan_run, verdict = None, INFEASIBLE
     if earliest is not None and cand_due >= earliest:
         verdict = FEASIBLE
-        plan_run = find_plan(line, due, False) or early_run
+        plan_run = early_run
     elif earliest_ot is not None and cand_due >= earliest_ot:
         verdict = WITH_OVERTIME
         plan_run = least_overtime_plan(line, due, find_plan(line, due, True) or early_ot_run)
@@ -67,6 +68,11 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list]
     with overtime and without the candidate are at risk: they are held to the day they would
     finish anyway, so that the candidate may not make them later (and is not blamed for them)."""
     due = deadlines(line, sc.horizon_days)
+    cand = len(due) - 1
+    for overtime in (False, True):
+        # With the candidate behind everything, the others are planned as if it were not there.
+        if candidate_first(line, due, cand, overtime, float(len(line.days) + 1))[1]:
+            return due, []
     existing = compile_line(sc, with_candidate=False)
     existing_due = due[:-1]
     run, late = find_plan(existing, existing_due, True, with_late=True)

@@ -140,14 +140,29 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
     head = line.op_head
     gain = line.op_gain
     op_order = line.op_order
+    op_center = line.op_center
     progress = [0.0] * n_ops
     spent = [0.0] * n_ops
     left_ops = [len(ops) for ops in line.order_ops]
     finished = [-1 if not ops else None for ops in line.order_ops]
     unfinished = sum(1 for ops in line.order_ops if ops)
+    rank = [0] * n_ops
+    for r, i in enumerate(sorted(range(n_ops), key=lambda i: (keys[op_order[i]], op_order[i], line.op_route_index[i]))):
+        rank[i] = r
+    # An operation joins its work center's queue once it has pieces to work on: from the start
+    # when its upstream is ahead, else when its upstream first works; queues stay in key order.
+    nxt = [-1] * n_ops
+    for i, p in enumerate(prev):
+        if p >= 0:
+            nxt[p] = i
     queues = [[] for _ in line.center_ids]
-    for i in sorted(range(n_ops), key=lambda i: (keys[op_order[i]], op_order[i], line.op_route_index[i])):
-        queues[line.op_center[i]].append(i)
+    waiting = [False] * n_ops
+    for i in sorted(range(n_ops), key=rank.__getitem__):
+        if prev[i] < 0 or head[i] > EPS:
+            queues[op_center[i]].append(i)
+        else:
+            waiting[i] = True
+    dead = [0] * len(queues)
     allocations = []
     used_ot = [0.0] * len(line.center_ids)
     sweeps = 2 if line.backward_routes else 1
@@ -173,25 +188,35 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                 if free <= EPS:
                     continue
                 if curves is not None:
-                    queue = sorted(queue, key=lambda i: (_needed_by(curves[i], progress[i]), keys[op_order[i]]))
-                finished_here = False
+                    queue = sorted(queue, key=lambda i: (_needed_by(curves[i], progress[i]), rank[i]))
                 for i in queue:
+                    pi = progress[i]
+                    if pi >= 1.0:
+                        continue
                     p = prev[i]
                     if p >= 0:
-                        limit = head[i] + gain[i] * progress[p]
-                        if limit > 1.0 or progress[p] >= 1.0:
+                        pp = progress[p]
+                        if pp >= 1.0:
                             limit = 1.0
+                        else:
+                            limit = head[i] + gain[i] * pp
+                            if limit > 1.0:
+                                limit = 1.0
                     else:
                         limit = 1.0
-                    room = (limit - progress[i]) * load[i]
-                    if room <= EPS * load[i]:
+                    li = load[i]
+                    room = (limit - pi) * li
+                    if room <= EPS * li:
                         continue
-                    take = room if room < free else free
-                    if limit >= 1.0 and take >= room - EPS * load[i]:
-                        take = load[i] - spent[i]
-                        spent[i] = load[i]
+                    if room < free:
+                        take = room
+                    else:
+                        take = free
+                    if limit >= 1.0 and take >= room - EPS * li:
+                        take = li - spent[i]
+                        spent[i] = li
                         progress[i] = 1.0
-                        finished_here = True
+                        dead[c] += 1
                         j = op_order[i]
                         left_ops[j] -= 1
                         if left_ops[j] == 0:
@@ -199,18 +224,39 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                             unfinished -= 1
                     else:
                         spent[i] += take
-                        progress[i] = spent[i] / load[i]
-                    reg = take if take <= regular else regular
-                    ot = take - reg
-                    regular -= reg
+                        progress[i] = spent[i] / li
+                    n = nxt[i]
+                    if n >= 0 and waiting[n]:
+                        waiting[n] = False
+                        _enqueue(queues[op_center[n]], n, rank)
+                    if take <= regular:
+                        reg, ot = take, 0.0
+                        regular -= take
+                    else:
+                        reg, ot = regular, take - regular
+                        regular = 0.0
+                        used_ot[c] += ot
                     free -= take
-                    used_ot[c] += ot
                     allocations.append((w, i, reg, ot))
                     if free <= EPS:
                         break
-                if finished_here:
+                if dead[c] * 4 > len(queues[c]):
                     queues[c] = [i for i in queues[c] if progress[i] < 1.0]
+                    dead[c] = 0
     return Run(allocations=allocations, finished=finished, overtime_used=used_ot)
+
+
+def _enqueue(queue: list, i: int, rank: list) -> None:
+    """Insert operation i keeping the queue in rank order."""
+    r = rank[i]
+    lo, hi = 0, len(queue)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if rank[queue[mid]] < r:
+            lo = mid + 1
+        else:
+            hi = mid
+    queue.insert(lo, i)
 
 
 def _needed_by(curve: list, progress: float) -> int:

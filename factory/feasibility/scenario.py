@@ -19,7 +19,7 @@ class ScenarioError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class WorkCenter:
     id: str
     units: float
@@ -37,7 +37,7 @@ class WorkCenter:
         return self.units * self.overtime_hours_per_day * 60 * self.efficiency
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Operation:
     work_center: str
     minutes_per_piece: float
@@ -45,7 +45,7 @@ class Operation:
     done: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Order:
     id: str
     quantity: int
@@ -69,7 +69,7 @@ class Order:
         return tuple((op.work_center, op.minutes_per_piece, op.setup_minutes) for op in self.operations)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Scenario:
     today: date
     horizon_days: int
@@ -156,26 +156,45 @@ def _order(data, path: str, centers: set) -> Order:
     ops = []
     before = quantity
     for k, op in enumerate(ops_data):
-        op_path = f"{path}.operations[{k}]"
-        if not isinstance(op, dict):
-            raise ScenarioError(op_path, "must be an object")
-        wc = _text(_required(op, "work_center", op_path + ".work_center"), op_path + ".work_center")
-        if wc not in centers:
-            raise ScenarioError(op_path + ".work_center", f"unknown work center {wc!r}")
-        done = _integer(op.get("done", 0), op_path + ".done", minimum=0)
-        if done > quantity:
-            raise ScenarioError(op_path + ".done", f"{done} done is more than the quantity {quantity}")
-        if done > before:
-            raise ScenarioError(op_path + ".done", f"{done} done is more than the {before} done at the operation before")
-        before = done
-        ops.append(Operation(
-            work_center=wc,
-            minutes_per_piece=_number(_required(op, "minutes_per_piece", op_path + ".minutes_per_piece"),
-                                      op_path + ".minutes_per_piece"),
-            setup_minutes=_number(op.get("setup_minutes", 0), op_path + ".setup_minutes"),
-            done=done,
-        ))
-    return Order(id=order_id, quantity=quantity, due=due, operations=tuple(ops))
+        # Fast path for a well-formed operation; anything else goes through the checks below,
+        # which name the field.
+        if type(op) is dict:
+            wc = op.get("work_center")
+            mpp = op.get("minutes_per_piece")
+            setup = op.get("setup_minutes", 0)
+            done = op.get("done", 0)
+            if (type(wc) is str and wc in centers and type(mpp) in _NUMBERS and 0 <= mpp < _INF
+                    and type(setup) in _NUMBERS and 0 <= setup < _INF and type(done) is int and 0 <= done <= before):
+                ops.append(Operation(wc, float(mpp), float(setup), done))
+                before = done
+                continue
+        ops.append(_operation(op, f"{path}.operations[{k}]", centers, quantity, before))
+        before = ops[-1].done
+    return Order(order_id, quantity, due, tuple(ops))
+
+
+_NUMBERS = (int, float)
+_INF = float("inf")
+
+
+def _operation(op, op_path: str, centers: set, quantity: int, before: int) -> Operation:
+    if not isinstance(op, dict):
+        raise ScenarioError(op_path, "must be an object")
+    wc = _text(_required(op, "work_center", op_path + ".work_center"), op_path + ".work_center")
+    if wc not in centers:
+        raise ScenarioError(op_path + ".work_center", f"unknown work center {wc!r}")
+    done = _integer(op.get("done", 0), op_path + ".done", minimum=0)
+    if done > quantity:
+        raise ScenarioError(op_path + ".done", f"{done} done is more than the quantity {quantity}")
+    if done > before:
+        raise ScenarioError(op_path + ".done", f"{done} done is more than the {before} done at the operation before")
+    return Operation(
+        work_center=wc,
+        minutes_per_piece=_number(_required(op, "minutes_per_piece", op_path + ".minutes_per_piece"),
+                                  op_path + ".minutes_per_piece"),
+        setup_minutes=_number(op.get("setup_minutes", 0), op_path + ".setup_minutes"),
+        done=done,
+    )
 
 
 def _required(data: dict, key: str, path: str):

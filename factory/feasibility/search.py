@@ -2,7 +2,7 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import Line, Run, late_orders, latest_curves, simulate
+from factory.feasibility.planner import BIG, Line, Run, late_orders, latest_curves, simulate
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
@@ -69,39 +69,59 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     return found or (best if with_late else None)
 
 
-def earliest_index(line: Line, due: list, candidate: int, overtime: bool, known_feasible: int | None = None,
-                   known_infeasible: int | None = None) -> tuple[int | None, Run | None]:
+def candidate_first(line: Line, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
+    """Earliest due date first with the candidate given `key`; also whether the other orders
+    all stay on time."""
+    keys = [float(min(d, len(line.days))) for d in due]
+    keys[candidate] = key
+    run = simulate(line, keys, overtime)
+    others = late_orders(line, run, due)
+    return run, all(j == candidate for j in others)
+
+
+def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
+                   known: tuple | None = None) -> tuple[int | None, Run | None]:
     """The earliest working day index the candidate can be due on with every other order on
-    time, with its plan; (None, None) when there is none within the horizon."""
+    time, with its plan; (None, None) when there is none within the horizon.
+
+    With the candidate ahead of everything, it finishes as early as it possibly can (a route
+    alone on the floor is best served greedily), so that day is a lower bound, and the answer
+    when the others stay on time. A plan with the candidate behind everything gives an upper
+    bound; between the two a binary search, each plan found moving the upper bound down to the
+    day the candidate actually finished. `known`: a (day, plan) already proven."""
     last = len(line.days) - 1
     if not line.order_ops[candidate]:
-        # Nothing left to make: it is ready today if the others can be made.
         trial = list(due)
-        trial[candidate] = last
+        trial[candidate] = BIG
         run = find_plan(line, trial, overtime)
         return (-1, run) if run else (None, None)
-    lo = (known_infeasible + 1) if known_infeasible is not None else 0
-    hi = known_feasible if known_feasible is not None else last
-    best = None
-    if known_feasible is None:
-        trial = list(due)
-        trial[candidate] = last
-        best = find_plan(line, trial, overtime)
-        if best is None:
-            return None, None
+    first, others_on_time = candidate_first(line, due, candidate, overtime, -1.0)
+    lo = first.finished[candidate]
+    if lo is None:
+        return None, None
+    if others_on_time:
+        return lo, first
+    if known is not None:
+        hi, best = known
+    else:
+        best, others_on_time = candidate_first(line, due, candidate, overtime, float(len(line.days) + 1))
+        hi = best.finished[candidate]
+        if hi is None or not others_on_time:
+            trial = list(due)
+            trial[candidate] = last
+            best = find_plan(line, trial, overtime)
+            if best is None:
+                return None, None
+            hi = best.finished[candidate]
     while lo < hi:
         mid = (lo + hi) // 2
         trial = list(due)
         trial[candidate] = mid
         run = find_plan(line, trial, overtime)
         if run is not None:
-            hi, best = mid, run
+            hi, best = run.finished[candidate], run
         else:
             lo = mid + 1
-    if best is None:
-        trial = list(due)
-        trial[candidate] = hi
-        best = find_plan(line, trial, overtime)
     return hi, best
 
 
