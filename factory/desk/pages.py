@@ -9,11 +9,19 @@ from factory.desk import bp
 from factory.workshop_time import workshop_zone
 
 
+def number_format():
+    """format_number bound once to this request's locale: the board formats thousands of numbers."""
+    from babel.numbers import format_decimal
+    from flask_babel import get_locale
+    locale = get_locale()
+    return lambda value: "–" if value is None else format_decimal(value, format="#,##0", locale=locale)
+
+
 def page(template: str, fragment: str | None = None, status: int = 200, **context):
     """The full page, or only `fragment` when htmx asks; either way `Vary: HX-Request`."""
     from factory import htmx
     chosen = fragment if fragment and htmx else template
-    response = make_response(render_template(chosen, **context), status)
+    response = make_response(render_template(chosen, num=number_format(), **context), status)
     response.headers["Vary"] = "HX-Request"
     return response
 
