@@ -51,87 +51,81 @@ class Model:
 
 def solve(model: Model, deadlines: dict[str, int], orders: list[dict], overtime: bool, minimise_overtime: bool = False):
     """Feasibility (and optionally least overtime in clock hours) of `orders` meeting `deadlines`
-    (day offsets). Returns (feasible, overtime_hours or None, plan rows)."""
-    cols = []  # (order index, op index, day, is_overtime)
-    index = {}
+    (day offsets). Returns (feasible, overtime hours or None, plan rows (order, op, day, is_overtime, minutes)).
+
+    Variables per operation with load and working day up to its deadline: regular minutes,
+    overtime minutes and the cumulative minutes spent by the end of that day."""
+    n = 0
+    work = []  # (order index, op index, day, is_overtime, column)
+    cumulative = {}  # (order index, op index) -> [(day, column)]
     for i, o in enumerate(orders):
         last = min(deadlines[o["id"]], model.horizon - 1)
+        days = [t for t in range(max(last + 1, 0)) if model.working[t]]
         for op in o["ops"]:
             if op["load"] <= 0:
                 continue
-            if last < 0:
-                return False, None, []
-            days = [t for t in range(last + 1) if model.working[t]]
             if not days:
                 return False, None, []
+            cols = []
             for t in days:
-                for ot in ((False, True) if overtime else (False,)):
-                    if ot and model.centers[op["wc"]]["overtime"] <= 0:
-                        continue
-                    index[(i, op["k"], t, ot)] = len(cols)
-                    cols.append((i, op["k"], t, ot))
-    if not cols:
+                work.append((i, op["k"], t, False, n)); n += 1
+                if overtime and model.centers[op["wc"]]["overtime"] > 0:
+                    work.append((i, op["k"], t, True, n)); n += 1
+                cols.append((t, n)); n += 1
+            cumulative[(i, op["k"])] = cols
+    if n == 0:
         return True, 0.0, []
-    n = len(cols)
-    by_op = {}
-    for j, (i, k, t, ot) in enumerate(cols):
-        by_op.setdefault((i, k), []).append(j)
-    ub_rows, ub_cols, ub_vals, ub_rhs = [], [], [], []
-    eq_rows, eq_cols, eq_vals, eq_rhs = [], [], [], []
+    ub_r, ub_c, ub_v, ub_b = [], [], [], []
+    eq_r, eq_c, eq_v, eq_b = [], [], [], []
     # Rule 2: each work center is a pool, per day, regular and overtime apart.
     pools = {}
-    for j, (i, k, t, ot) in enumerate(cols):
-        wc = orders[i]["ops"][k]["wc"]
-        pools.setdefault((wc, t, ot), []).append(j)
-    r = 0
-    for (wc, t, ot), js in pools.items():
-        for j in js:
-            ub_rows.append(r); ub_cols.append(j); ub_vals.append(1.0)
-        ub_rhs.append(model.centers[wc]["overtime" if ot else "regular"])
-        r += 1
-    # Rule 3 and 5: every load complete by the deadline.
+    for i, k, t, ot, col in work:
+        pools.setdefault((orders[i]["ops"][k]["wc"], t, ot), []).append(col)
+    for row, ((wc, t, ot), cols) in enumerate(pools.items()):
+        ub_r += [row] * len(cols); ub_c += cols; ub_v += [1.0] * len(cols)
+        ub_b.append(model.centers[wc]["overtime" if ot else "regular"])
+    row = len(ub_b)
+    # Cumulative minutes: C_t = C_{t-1} + regular_t + overtime_t; and rule 3/5: C_last = load.
+    by_day = {}
+    for i, k, t, ot, col in work:
+        by_day.setdefault((i, k, t), []).append(col)
     e = 0
+    for (i, k), cols in cumulative.items():
+        before = None
+        for t, c in cols:
+            eq_r.append(e); eq_c.append(c); eq_v.append(1.0)
+            if before is not None:
+                eq_r.append(e); eq_c.append(before); eq_v.append(-1.0)
+            for w in by_day[(i, k, t)]:
+                eq_r.append(e); eq_c.append(w); eq_v.append(-1.0)
+            eq_b.append(0.0); e += 1
+            before = c
+        eq_r.append(e); eq_c.append(before); eq_v.append(1.0); eq_b.append(orders[i]["ops"][k]["load"]); e += 1
+    # Rule 4: pieces finished at op k never exceed those at op k-1 at the end of any day:
+    # done_k + rem_k * C_k / L_k <= done_{k-1} + rem_{k-1} * C_{k-1} / L_{k-1}.
     for i, o in enumerate(orders):
-        for op in o["ops"]:
-            if op["load"] <= 0:
-                continue
-            for j in by_op[(i, op["k"])]:
-                eq_rows.append(e); eq_cols.append(j); eq_vals.append(1.0)
-            eq_rhs.append(op["load"])
-            e += 1
-    # Rule 4: pieces finished at op k never exceed those at op k-1 at the end of any day.
-    for i, o in enumerate(orders):
-        last = min(deadlines[o["id"]], model.horizon - 1)
         ops = o["ops"]
         for k in range(1, len(ops)):
             cur, prev = ops[k], ops[k - 1]
             if cur["load"] <= 0 or prev["load"] <= 0:
                 continue  # nothing left here, or the previous operation is complete
-            for t in range(last + 1):
-                if not model.working[t]:
-                    continue
-                # rem_k * X_k(t) / L_k - rem_{k-1} * X_{k-1}(t) / L_{k-1} <= done_{k-1} - done_k
-                for s in range(t + 1):
-                    for ot in (False, True):
-                        if (i, k, s, ot) in index:
-                            ub_rows.append(r); ub_cols.append(index[(i, k, s, ot)]); ub_vals.append(cur["rem"] / cur["load"])
-                        if (i, k - 1, s, ot) in index:
-                            ub_rows.append(r); ub_cols.append(index[(i, k - 1, s, ot)]); ub_vals.append(-prev["rem"] / prev["load"])
-                ub_rhs.append(prev["done"] - cur["done"])
-                r += 1
-    a_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(r, n)).tocsr()
-    a_eq = coo_matrix((eq_vals, (eq_rows, eq_cols)), shape=(e, n)).tocsr()
-    c = np.zeros(n)
+            up = dict(cumulative[(i, k - 1)])
+            for t, c in cumulative[(i, k)]:
+                ub_r += [row, row]; ub_c += [c, up[t]]
+                ub_v += [cur["rem"] / cur["load"], -prev["rem"] / prev["load"]]
+                ub_b.append(prev["done"] - cur["done"]); row += 1
+    cost = np.zeros(n)
     if minimise_overtime:
-        for j, (i, k, t, ot) in enumerate(cols):
+        for i, k, t, ot, col in work:
             if ot:
-                c[j] = 1.0 / (60 * model.centers[orders[i]["ops"][k]["wc"]]["efficiency"])
-    res = linprog(c, A_ub=a_ub, b_ub=np.array(ub_rhs), A_eq=a_eq, b_eq=np.array(eq_rhs), bounds=(0, None),
-                  method="highs")
+                cost[col] = 1.0 / (60 * model.centers[orders[i]["ops"][k]["wc"]]["efficiency"])
+    res = linprog(cost, A_ub=coo_matrix((ub_v, (ub_r, ub_c)), shape=(row, n)).tocsr(), b_ub=np.array(ub_b),
+                  A_eq=coo_matrix((eq_v, (eq_r, eq_c)), shape=(e, n)).tocsr(), b_eq=np.array(eq_b),
+                  bounds=(0, None), method="highs")
     if res.status != 0:
         return False, None, []
-    hours = float(c @ res.x) if minimise_overtime else None
-    plan = [(orders[i]["id"], k, t, ot, float(res.x[j])) for j, (i, k, t, ot) in enumerate(cols) if res.x[j] > 1e-9]
+    hours = float(cost @ res.x) if minimise_overtime else None
+    plan = [(orders[i]["id"], k, t, ot, float(res.x[col])) for i, k, t, ot, col in work if res.x[col] > 1e-9]
     return True, hours, plan
 
 
@@ -182,3 +176,61 @@ def reference(scenario: dict) -> dict:
     return {"verdict": verdict, "earliest_completion": None if e1 is None else model.day(e1),
             "earliest_completion_with_overtime": None if e2 is None else model.day(e2),
             "min_overtime_hours": None if hours is None else round(hours, 3)}
+
+
+def _existing_on_time(self: Model) -> bool:
+    """Existing orders can all meet their due dates in regular time, without the candidate."""
+    return solve(self, {o["id"]: o["due"] for o in self.orders}, self.orders, False)[0]
+
+
+Model.existing_on_time = _existing_on_time
+
+
+def exact_earliest_near(model: Model, overtime: bool, guess: int | None) -> int | None:
+    """The exact earliest day offset, searched from a guess (usually one or two programs)."""
+    last = model.horizon - 1
+    if guess is None or guess > last:
+        return earliest(model, overtime)
+    if feasible_with_candidate_due(model, guess, overtime):
+        if guess == 0 or not feasible_with_candidate_due(model, guess - 1, overtime):
+            return guess
+        lo, hi = 0, guess - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if feasible_with_candidate_due(model, mid, overtime):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+    step = guess + 1
+    while step <= last and not feasible_with_candidate_due(model, step, overtime):
+        step += 1
+    return step if step <= last else None
+
+
+def compare(model: Model, got: dict) -> dict:
+    """How an assessment differs from the exact answers: verdict (0/1), earliest dates (days off,
+    a missing date counting as the days to the horizon's end) and overtime hours above the least."""
+    cand = model.candidate
+    regular = feasible_with_candidate_due(model, cand["due"], False)
+    with_ot = regular or feasible_with_candidate_due(model, cand["due"], True)
+    verdict = "feasible" if regular else "feasible_with_overtime" if with_ot else "infeasible"
+    out = {"verdict": verdict, "verdict_differs": int(verdict != got["verdict"]), "earliest_days_off": 0,
+           "overtime_excess": 0.0, "overtime_least": 0.0}
+    for key, overtime in (("earliest_completion", False), ("earliest_completion_with_overtime", True)):
+        mine = got[key]
+        mine = None if mine is None else (date.fromisoformat(mine) - model.today).days
+        exact = exact_earliest_near(model, overtime, mine)
+        if mine != exact:
+            if mine is None or exact is None:
+                out["earliest_days_off"] += model.horizon - (mine if mine is not None else exact)
+            else:
+                out["earliest_days_off"] += abs(mine - exact)
+        out[key] = exact
+    if verdict == "feasible_with_overtime" and got["verdict"] == verdict:
+        d = {o["id"]: o["due"] for o in model.orders}
+        d[cand["id"]] = cand["due"]
+        least = solve(model, d, _all(model), True, minimise_overtime=True)[1]
+        out["overtime_least"] = least
+        out["overtime_excess"] = max(0.0, sum(got["overtime_hours"].values()) - least)
+    return out

@@ -20,12 +20,12 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
     lang = language(lang)
     line = compile_line(sc)
     cand = len(line.order_ids) - 1
-    due, at_risk = _deadlines_protecting_at_risk(sc, line)
+    due, due_ot, at_risk = _deadlines_protecting_at_risk(sc, line)
     cand_due = due[cand]
 
     earliest, early_run = earliest_index(line, due, cand, False)
-    earliest_ot, early_ot_run = earliest_index(line, due, cand, True,
-                                               known=(earliest, early_run) if early_run else None)
+    known = (earliest, early_run) if early_run and due == due_ot else None
+    earliest_ot, early_ot_run = earliest_index(line, due_ot, cand, True, known=known)
     if earliest_ot is None or (earliest is not None and earliest_ot > earliest):
         earliest_ot, early_ot_run = earliest, early_run
 
@@ -35,7 +35,7 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
         plan_run = early_run
     elif earliest_ot is not None and cand_due >= earliest_ot:
         verdict = WITH_OVERTIME
-        plan_run = least_overtime_plan(line, due, find_plan(line, due, True) or early_ot_run)
+        plan_run = least_overtime_plan(line, due_ot, find_plan(line, due_ot, True) or early_ot_run)
 
     hours = {}
     if verdict == WITH_OVERTIME:
@@ -43,7 +43,7 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
             if round(minutes / (60 * line.efficiency[c]), 3) > 0:
                 hours[line.center_ids[c]] = round(minutes / (60 * line.efficiency[c]), 3)
 
-    facts = _Facts(sc, line, due, cand, earliest, earliest_ot, at_risk, hours)
+    facts = _Facts(sc, line, due_ot, cand, earliest, earliest_ot, at_risk, hours)
     bottleneck, reasons = _reasons(facts, verdict)
     low, high = BANDS[verdict]
     score = max(low, min(high, low + _BAND_BASE[verdict] + sum(r["points"] for r in reasons)))
@@ -63,25 +63,34 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
     }
 
 
-def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list]:
-    """Deadlines (working day index) per order. Existing orders that cannot all be on time even
-    with overtime and without the candidate are at risk: they are held to the day they would
-    finish anyway, so that the candidate may not make them later (and is not blamed for them)."""
+def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list, list]:
+    """Deadlines (working day index) per order, for regular time and with overtime, and the
+    orders at risk: existing orders that cannot all be on time even with overtime and without
+    the candidate. Each is held to the day it would finish anyway without the candidate (in
+    regular time, or with overtime), so the candidate may not make it later and is not blamed
+    for it; orders not at risk keep their due dates."""
     due = deadlines(line, sc.horizon_days)
     cand = len(due) - 1
-    for overtime in (False, True):
-        # With the candidate behind everything, the others are planned as if it were not there.
-        if candidate_first(line, due, cand, overtime, float(len(line.days) + 1))[1]:
-            return due, []
+    # With the candidate behind everything, the others are planned as if it were not there.
+    if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
+        return due, due, []
     existing = compile_line(sc, with_candidate=False)
-    existing_due = due[:-1]
-    run, late = find_plan(existing, existing_due, True, with_late=True)
+    run, late = find_plan(existing, due[:-1], True, with_late=True)
     if not late:
-        return due, []
+        return due, due, []
+    with_overtime = list(due)
     for j in late:
-        finished = run.finished[j]
-        due[j] = BIG if finished is None else max(due[j], finished)
-    return due, late
+        with_overtime[j] = _held_to(run, j, due[j])
+    regular = list(due)
+    run, late_regular = find_plan(existing, due[:-1], False, with_late=True)
+    for j in late:
+        regular[j] = _held_to(run, j, due[j]) if j in late_regular else due[j]
+    return regular, with_overtime, late
+
+
+def _held_to(run: Run, j: int, due: int) -> int:
+    finished = run.finished[j]
+    return BIG if finished is None else max(due, finished)
 
 
 class _Facts:

@@ -21,8 +21,9 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     """A plan meeting every deadline in `due`, or None when none was found (with `with_late`:
     the plan with the fewest late orders and those orders).
 
-    Tried in turn, cheapest first: earliest due date first; the backward plan (everything as
-    late as possible), itself a plan when it fits; forward again, the work the backward plan
+    Tried in turn, cheapest first: earliest due date first; the backward plans (everything as
+    late as possible, the orders due first placed first, then the orders due last), each a
+    plan in its own right when it fits; forward again, the work the backward plan
     needs soonest first; a few rounds of forward-backward improvement (backward in the reverse
     order of the forward finish days, forward by the backward plan); finally priority repairs,
     moving late orders ahead."""
@@ -42,6 +43,11 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     if found or any(due[j] < 0 for j in best[1]):
         return found or (best if with_late else None)
     runs = []
+    # Backwards, the orders due first take the days just before their due dates and the
+    # later ones move earlier: short orders finish just in time, long ones start at once.
+    latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], runs=runs)
+    if runs:
+        return (runs[0], []) if with_late else runs[0]
     curves = latest_curves(line, due, overtime, runs=runs)
     if runs:
         return (runs[0], []) if with_late else runs[0]
