@@ -121,12 +121,16 @@ class Run:
 
 
 def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
-             stop_after: int | None = None, curves: list | None = None, budget: list | None = None) -> Run:
+             stop_after: int | None = None, curves: list | None = None, budget: list | None = None,
+             overtime_orders: set | None = None, overtime_when_behind: bool = False) -> Run:
     """Plan day by day: each work center gives its minutes to the operations whose orders have the
     smallest key, as far as their upstream pieces allow; pieces flow on the same day.
 
     With `budget`, a work center works at most that many standard minutes of overtime in all,
     as soon as it has work for them.
+
+    With `overtime_orders`, only those orders' operations may use overtime; with
+    `overtime_when_behind` (and `curves`), only operations the backward plan wanted done by today.
 
     With `curves` (from latest_curves), operations go first whose next piece of work the
     backward plan needs soonest; the order's key breaks ties.
@@ -208,10 +212,15 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                     room = (limit - pi) * li
                     if room <= EPS * li:
                         continue
-                    if room < free:
+                    allowed = free if overtime_orders is None or op_order[i] in overtime_orders else regular
+                    if overtime_when_behind and _needed_by(curves[i], pi) > w:
+                        allowed = regular
+                    if allowed <= EPS:
+                        continue
+                    if room < allowed:
                         take = room
                     else:
-                        take = free
+                        take = allowed
                     if limit >= 1.0 and take >= room - EPS * li:
                         take = li - spent[i]
                         spent[i] = li
@@ -305,7 +314,8 @@ def late_orders(line: Line, run: Run, deadlines: list) -> list:
     return out
 
 
-def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None) -> list:
+def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
+                  budget: list | None = None) -> list:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
     first, each operation only as far ahead of its downstream one as rule 4 allows.
 
@@ -330,9 +340,14 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
     for i in sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i])):
         queues[line.op_center[i]].append(i)
     stages = list(reversed(line.stage_order))
+    left = list(budget) if budget is not None else None
     for w in range(len(line.days) - 1, -1, -1):
         for c in stages:
-            free = line.regular[c] + (line.overtime[c] if overtime else 0.0)
+            extra = line.overtime[c] if overtime else 0.0
+            if left is not None:
+                extra = min(extra, left[c])
+            regular = line.regular[c]
+            free = regular + extra
             for i in queues[c]:
                 if due[line.op_order[i]] < w or share[i] >= 1.0:
                     continue
@@ -351,6 +366,9 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
                 share[i] = 1.0 if limit >= 1.0 and take >= room - EPS * load[i] else placed[i] / load[i]
                 per_op[i].append((w, take))
                 free -= take
+                if left is not None and take > regular:
+                    left[c] -= take - regular
+                regular = max(0.0, regular - take)
                 if free <= EPS:
                     break
     if runs is not None and all(x >= 1.0 for x in share):
@@ -382,3 +400,101 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
             curve[-1] = (curve[-1][0], 1.0)
         curves.append(curve)
     return curves
+
+
+def trim_overtime(line: Line, run: Run, due: list) -> Run:
+    """The same plan with overtime work moved into regular time left free on other days of the
+    same work center, where rule 4 and the deadline allow it: earlier when the operation's
+    upstream is far enough ahead, later when its downstream is far enough behind. Costliest
+    overtime (lowest efficiency: most clock hours per standard minute) goes first."""
+    n_days = len(line.days)
+    n_ops = len(line.op_load)
+    load, prev, head, gain = line.op_load, line.op_prev, line.op_head, line.op_gain
+    nxt = [-1] * n_ops
+    for i, p in enumerate(prev):
+        if p >= 0:
+            nxt[p] = i
+    reg = [[0.0] * n_days for _ in range(n_ops)]
+    ot = [[0.0] * n_days for _ in range(n_ops)]
+    free = [[line.regular[c]] * n_days for c in range(len(line.center_ids))]
+    for w, i, r, o in run.allocations:
+        reg[i][w] += r
+        ot[i][w] += o
+        free[line.op_center[i]][w] -= r
+    done = []  # share of each operation done by the end of each day
+    for i in range(n_ops):
+        total, row = 0.0, []
+        for w in range(n_days):
+            total += reg[i][w] + ot[i][w]
+            row.append(min(total / load[i], 1.0))
+        done.append(row)
+
+    def limit(i: int, t: int) -> float:
+        p = prev[i]
+        if p < 0 or done[p][t] >= 1.0:
+            return 1.0
+        return min(1.0, head[i] + gain[i] * done[p][t])
+
+    moves = sorted(((w, i) for i in range(n_ops) for w in range(n_days) if ot[i][w] > EPS),
+                   key=lambda wi: (line.efficiency[line.op_center[wi[1]]], -wi[0]))
+    for w, i in moves:
+        c = line.op_center[i]
+        li = load[i]
+        if free[c][w] > EPS:
+            _move(i, w, w, min(ot[i][w], free[c][w]), reg, ot, free, c, done, li)
+        # Earlier: the operation is further ahead on days target..w-1, within its upstream.
+        room = float("inf")
+        for target in range(w - 1, -1, -1):
+            if ot[i][w] <= EPS:
+                break
+            room = min(room, (limit(i, target) - done[i][target]) * li)
+            if room <= EPS * li:
+                break
+            if free[c][target] > EPS:
+                amount = min(ot[i][w], free[c][target], room)
+                _move(i, w, target, amount, reg, ot, free, c, done, li)
+                room -= amount
+        # Later: the operation is less far ahead on days w..target-1, not behind its downstream.
+        n = nxt[i]
+        room = float("inf")
+        for target in range(w + 1, min(due[line.op_order[i]], n_days - 1) + 1):
+            if ot[i][w] <= EPS:
+                break
+            t = target - 1
+            if n >= 0:
+                ahead = head[n] + gain[n] * done[i][t] - done[n][t] if done[i][t] < 1.0 else 1.0 - done[n][t]
+                room = min(room, ahead * li / gain[n])
+            room = min(room, done[i][t] * li)
+            if room <= EPS * li:
+                break
+            if free[c][target] > EPS:
+                amount = min(ot[i][w], free[c][target], room)
+                _move(i, w, target, amount, reg, ot, free, c, done, li)
+                room -= amount
+    allocations = []
+    used = [0.0] * len(line.center_ids)
+    last = [-1] * n_ops
+    for w in range(n_days):
+        for i in range(n_ops):
+            r, o = reg[i][w], ot[i][w]
+            if r > EPS or o > EPS:
+                allocations.append((w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
+                used[line.op_center[i]] += o if o > EPS else 0.0
+                last[i] = w
+    finished = [-1 if not ops else max(last[i] for i in ops) for ops in line.order_ops]
+    return Run(allocations=allocations, finished=finished, overtime_used=used)
+
+
+def _move(i, w, target, amount, reg, ot, free, c, done, load_i) -> None:
+    """Overtime minutes of operation i on day w become regular minutes on day `target`."""
+    ot[i][w] -= amount
+    reg[i][target] += amount
+    free[c][target] -= amount
+    share = amount / load_i
+    row = done[i]
+    if target < w:
+        for t in range(target, w):
+            row[t] = min(1.0, row[t] + share)
+    else:
+        for t in range(w, target):
+            row[t] = max(0.0, row[t] - share)

@@ -2,13 +2,17 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import BIG, Line, Run, late_orders, latest_curves, simulate
+from factory.feasibility.planner import BIG, Line, Run, late_orders, latest_curves, simulate, trim_overtime
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
 REPAIRS = 4
 # Rounds of forward-backward improvement.
 IMPROVEMENTS = 3
+# Largest operations x working days for which overtime is moved into free regular time.
+TRIM_LIMIT = 40_000
+# Halvings of a work center's overtime budget when looking for the least overtime.
+BISECTIONS = 7
 
 
 def deadlines(line: Line, horizon_days: int) -> list:
@@ -139,30 +143,87 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
     """Among plans meeting every deadline, the one with the fewest overtime clock hours found:
     overtime only where a work center's own due work requires it, as late or as early as that
     allows; `fallback` (a plan with all the overtime it wanted) if neither holds."""
-    best, best_hours = fallback, overtime_hours(line, fallback)
+    best, best_hours = None, float("inf")
+
+    def consider(run: Run) -> bool:
+        nonlocal best, best_hours
+        if late_orders(line, run, due):
+            return False
+        if small:
+            run = trim_overtime(line, run, due)
+        hours = overtime_hours(line, run)
+        if hours < best_hours - 1e-9:
+            best, best_hours = run, hours
+        return True
+
+    # Moving overtime into free regular time looks at every day pair: kept for workshops of
+    # the usual size, where it matters most and costs little.
+    small = len(line.op_load) * len(line.days) <= TRIM_LIMIT
+    needy = set(late_orders(line, simulate(line, [float(min(d, len(line.days))) for d in due], False), due))
+    consider(fallback)
     keys = [float(min(d, len(line.days))) for d in due]
     for lazy in (1.0, 0.5, 0.0):
-        run = simulate(line, keys, True, deadlines=due, lazy=lazy)
-        if not late_orders(line, run, due):
-            hours = overtime_hours(line, run)
-            if hours < best_hours - 1e-9:
-                best, best_hours = run, hours
+        consider(simulate(line, keys, True, deadlines=due, lazy=lazy))
     # What the backward plan in regular time could not fit is the overtime each work center
-    # needs at the least; spend that early, then a little more until the plan holds.
-    curves = latest_curves(line, due, False)
+    # needs at the least; a backward plan given that much overtime (a little more each time)
+    # spends it as late as it can, forward plans as early as they can.
+    rank = [min(due[j], len(line.days)) for j in line.op_order]
+    curves = latest_curves(line, due, False, rank=rank)
     spill = [0.0] * len(line.center_ids)
     for i, curve in enumerate(curves):
         if curve and curve[0][0] == -1:
             spill[line.op_center[i]] += curve[0][1] * line.op_load[i]
+    # Overtime only for work behind where a backward plan in regular time wanted it.
+    behind = (curves, latest_curves(line, due, False))
+    for c in behind:
+        consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
     if sum(spill) > 0:
-        for scale in (1.0, 1.1, 1.3, 1.7, 2.5):
-            budget = [s * scale + 1e-6 for s in spill]
-            run = simulate(line, keys, True, budget=budget)
-            if late_orders(line, run, due):
-                run = simulate(line, keys, True, budget=budget, curves=latest_curves(line, due, True))
-            if not late_orders(line, run, due):
-                hours = overtime_hours(line, run)
-                if hours < best_hours - 1e-9:
-                    best, best_hours = run, hours
+        for scale in (1.0, 1.02, 1.1, 1.3, 1.7, 2.5):
+            run = budget_plan(line, due, keys, rank, [s * scale + 1e-6 for s in spill], needy, behind)
+            if run and consider(run):
                 break
+    if small and best is not None:
+        # Then each work center in turn, costliest first, gives up as much overtime as it can.
+        budget = list(best.overtime_used)
+        for c in sorted(range(len(budget)), key=lambda c: line.efficiency[c]):
+            lo, hi = 0.0, budget[c]
+            for _ in range(BISECTIONS):
+                if hi - lo <= 1.0:
+                    break
+                mid = (lo + hi) / 2
+                trial = list(budget)
+                trial[c] = mid
+                run = budget_plan(line, due, keys, rank, trial, needy, behind)
+                if run is not None:
+                    consider(run)
+                    hi = mid
+                else:
+                    lo = mid
+            budget[c] = min(hi, best.overtime_used[c] if best else hi)
     return best
+
+
+def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, needy: set | None = None,
+                behind: tuple = ()) -> Run | None:
+    """A plan meeting every deadline with at most `budget` overtime minutes per work center;
+    `needy`: the orders late in regular time, the only ones then given overtime in a try;
+    `behind`: backward plans in regular time, overtime then going only to work behind them."""
+    runs = []
+    latest_curves(line, due, True, rank=rank, runs=runs, budget=budget)
+    if runs:
+        return runs[0]
+    run = simulate(line, keys, True, budget=budget)
+    if not late_orders(line, run, due):
+        return run
+    run = simulate(line, keys, True, budget=budget, curves=latest_curves(line, due, True, rank=rank))
+    if not late_orders(line, run, due):
+        return run
+    if needy:
+        run = simulate(line, keys, True, budget=budget, overtime_orders=needy)
+        if not late_orders(line, run, due):
+            return run
+    for curves in behind:
+        run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
+        if not late_orders(line, run, due):
+            return run
+    return None
