@@ -2,6 +2,7 @@
 under the rules of the capacity model (docs/feasibility.md explains the method)."""
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 
 from factory.feasibility.scenario import Scenario
@@ -59,34 +60,41 @@ def compile_line(scenario: Scenario, with_candidate: bool = True) -> Line:
                 stage_order=[], backward_routes=False, order_ids=[o.id for o in orders],
                 due_offset=[(o.due - scenario.today).days for o in orders], order_ops=[])
     edges = set()
+    op_order, op_route_index, op_center = line.op_order, line.op_route_index, line.op_center
+    op_load, op_prev, op_head, op_gain = line.op_load, line.op_prev, line.op_head, line.op_gain
+    order_ops = line.order_ops
     for j, o in enumerate(orders):
         ops = []
         prev = -1
+        quantity = o.quantity
+        up_done = quantity
         for k, op in enumerate(o.operations):
-            load = o.load(k)
-            remaining = o.remaining(k)
+            done = op.done
+            remaining = quantity - done
             if remaining <= 0:
                 continue
+            # Rule 3: setup counts until the first piece is done.
+            load = remaining * op.minutes_per_piece + (op.setup_minutes if done == 0 else 0.0)
             if load <= 0:
-                # Nothing to spend here: pieces pass straight through to the next operation.
-                continue
-            i = len(line.op_load)
-            line.op_order.append(j)
-            line.op_route_index.append(k)
-            line.op_center.append(index[op.work_center])
-            line.op_load.append(load)
-            line.op_prev.append(prev)
+                continue  # nothing to spend here: pieces pass straight through to the next operation
+            i = len(op_load)
+            c = index[op.work_center]
+            op_order.append(j)
+            op_route_index.append(k)
+            op_center.append(c)
+            op_load.append(load)
+            op_prev.append(prev)
             if prev >= 0:
-                up = o.operations[line.op_route_index[prev]]
-                line.op_head.append((up.done - op.done) / remaining)
-                line.op_gain.append((o.quantity - up.done) / remaining)
-                edges.add((line.op_center[prev], index[op.work_center]))
+                op_head.append((up_done - done) / remaining)
+                op_gain.append((quantity - up_done) / remaining)
+                edges.add((op_center[prev], c))
             else:
-                line.op_head.append(1.0)
-                line.op_gain.append(0.0)
+                op_head.append(1.0)
+                op_gain.append(0.0)
             ops.append(i)
             prev = i
-        line.order_ops.append(ops)
+            up_done = done
+        order_ops.append(ops)
     line.stage_order, line.backward_routes = _stage_order(len(centers), edges)
     return line
 
@@ -150,8 +158,10 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
     left_ops = [len(ops) for ops in line.order_ops]
     finished = [-1 if not ops else None for ops in line.order_ops]
     unfinished = sum(1 for ops in line.order_ops if ops)
+    # Operations in key order, then order, then route order (operation indices follow both).
+    by_key = sorted(range(n_ops), key=[keys[j] for j in op_order].__getitem__)
     rank = [0] * n_ops
-    for r, i in enumerate(sorted(range(n_ops), key=lambda i: (keys[op_order[i]], op_order[i], line.op_route_index[i]))):
+    for r, i in enumerate(by_key):
         rank[i] = r
     # An operation joins its work center's queue once it has pieces to work on: from the start
     # when its upstream is ahead, else when its upstream first works; queues stay in key order.
@@ -161,7 +171,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
             nxt[p] = i
     queues = [[] for _ in line.center_ids]
     waiting = [False] * n_ops
-    for i in sorted(range(n_ops), key=rank.__getitem__):
+    for i in by_key:
         if prev[i] < 0 or head[i] > EPS:
             queues[op_center[i]].append(i)
         else:
@@ -257,15 +267,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
 
 def _enqueue(queue: list, i: int, rank: list) -> None:
     """Insert operation i keeping the queue in rank order."""
-    r = rank[i]
-    lo, hi = 0, len(queue)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if rank[queue[mid]] < r:
-            lo = mid + 1
-        else:
-            hi = mid
-    queue.insert(lo, i)
+    insort(queue, i, key=rank.__getitem__)
 
 
 def _needed_by(curve: list, progress: float) -> int:

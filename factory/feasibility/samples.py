@@ -92,10 +92,12 @@ def scenario(seed: int, orders: int | None = None, horizon_days: int = 90, capac
 
 
 def large_scenario(seed: int = 1, orders: int = 1000, horizon_days: int = 90) -> dict:
-    """The benchmark's workshop: many open orders, capacity scaled so the horizon is well booked."""
+    """The benchmark's workshop: many open orders, each through all five work centers, capacity
+    scaled so the horizon is well booked."""
     rng = random.Random(seed)
     base = scenario(seed, orders=0, horizon_days=horizon_days)
-    catalog = products(rng, 40)
+    catalog = [[{"work_center": wc, "minutes_per_piece": round(rng.uniform(*MINUTES_PER_PIECE[wc]), 2),
+                 "setup_minutes": rng.randint(10, 90)} for wc in CENTERS] for _ in range(40)]
     today = date.fromisoformat(base["today"])
     listed = []
     for n in range(orders):
@@ -115,5 +117,32 @@ def large_scenario(seed: int = 1, orders: int = 1000, horizon_days: int = 90) ->
         per_unit = wc["hours_per_day"] * 60 * wc["efficiency"]
         wc["units"] = max(1, round(load[wc["id"]] / working / per_unit / 0.85))
     base["orders"] = listed
-    base["candidate"] = order(rng, "NEW", rng.choice(catalog), 1500, today + timedelta(days=30), False)
+    # The candidate needs about three days of the whole knitting floor.
+    route = rng.choice(catalog)
+    knitting = next(wc for wc in base["work_centers"] if wc["id"] == "knitting")
+    per_day = knitting["units"] * knitting["hours_per_day"] * 60 * knitting["efficiency"]
+    quantity = int(3 * per_day / route[0]["minutes_per_piece"])
+    base["candidate"] = order(rng, "NEW", route, quantity, today + timedelta(days=30), False)
     return base
+
+
+def boundary_scenario(seed: int) -> dict:
+    """A scenario whose candidate is due where the answer turns: between its earliest date with
+    overtime and its earliest in regular time when they differ (so overtime is needed), else on
+    its earliest date or the day before. Uses the engine only to pick the date."""
+    from factory.feasibility.assessment import assess
+
+    raw = scenario(seed)
+    rng = random.Random(seed + 1_000_003)
+    got = assess(raw)
+    regular, overtime = got["earliest_completion"], got["earliest_completion_with_overtime"]
+    if overtime is None:
+        return raw
+    start = date.fromisoformat(overtime)
+    end = date.fromisoformat(regular) - timedelta(days=1) if regular else start + timedelta(days=10)
+    if end < start:
+        due = start - timedelta(days=rng.randint(0, 1))
+    else:
+        due = start + timedelta(days=rng.randint(0, (end - start).days))
+    raw["candidate"]["due"] = due.isoformat()
+    return raw

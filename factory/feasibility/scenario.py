@@ -145,14 +145,7 @@ def parse_scenario(data) -> Scenario:
 
 
 def _order(data, path: str, centers: set) -> Order:
-    if not isinstance(data, dict):
-        raise ScenarioError(path, "must be an object")
-    order_id = _text(_required(data, "id", path + ".id"), path + ".id")
-    quantity = _integer(_required(data, "quantity", path + ".quantity"), path + ".quantity", minimum=1)
-    due = _date(_required(data, "due", path + ".due"), path + ".due")
-    ops_data = _list(_required(data, "operations", path + ".operations"), path + ".operations")
-    if not ops_data:
-        raise ScenarioError(path + ".operations", "must list at least one operation")
+    order_id, quantity, due, ops_data = _order_head(data, path)
     ops = []
     before = quantity
     for k, op in enumerate(ops_data):
@@ -195,6 +188,28 @@ def _operation(op, op_path: str, centers: set, quantity: int, before: int) -> Op
         setup_minutes=_number(op.get("setup_minutes", 0), op_path + ".setup_minutes"),
         done=done,
     )
+
+
+def _order_head(data, path: str) -> tuple:
+    """Id, quantity, due date and operations of an order: a fast path for the well-formed, the
+    checks that name the field for anything else."""
+    if type(data) is dict:
+        order_id, quantity, due, ops_data = data.get("id"), data.get("quantity"), data.get("due"), data.get("operations")
+        if (type(order_id) is str and order_id and order_id == order_id.strip() and type(quantity) is int
+                and quantity >= 1 and type(due) is str and type(ops_data) is list and ops_data):
+            try:
+                return order_id, quantity, date.fromisoformat(due), ops_data
+            except ValueError:
+                pass
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "must be an object")
+    order_id = _text(_required(data, "id", path + ".id"), path + ".id")
+    quantity = _integer(_required(data, "quantity", path + ".quantity"), path + ".quantity", minimum=1)
+    due = _date(_required(data, "due", path + ".due"), path + ".due")
+    ops_data = _list(_required(data, "operations", path + ".operations"), path + ".operations")
+    if not ops_data:
+        raise ScenarioError(path + ".operations", "must list at least one operation")
+    return order_id, quantity, due, ops_data
 
 
 def _required(data: dict, key: str, path: str):

@@ -90,7 +90,7 @@ def candidate_first(line: Line, due: list, candidate: int, overtime: bool, key: 
 
 
 def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
-                   known: tuple | None = None) -> tuple[int | None, Run | None]:
+                   known: tuple | None = None, first: tuple | None = None) -> tuple[int | None, Run | None]:
     """The earliest working day index the candidate can be due on with every other order on
     time, with its plan; (None, None) when there is none within the horizon.
 
@@ -98,14 +98,15 @@ def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
     alone on the floor is best served greedily), so that day is a lower bound, and the answer
     when the others stay on time. A plan with the candidate behind everything gives an upper
     bound; between the two a binary search, each plan found moving the upper bound down to the
-    day the candidate actually finished. `known`: a (day, plan) already proven."""
+    day the candidate actually finished. `known`: a (day, plan) already proven; `first`: the
+    result of candidate_first with the candidate ahead, when already made."""
     last = len(line.days) - 1
     if not line.order_ops[candidate]:
         trial = list(due)
         trial[candidate] = BIG
         run = find_plan(line, trial, overtime)
         return (-1, run) if run else (None, None)
-    first, others_on_time = candidate_first(line, due, candidate, overtime, -1.0)
+    first, others_on_time = first or candidate_first(line, due, candidate, overtime, -1.0)
     lo = first.finished[candidate]
     if lo is None:
         return None, None

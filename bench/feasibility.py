@@ -1,0 +1,101 @@
+"""Benchmark of the capacity engine: time per assessment (plan included) for a workshop with
+1,000 open orders x 5 operations over 90 days; optionally accuracy against the exact LP.
+
+    python bench/feasibility.py                  # speed, 1,000 orders
+    python bench/feasibility.py --orders 300 --repeat 50
+    python bench/feasibility.py --accuracy 200   # also the LP comparison (needs scipy)
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from factory.feasibility import assess  # noqa: E402
+from factory.feasibility.samples import boundary_scenario, large_scenario, scenario  # noqa: E402
+
+
+def timings(s: dict, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        assess(s)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def report(label: str, s: dict, repeat: int) -> None:
+    result = assess(s)
+    times = sorted(timings(s, repeat))
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    ops = sum(len(o["operations"]) for o in s["orders"])
+    print(f"{label}: {len(s['orders'])} orders, {ops} operations, {s['horizon_days']} days -> "
+          f"{result['verdict']}, {len(result['plan'])} plan rows; "
+          f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms over {repeat} runs")
+
+
+def with_due(s: dict, days: int) -> dict:
+    today = date.fromisoformat(s["today"])
+    return {**s, "candidate": {**s["candidate"], "due": (today + timedelta(days=days)).isoformat()}}
+
+
+def accuracy(n: int) -> None:
+    try:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from feasibility_reference import Model, compare
+    except ImportError:
+        print("accuracy: scipy is not installed; skipped")
+        return
+    totals = {"scenarios": 0, "skipped_existing_late": 0, "verdict_differs": 0, "earliest_days_off": 0,
+              "earliest_dates_off": 0, "overtime_excess": 0.0, "overtime_least": 0.0, "ms": []}
+    verdicts = {}
+    for seed in range(n):
+        raw = boundary_scenario(seed) if seed % 3 == 2 else scenario(seed)
+        model = Model(raw)
+        if not model.existing_on_time():
+            totals["skipped_existing_late"] += 1
+            continue
+        start = time.perf_counter()
+        got = assess(raw)
+        totals["ms"].append((time.perf_counter() - start) * 1000)
+        result = compare(model, got)
+        totals["scenarios"] += 1
+        verdicts[result["verdict"]] = verdicts.get(result["verdict"], 0) + 1
+        totals["verdict_differs"] += result["verdict_differs"]
+        totals["earliest_days_off"] += result["earliest_days_off"]
+        totals["earliest_dates_off"] += result["earliest_days_off"] > 0
+        totals["overtime_excess"] += result["overtime_excess"]
+        totals["overtime_least"] += result["overtime_least"]
+    ms = sorted(totals.pop("ms"))
+    print(f"accuracy against the LP on {totals['scenarios']} scenarios {verdicts} "
+          f"({totals['skipped_existing_late']} skipped: existing orders already late):")
+    print(f"  verdicts differing: {totals['verdict_differs']}; scenarios with an earliest date off: "
+          f"{totals['earliest_dates_off']} ({totals['earliest_days_off']} days in all); overtime hours above the "
+          f"least: {totals['overtime_excess']:.2f} of {totals['overtime_least']:.2f}")
+    if ms:
+        print(f"  time per assessment: median {statistics.median(ms):.1f} ms, "
+              f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms, max {ms[-1]:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--accuracy", type=int, default=0, metavar="N",
+                        help="also compare with the exact LP on N generated scenarios (needs scipy)")
+    args = parser.parse_args()
+    big = large_scenario(seed=1, orders=args.orders)
+    report("feasible, due in 30 days", big, args.repeat)
+    report("tight, due in 4 days", with_due(big, 4), args.repeat)
+    report("impossible, due today", with_due(big, 0), args.repeat)
+    if args.accuracy:
+        accuracy(args.accuracy)
+
+
+if __name__ == "__main__":
+    main()
