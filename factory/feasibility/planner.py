@@ -170,10 +170,13 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
         if p >= 0:
             nxt[p] = i
     queues = [[] for _ in line.center_ids]
+    # An operation caught up with its upstream waits out of the queue until the upstream works.
     waiting = [False] * n_ops
+    queued = [False] * n_ops
     for i in by_key:
         if prev[i] < 0 or head[i] > EPS:
             queues[op_center[i]].append(i)
+            queued[i] = True
         else:
             waiting[i] = True
     dead = [0] * len(queues)
@@ -221,6 +224,9 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                     li = load[i]
                     room = (limit - pi) * li
                     if room <= EPS * li:
+                        if p >= 0:
+                            waiting[i] = True
+                            dead[c] += 1
                         continue
                     allowed = free if overtime_orders is None or op_order[i] in overtime_orders else regular
                     if overtime_when_behind and _needed_by(curves[i], pi) > w:
@@ -247,7 +253,9 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                     n = nxt[i]
                     if n >= 0 and waiting[n]:
                         waiting[n] = False
-                        _enqueue(queues[op_center[n]], n, rank)
+                        if not queued[n]:
+                            queued[n] = True
+                            _enqueue(queues[op_center[n]], n, rank)
                     if take <= regular:
                         reg, ot = take, 0.0
                         regular -= take
@@ -260,7 +268,13 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                     if free <= EPS:
                         break
                 if dead[c] * 4 > len(queues[c]):
-                    queues[c] = [i for i in queues[c] if progress[i] < 1.0]
+                    kept = []
+                    for i in queues[c]:
+                        if progress[i] < 1.0 and not waiting[i]:
+                            kept.append(i)
+                        else:
+                            queued[i] = False
+                    queues[c] = kept
                     dead[c] = 0
     return Run(allocations=allocations, finished=finished, overtime_used=used_ot)
 
