@@ -6,13 +6,13 @@ from factory.feasibility.planner import BIG, Line, Run, late_orders, latest_curv
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
-REPAIRS = 4
+REPAIRS = 1
 # Rounds of forward-backward improvement.
-IMPROVEMENTS = 3
+IMPROVEMENTS = 1
 # Largest operations x working days for which overtime is moved into free regular time.
 TRIM_LIMIT = 40_000
 # Halvings of a work center's overtime budget when looking for the least overtime.
-BISECTIONS = 7
+BISECTIONS = 6
 
 
 def deadlines(line: Line, horizon_days: int) -> list:
@@ -140,11 +140,30 @@ def overtime_hours(line: Line, run: Run) -> float:
     return sum(m / (60 * line.efficiency[c]) for c, m in enumerate(run.overtime_used))
 
 
+def overtime_floor(line: Line, due: list) -> list:
+    """Per work center, overtime minutes no plan can do without: its own remaining work due by
+    some deadline beyond its regular capacity until then (rule 4 can only add to it)."""
+    floor = [0.0] * len(line.center_ids)
+    by_center = [[] for _ in line.center_ids]
+    for i, c in enumerate(line.op_center):
+        d = due[line.op_order[i]]
+        if d < BIG:
+            by_center[c].append((d, line.op_load[i]))
+    for c, items in enumerate(by_center):
+        total = 0.0
+        for d, load in sorted(items):
+            total += load
+            floor[c] = max(floor[c], total - line.regular[c] * (d + 1))
+    return floor
+
+
 def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
-    """Among plans meeting every deadline, the one with the fewest overtime clock hours found:
-    overtime only where a work center's own due work requires it, as late or as early as that
-    allows; `fallback` (a plan with all the overtime it wanted) if neither holds."""
+    """Among plans meeting every deadline, the one with the fewest overtime clock hours found
+    (docs/feasibility.md lists the candidates); stops as soon as one needs no more than the
+    overtime_floor, which no plan can beat."""
     best, best_hours = None, float("inf")
+    floor = overtime_floor(line, due)
+    floor_hours = sum(m / (60 * line.efficiency[c]) for c, m in enumerate(floor))
 
     def consider(run: Run) -> bool:
         nonlocal best, best_hours
@@ -157,58 +176,62 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
             best, best_hours = run, hours
         return True
 
+    def at_floor() -> bool:
+        return best_hours <= floor_hours * (1 + 1e-9) + 1e-6
+
     # Moving overtime into free regular time looks at every day pair: kept for workshops of
     # the usual size, where it matters most and costs little.
     small = len(line.op_load) * len(line.days) <= TRIM_LIMIT
-    needy = set(late_orders(line, simulate(line, [float(min(d, len(line.days))) for d in due], False), due))
     consider(fallback)
     keys = [float(min(d, len(line.days))) for d in due]
     for lazy in (1.0, 0.5, 0.0):
+        if at_floor():
+            return best
         consider(simulate(line, keys, True, deadlines=due, lazy=lazy))
+    # Overtime only for work behind where a backward plan in regular time wanted it.
+    rank = [min(due[j], len(line.days)) for j in line.op_order]
+    curves = latest_curves(line, due, False, rank=rank)
+    for c in (curves, latest_curves(line, due, False)):
+        if at_floor():
+            return best
+        consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
     # What the backward plan in regular time could not fit is the overtime each work center
     # needs at the least; a backward plan given that much overtime (a little more each time)
     # spends it as late as it can, forward plans as early as they can.
-    rank = [min(due[j], len(line.days)) for j in line.op_order]
-    curves = latest_curves(line, due, False, rank=rank)
     spill = [0.0] * len(line.center_ids)
     for i, curve in enumerate(curves):
         if curve and curve[0][0] == -1:
             spill[line.op_center[i]] += curve[0][1] * line.op_load[i]
-    # Overtime only for work behind where a backward plan in regular time wanted it.
-    behind = (curves, latest_curves(line, due, False))
-    for c in behind:
-        consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
-    if sum(spill) > 0:
+    if sum(spill) > 0 and not at_floor():
         for scale in (1.0, 1.02, 1.1, 1.3, 1.7, 2.5):
-            run = budget_plan(line, due, keys, rank, [s * scale + 1e-6 for s in spill], needy, behind)
+            run = budget_plan(line, due, keys, rank, [max(s * scale, f) + 1e-6 for s, f in zip(spill, floor)])
             if run and consider(run):
                 break
     if small and best is not None:
-        # Then each work center in turn, costliest first, gives up as much overtime as it can.
+        # Then each work center in turn, costliest first, gives up as much overtime as it can,
+        # down to its floor.
         budget = list(best.overtime_used)
         for c in sorted(range(len(budget)), key=lambda c: line.efficiency[c]):
-            lo, hi = 0.0, budget[c]
+            lo, hi = floor[c], budget[c]
             for _ in range(BISECTIONS):
-                if hi - lo <= 1.0:
+                if at_floor() or hi - lo <= max(1.0, 0.002 * hi):
                     break
                 mid = (lo + hi) / 2
                 trial = list(budget)
                 trial[c] = mid
-                run = budget_plan(line, due, keys, rank, trial, needy, behind)
+                run = budget_plan(line, due, keys, rank, trial)
                 if run is not None:
                     consider(run)
                     hi = mid
                 else:
                     lo = mid
-            budget[c] = min(hi, best.overtime_used[c] if best else hi)
+            budget[c] = min(hi, best.overtime_used[c])
     return best
 
 
-def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, needy: set | None = None,
-                behind: tuple = ()) -> Run | None:
-    """A plan meeting every deadline with at most `budget` overtime minutes per work center;
-    `needy`: the orders late in regular time, the only ones then given overtime in a try;
-    `behind`: backward plans in regular time, overtime then going only to work behind them."""
+def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list) -> Run | None:
+    """A plan meeting every deadline with at most `budget` overtime minutes per work center:
+    backward (overtime as late as it helps), else forward (as soon as there is work for it)."""
     runs = []
     latest_curves(line, due, True, rank=rank, runs=runs, budget=budget)
     if runs:
@@ -216,15 +239,4 @@ def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, nee
     run = simulate(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
-    run = simulate(line, keys, True, budget=budget, curves=latest_curves(line, due, True, rank=rank))
-    if not late_orders(line, run, due):
-        return run
-    if needy:
-        run = simulate(line, keys, True, budget=budget, overtime_orders=needy)
-        if not late_orders(line, run, due):
-            return run
-    for curves in behind:
-        run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
-        if not late_orders(line, run, due):
-            return run
     return None
