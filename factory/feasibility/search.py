@@ -191,10 +191,16 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
     # Overtime only for work behind where a backward plan in regular time wanted it.
     rank = [min(due[j], len(line.days)) for j in line.op_order]
     curves = latest_curves(line, due, False, rank=rank)
-    for c in (curves, latest_curves(line, due, False)):
+    behind = (curves, latest_curves(line, due, False))
+    for c in behind:
         if at_floor():
             return best
         consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
+    # The floor itself, when a plan can be found for it, is the answer.
+    if not at_floor():
+        run = budget_plan(line, due, keys, rank, [f + 1e-6 for f in floor], behind)
+        if run:
+            consider(run)
     # What the backward plan in regular time could not fit is the overtime each work center
     # needs at the least; a backward plan given that much overtime (a little more each time)
     # spends it as late as it can, forward plans as early as they can.
@@ -219,7 +225,7 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
                 mid = (lo + hi) / 2
                 trial = list(budget)
                 trial[c] = mid
-                run = budget_plan(line, due, keys, rank, trial)
+                run = budget_plan(line, due, keys, rank, trial, behind)
                 if run is not None:
                     consider(run)
                     hi = mid
@@ -229,9 +235,10 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
     return best
 
 
-def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list) -> Run | None:
+def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, behind: tuple = ()) -> Run | None:
     """A plan meeting every deadline with at most `budget` overtime minutes per work center:
-    backward (overtime as late as it helps), else forward (as soon as there is work for it)."""
+    backward (overtime as late as it helps), else forward (as soon as there is work for it),
+    else forward with overtime only for work behind the backward plans `behind`."""
     runs = []
     latest_curves(line, due, True, rank=rank, runs=runs, budget=budget)
     if runs:
@@ -239,4 +246,8 @@ def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list) -> 
     run = simulate(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
+    for curves in behind:
+        run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
+        if not late_orders(line, run, due):
+            return run
     return None
