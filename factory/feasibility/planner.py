@@ -331,13 +331,16 @@ def late_orders(line: Line, run: Run, deadlines: list) -> list:
 
 
 def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
-                  budget: list | None = None) -> list:
+                  budget: list | None = None, fair: bool = False) -> list:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
     first, each operation only as far ahead of its downstream one as rule 4 allows.
 
     Returns per operation the days (ascending) on which this backward plan works on it, with the
     share of its load that must be done by the end of each; a first entry on day -1 holds the
-    share that did not fit at all and is therefore wanted before anything else."""
+    share that did not fit at all and is therefore wanted before anything else.
+
+    With `fair`, a work center short of minutes shares them among the operations waiting for it
+    in proportion to their remaining work instead of by rank."""
     n_ops = len(line.op_load)
     load = line.op_load
     gain = line.op_gain
@@ -364,9 +367,14 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
                 extra = min(extra, left[c])
             regular = line.regular[c]
             free = regular + extra
+            if fair:
+                wanted = _fair_shares(line, queues[c], due, w, share, nxt, free)
             for i in queues[c]:
                 if due[line.op_order[i]] < w or share[i] >= 1.0:
                     continue
+                if fair:
+                    if i not in wanted:
+                        continue
                 n = nxt[i]
                 if n >= 0:
                     limit = 1.0 if share[n] >= 1.0 else share[n] / gain[n]
@@ -378,6 +386,8 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
                 if room <= EPS * load[i]:
                     continue
                 take = room if room < free else free
+                if fair:
+                    take = min(take, wanted[i])
                 placed[i] += take
                 share[i] = 1.0 if limit >= 1.0 and take >= room - EPS * load[i] else placed[i] / load[i]
                 per_op[i].append((w, take))
@@ -416,6 +426,35 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
             curve[-1] = (curve[-1][0], 1.0)
         curves.append(curve)
     return curves
+
+
+def _fair_shares(line: Line, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:
+    """Minutes per waiting operation when `free` minutes are shared in proportion to their
+    remaining work, none getting more than it can take today (water filling)."""
+    rooms = {}
+    for i in queue:
+        if due[line.op_order[i]] < w or share[i] >= 1.0:
+            continue
+        n = nxt[i]
+        limit = 1.0 if n < 0 or share[n] >= 1.0 else min(1.0, share[n] / line.op_gain[n])
+        room = (limit - share[i]) * line.op_load[i]
+        if room > EPS * line.op_load[i]:
+            rooms[i] = room
+    if sum(rooms.values()) <= free:
+        return rooms
+    given, open_ = {}, dict(rooms)
+    while open_ and free > EPS:
+        weight = {i: line.op_load[i] * (1.0 - share[i]) for i in open_}
+        total = sum(weight.values())
+        capped = {i for i in open_ if free * weight[i] / total >= open_[i]}
+        if not capped:
+            for i in open_:
+                given[i] = given.get(i, 0.0) + free * weight[i] / total
+            break
+        for i in capped:
+            given[i] = given.get(i, 0.0) + open_[i]
+            free -= open_.pop(i)
+    return given
 
 
 def trim_overtime(line: Line, run: Run, due: list) -> Run:

@@ -26,8 +26,8 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     the plan with the fewest late orders and those orders).
 
     Tried in turn, cheapest first: earliest due date first; the backward plans (everything as
-    late as possible, the orders due first placed first, then the orders due last), each a
-    plan in its own right when it fits; forward again, the work the backward plan
+    late as possible, the orders due first placed first, then the orders due last, then
+    minutes shared in proportion to the work waiting), each a plan in its own right when it fits; forward again, the work the backward plan
     needs soonest first; a few rounds of forward-backward improvement (backward in the reverse
     order of the forward finish days, forward by the backward plan); finally priority repairs,
     moving late orders ahead."""
@@ -53,6 +53,11 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     if runs:
         return (runs[0], []) if with_late else runs[0]
     curves = latest_curves(line, due, overtime, runs=runs)
+    if runs:
+        return (runs[0], []) if with_late else runs[0]
+    # Backwards again, a work center short of minutes sharing them in proportion to the work
+    # waiting: interleaves orders where strict priorities would starve one of them.
+    latest_curves(line, due, overtime, runs=runs, fair=True)
     if runs:
         return (runs[0], []) if with_late else runs[0]
     forward = simulate(line, keys, overtime, curves=curves)
@@ -238,7 +243,8 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
 def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, behind: tuple = ()) -> Run | None:
     """A plan meeting every deadline with at most `budget` overtime minutes per work center:
     backward (overtime as late as it helps), else forward (as soon as there is work for it),
-    else forward with overtime only for work behind the backward plans `behind`."""
+    else backward sharing minutes fairly, else forward with overtime only for work behind the
+    backward plans `behind`."""
     runs = []
     latest_curves(line, due, True, rank=rank, runs=runs, budget=budget)
     if runs:
@@ -246,6 +252,9 @@ def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, beh
     run = simulate(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
+    latest_curves(line, due, True, runs=runs, budget=budget, fair=True)
+    if runs:
+        return runs[0]
     for curves in behind:
         run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
         if not late_orders(line, run, due):
