@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass
 
 from factory.feasibility.planner import BIG, Line, Run, compile_line
 from factory.feasibility.reasons import language, render
@@ -114,10 +115,17 @@ def _held_to(run: Run, j: int, due: int) -> int:
     return BIG if finished is None else max(due, finished)
 
 
+@dataclass
 class _Facts:
-    def __init__(self, sc, line, due, cand, earliest, earliest_ot, at_risk, hours):
-        self.sc, self.line, self.due, self.cand = sc, line, due, cand
-        self.earliest, self.earliest_ot, self.at_risk, self.hours = earliest, earliest_ot, at_risk, hours
+    """What the reasons are made from."""
+    sc: Scenario
+    line: Line
+    due: list
+    cand: int
+    earliest: int | None
+    earliest_ot: int | None
+    at_risk: list
+    hours: dict
 
 
 # Points are added to the bottom of the verdict's band; the score is then kept inside the band.

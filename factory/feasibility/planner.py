@@ -129,7 +129,7 @@ class Run:
 
 
 def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
-             stop_after: int | None = None, curves: list | None = None, budget: list | None = None,
+             curves: list | None = None, budget: list | None = None,
              overtime_orders: set | None = None, overtime_when_behind: bool = False) -> Run:
     """Plan day by day: each work center gives its minutes to the operations whose orders have the
     smallest key, as far as their upstream pieces allow; pieces flow on the same day.
@@ -183,8 +183,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
     allocations = []
     used_ot = [0.0] * len(line.center_ids)
     sweeps = 2 if line.backward_routes else 1
-    last_day = len(line.days) if stop_after is None else min(len(line.days), stop_after + 1)
-    for w in range(last_day):
+    for w in range(len(line.days)):
         if not unfinished:
             break
         for _ in range(sweeps):

@@ -80,7 +80,7 @@ def center_name(center_id: str, lang: str) -> str:
 
 def day_text(day: str, lang: str) -> str:
     d = date.fromisoformat(day)
-    return f"{d.month}月{d.day}日" if lang == "zh" else d.strftime("%b %-d")
+    return f"{d.month}月{d.day}日" if lang == "zh" else f"{d:%b} {d.day}"
 
 
 def render(code: str, params: dict, lang: str) -> str:
