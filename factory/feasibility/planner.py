@@ -330,7 +330,7 @@ def late_orders(line: Line, run: Run, deadlines: list) -> list:
 
 
 def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
-                  budget: list | None = None, fair: bool = False) -> list:
+                  budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> list:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
     first, each operation only as far ahead of its downstream one as rule 4 allows.
 
@@ -339,7 +339,8 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
     share that did not fit at all and is therefore wanted before anything else.
 
     With `fair`, a work center short of minutes shares them among the operations waiting for it
-    in proportion to their remaining work instead of by rank."""
+    in proportion to their remaining work instead of by rank. With `overtime_ops`, only those
+    operations may use overtime."""
     n_ops = len(line.op_load)
     load = line.op_load
     gain = line.op_gain
@@ -384,9 +385,12 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
                 room = (limit - share[i]) * load[i]
                 if room <= EPS * load[i]:
                     continue
-                take = room if room < free else free
+                usable = free if overtime_ops is None or i in overtime_ops else min(free, regular)
+                take = room if room < usable else usable
                 if fair:
                     take = min(take, wanted[i])
+                if take <= 0.0:
+                    continue
                 placed[i] += take
                 share[i] = 1.0 if limit >= 1.0 and take >= room - EPS * load[i] else placed[i] / load[i]
                 per_op[i].append((w, take))

@@ -201,6 +201,26 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
         if at_floor():
             return best
         consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
+    # Overtime only for the operations that did not fit in a backward plan in regular time, as
+    # much as did not fit (a little more each time), as late as it helps.
+    if small:
+        for fair, order in ((False, rank), (False, None), (True, None)):
+            if at_floor():
+                return best
+            regular_plan = latest_curves(line, due, False, rank=order, fair=fair)
+            short = [0.0] * len(line.center_ids)
+            spilled = set()
+            for i, curve in enumerate(regular_plan):
+                if curve and curve[0][0] == -1:
+                    short[line.op_center[i]] += curve[0][1] * line.op_load[i]
+                    spilled.add(i)
+            for scale in (1.0, 1.1, 1.3, 1.7, 2.5, 4.0):
+                runs = []
+                latest_curves(line, due, True, rank=order, runs=runs, fair=fair, overtime_ops=spilled,
+                              budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
+                if runs:
+                    consider(runs[0])
+                    break
     # The floor itself, when a plan can be found for it, is the answer.
     if not at_floor():
         run = budget_plan(line, due, keys, rank, [f + 1e-6 for f in floor], behind)
