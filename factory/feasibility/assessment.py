@@ -138,14 +138,15 @@ def _reasons(f: _Facts, verdict: str) -> tuple[str | None, list]:
     due_day = candidate.due
     due_text = due_day.isoformat()
     reasons = []
-    # Slack in calendar days: each day later adds at least 2 points, so the small penalty for a
-    # due date on a non-working day can never make a later due date score lower.
+    # Slack in calendar days, without a cap (the band caps the score): each day later adds at
+    # least 2 points, so the 2-point penalty for a due date on a non-working day can never make
+    # a later due date score lower.
     due_offset = (due_day - sc.today).days
     if not line.order_ops[f.cand]:
         reasons.append(_reason("nothing_left", 0, {}))
     elif verdict == FEASIBLE:
         slack = due_offset - _offset(line, f.earliest)
-        reasons.append(_reason("fits_regular_time", min(3 * slack, 60),
+        reasons.append(_reason("fits_regular_time", 3 * slack,
                                {"earliest": _date(sc, line, f.earliest), "slack_days": slack, "due": due_text}))
     elif verdict == WITH_OVERTIME:
         slack = due_offset - _offset(line, f.earliest_ot)
@@ -158,12 +159,12 @@ def _reasons(f: _Facts, verdict: str) -> tuple[str | None, list]:
         else:
             params["horizon_days"] = sc.horizon_days
             code = "needs_overtime_beyond_horizon"
-        reasons.append(_reason(code, min(2 * slack, 60) - min(2 * short, 40), params))
+        reasons.append(_reason(code, 2 * slack - 2 * short, params))
     elif due_offset < 0:
         reasons.append(_reason("due_in_past", -60, {"due": due_text}))
     elif f.earliest_ot is not None:
         late = _offset(line, f.earliest_ot) - due_offset
-        reasons.append(_reason("too_late", -min(2 * late, 60),
+        reasons.append(_reason("too_late", -2 * late,
                                {"due": due_text, "earliest": _date(sc, line, f.earliest_ot), "late_days": late}))
     else:
         reasons.append(_reason("beyond_horizon", -60, {"due": due_text, "horizon_days": sc.horizon_days}))
