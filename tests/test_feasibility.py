@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 from factory.feasibility import ScenarioError, assess
 from factory.feasibility.reasons import MESSAGES
-from factory.feasibility.samples import large_scenario, scenario as sample_scenario
+from factory.feasibility.samples import boundary_scenario, large_scenario, scenario as sample_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(os.environ.get("FEASIBILITY_EXAMPLES", "/work/shared/scenarios/examples.jsonl"))
 DOCS = ROOT / "docs" / "feasibility.md"
-SCENARIOS = int(os.environ.get("FEASIBILITY_SCENARIOS", "40"))
+SCENARIOS = int(os.environ.get("FEASIBILITY_SCENARIOS", "60"))
 TOL = 1e-6
 
 
@@ -400,14 +400,15 @@ def test_command_line_answers_line_by_line_and_goes_on_after_a_bad_line():
 # --- Against the exact linear program ---------------------------------------------------------------
 
 def test_agreement_with_the_exact_linear_program():
-    """Generated scenarios (seeded; FEASIBILITY_SCENARIOS sets how many): the verdict, both
-    earliest dates and the overtime hours against the LP; every plan checked."""
+    """Generated scenarios (seeded; FEASIBILITY_SCENARIOS sets how many; every third one due
+    where the answer turns, so that overtime is needed): the verdict, both earliest dates and
+    the overtime hours against the LP; every plan checked."""
     pytest.importorskip("scipy")
     from tests.feasibility_reference import Model, compare
 
     stats = {"scenarios": 0, "verdict": 0, "earliest_days": 0, "overtime_excess": 0.0, "overtime_least": 0.0}
     for seed in range(SCENARIOS):
-        raw = sample_scenario(10_000 + seed)
+        raw = boundary_scenario(10_000 + seed) if seed % 3 == 2 else sample_scenario(10_000 + seed)
         model = Model(raw)
         if not model.existing_on_time():
             continue  # the strict LP and the at-risk reading differ there by design (docs)
@@ -423,7 +424,7 @@ def test_agreement_with_the_exact_linear_program():
     assert stats["scenarios"] >= SCENARIOS // 2
     assert stats["verdict"] <= max(1, stats["scenarios"] // 50)
     assert stats["earliest_days"] <= max(2, stats["scenarios"] // 20)
-    assert stats["overtime_excess"] <= 0.1 * stats["overtime_least"] + 1.0
+    assert stats["overtime_excess"] <= 0.05 * stats["overtime_least"] + 1.0
 
 
 def test_large_workshop_is_assessed_with_a_plan_that_holds():
