@@ -356,12 +356,25 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
     # rank per operation says otherwise.
     if rank is None:
         rank = [-min(due[line.op_order[i]], len(line.days)) for i in range(n_ops)]
-    for i in sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i])):
-        queues[line.op_center[i]].append(i)
+    # Operations join their work center's queue on their deadline (going backwards) and leave
+    # it once placed; queues stay in rank order.
+    position = [0] * n_ops
+    released = [[] for _ in range(len(line.days))]
+    for r, i in enumerate(sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i]))):
+        position[i] = r
+        d = due[line.op_order[i]]
+        if d >= 0:
+            released[min(d, len(line.days) - 1)].append(i)
     stages = list(reversed(line.stage_order))
     left = list(budget) if budget is not None else None
+    placed_out = [0] * len(queues)
     for w in range(len(line.days) - 1, -1, -1):
+        for i in released[w]:
+            insort(queues[line.op_center[i]], i, key=position.__getitem__)
         for c in stages:
+            if placed_out[c] * 4 > len(queues[c]):
+                queues[c] = [i for i in queues[c] if share[i] < 1.0]
+                placed_out[c] = 0
             extra = line.overtime[c] if overtime else 0.0
             if left is not None:
                 extra = min(extra, left[c])
@@ -393,6 +406,8 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
                     continue
                 placed[i] += take
                 share[i] = 1.0 if limit >= 1.0 and take >= room - EPS * load[i] else placed[i] / load[i]
+                if share[i] >= 1.0:
+                    placed_out[c] += 1
                 per_op[i].append((w, take))
                 free -= take
                 if left is not None and take > regular:

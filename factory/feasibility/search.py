@@ -9,8 +9,9 @@ from factory.feasibility.planner import BIG, Line, Run, late_orders, latest_curv
 REPAIRS = 1
 # Rounds of forward-backward improvement.
 IMPROVEMENTS = 1
-# Largest operations x working days for which overtime is moved into free regular time.
-TRIM_LIMIT = 40_000
+# Largest operations x working days given every method (about 450 open orders of 5 operations
+# over 90 days); larger workshops get the cheaper ones, to stay fast.
+THOROUGH_LIMIT = 40_000
 # Halvings of a work center's overtime budget when looking for the least overtime.
 BISECTIONS = 6
 
@@ -19,6 +20,11 @@ def deadlines(line: Line, horizon_days: int) -> list:
     """Per order, the last working day index it may finish on (-1: none is left to it).
     Orders due after the horizon must still finish within it: the plan covers only the horizon."""
     return [line.last_working_index(min(d, horizon_days - 1)) if d >= 0 else -1 for d in line.due_offset]
+
+
+def thorough(line: Line) -> bool:
+    """Workshops of the usual size get every method; the largest the cheapest ones only."""
+    return len(line.op_load) * len(line.days) <= THOROUGH_LIMIT
 
 
 def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, with_late: bool = False):
@@ -55,6 +61,8 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     curves = latest_curves(line, due, overtime, runs=runs)
     if runs:
         return (runs[0], []) if with_late else runs[0]
+    if not thorough(line):
+        return best if with_late else None
     # Backwards again, a work center short of minutes sharing them in proportion to the work
     # waiting: interleaves orders where strict priorities would starve one of them.
     latest_curves(line, due, overtime, runs=runs, fair=True)
@@ -129,16 +137,31 @@ def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
             if best is None:
                 return None, None
             hi = best.finished[candidate]
+    # On the largest workshops the search runs on earliest-due-date plans alone, and the full
+    # set of methods gets one more try on the day before.
+    full = thorough(line)
+    floor = lo
     while lo < hi:
         mid = (lo + hi) // 2
         trial = list(due)
         trial[candidate] = mid
-        run = find_plan(line, trial, overtime)
+        run = find_plan(line, trial, overtime) if full else _edf_plan(line, trial, overtime)
         if run is not None:
             hi, best = run.finished[candidate], run
         else:
             lo = mid + 1
+    if not full and hi > floor:
+        trial = list(due)
+        trial[candidate] = hi - 1
+        run = find_plan(line, trial, overtime)
+        if run is not None:
+            hi, best = run.finished[candidate], run
     return hi, best
+
+
+def _edf_plan(line: Line, due: list, overtime: bool) -> Run | None:
+    run = simulate(line, [float(min(d, len(line.days))) for d in due], overtime)
+    return None if late_orders(line, run, due) else run
 
 
 def overtime_hours(line: Line, run: Run) -> float:
@@ -186,13 +209,15 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
 
     # Moving overtime into free regular time looks at every day pair: kept for workshops of
     # the usual size, where it matters most and costs little.
-    small = len(line.op_load) * len(line.days) <= TRIM_LIMIT
+    small = thorough(line)
     consider(fallback)
     keys = [float(min(d, len(line.days))) for d in due]
     for lazy in (1.0, 0.5, 0.0):
         if at_floor():
             return best
         consider(simulate(line, keys, True, deadlines=due, lazy=lazy))
+    if not small:
+        return best
     # Overtime only for work behind where a backward plan in regular time wanted it.
     rank = [min(due[j], len(line.days)) for j in line.op_order]
     curves = latest_curves(line, due, False, rank=rank)
