@@ -2,7 +2,7 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import BIG, Line, Run, late_orders, latest_curves, simulate, trim_overtime
+from factory.feasibility.planner import BIG, EPS, Line, Run, late_orders, latest_curves, simulate, trim_overtime
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
@@ -37,6 +37,8 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     needs soonest first; a few rounds of forward-backward improvement (backward in the reverse
     order of the forward finish days, forward by the backward plan); finally priority repairs,
     moving late orders ahead."""
+    if not with_late and overloaded(line, due, overtime):
+        return None
     keys = [float(min(d, len(line.days))) for d in due]
     best = None
 
@@ -166,6 +168,24 @@ def _edf_plan(line: Line, due: list, overtime: bool) -> Run | None:
 
 def overtime_hours(line: Line, run: Run) -> float:
     return sum(m / (60 * line.efficiency[c]) for c, m in enumerate(run.overtime_used))
+
+
+def overloaded(line: Line, due: list, overtime: bool) -> bool:
+    """Some work center has more work due by some deadline than all its minutes until then:
+    no plan can exist (a quick proof, before trying to plan)."""
+    per_day = [r + (o if overtime else 0.0) for r, o in zip(line.regular, line.overtime)]
+    by_center = [[] for _ in line.center_ids]
+    for i, c in enumerate(line.op_center):
+        d = due[line.op_order[i]]
+        if d < BIG:
+            by_center[c].append((d, line.op_load[i]))
+    for c, items in enumerate(by_center):
+        total = 0.0
+        for d, load in sorted(items):
+            total += load
+            if total > per_day[c] * (d + 1) * (1 + 1e-12) + EPS:
+                return True
+    return False
 
 
 def overtime_floor(line: Line, due: list) -> list:
