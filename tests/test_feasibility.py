@@ -183,6 +183,21 @@ def test_due_before_today_is_infeasible_and_past_horizon_has_no_date():
     assert got["score"] == 0
 
 
+def test_one_hopeless_order_does_not_make_the_orders_due_after_it_at_risk():
+    # SO-1 (due Monday, 2,400 minutes of knitting) is late whatever happens; SO-2 (due Thursday,
+    # 480 minutes) is on time if SO-1 waits behind it. In due-date order SO-1 would take every
+    # knitting minute until Friday and make SO-2 late too.
+    s = tiny(quantity=10, due="2026-04-30")
+    s["orders"] = [{"id": "SO-1", "quantity": 400, "due": "2026-04-13", "operations": [
+                       {"work_center": "knitting", "minutes_per_piece": 6}]},
+                   {"id": "SO-2", "quantity": 80, "due": "2026-04-16", "operations": [
+                       {"work_center": "knitting", "minutes_per_piece": 6}]}]
+    got = assess(s)
+    assert got["at_risk"] == ["SO-1"]
+    assert got["verdict"] == "feasible"
+    check_plan(s, got)
+
+
 def test_orders_already_late_are_at_risk_and_not_blamed_on_the_candidate():
     s = tiny(quantity=40, due="2026-04-30")
     s["orders"] = [{"id": "SO-1", "quantity": 400, "due": "2026-04-13", "operations": [

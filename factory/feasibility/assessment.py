@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from factory.feasibility.planner import BIG, Line, Run, compile_line
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
-from factory.feasibility.search import (candidate_first, deadlines, earliest_index, find_plan,
+from factory.feasibility.search import (candidate_first, deadlines, earliest_index, fewest_late, find_plan,
                                         least_overtime_plan)
 
 FEASIBLE, WITH_OVERTIME, INFEASIBLE = "feasible", "feasible_with_overtime", "infeasible"
@@ -81,7 +81,7 @@ def _assess(scenario: dict, lang: str) -> dict:
         "bottleneck": bottleneck,
         "at_risk": [line.order_ids[j] for j in at_risk],
         "reasons": reasons,
-        "plan": _plan(sc, line, plan_run) if plan_run else [],
+        "plan": plan_rows(sc, line, plan_run) if plan_run else [],
     }
 
 
@@ -97,14 +97,14 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list,
     if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
         return due, due, []
     existing = compile_line(sc, with_candidate=False)
-    run, late = find_plan(existing, due[:-1], True, with_late=True)
+    run, late = fewest_late(existing, due[:-1], True)
     if not late:
         return due, due, []
     with_overtime = list(due)
     for j in late:
         with_overtime[j] = _held_to(run, j, due[j])
     regular = list(due)
-    run, late_regular = find_plan(existing, due[:-1], False, with_late=True)
+    run, late_regular = fewest_late(existing, due[:-1], False)
     for j in late:
         regular[j] = _held_to(run, j, due[j]) if j in late_regular else due[j]
     return regular, with_overtime, late
@@ -247,7 +247,8 @@ def _date(sc: Scenario, line: Line, index: int | None) -> str | None:
     return sc.date_of(_offset(line, index)).isoformat()
 
 
-def _plan(sc: Scenario, line: Line, run: Run) -> list:
+def plan_rows(sc: Scenario, line: Line, run: Run) -> list:
+    """A run as the model's `plan`: one row per day, order and operation."""
     merged = {}
     for w, i, reg, ot in run.allocations:
         key = (w, i)

@@ -325,3 +325,33 @@ def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, beh
         if not late_orders(line, run, due):
             return run
     return None
+
+
+# At most this many late orders are moved to the back of the line when looking for fewer late ones.
+MAX_DEFERRALS = 8
+
+
+def fewest_late(line: Line, due: list, overtime: bool) -> tuple[Run, list]:
+    """A plan with as few late orders as found, and those orders.
+
+    `find_plan` keeps orders in due-date order, so one order that cannot be on time whatever
+    happens (too big for the days left) takes the minutes of those due after it and makes them
+    late too. As Moore and Hodgson do on one machine, the late order with the most work is
+    moved to the back of the line (its deadline the horizon's last day) while that leaves fewer
+    orders late against their real due dates."""
+    run, late = find_plan(line, due, overtime, with_late=True)
+    last = len(line.days) - 1
+    deferred: set = set()
+    for _ in range(MAX_DEFERRALS):
+        movable = [j for j in late if j not in deferred and due[j] >= 0]
+        if not movable:
+            break
+        j = max(movable, key=lambda k: sum(line.op_load[i] for i in line.order_ops[k]))
+        trial_due = [last if k in deferred or k == j else d for k, d in enumerate(due)]
+        trial, _ = find_plan(line, trial_due, overtime, with_late=True)
+        trial_late = late_orders(line, trial, due)
+        if len(trial_late) >= len(late):
+            break
+        run, late = trial, trial_late
+        deferred.add(j)
+    return run, late
