@@ -2,16 +2,24 @@
 number of queries whatever the number of orders or scans, and its planned completion date."""
 from __future__ import annotations
 
+import json
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from factory.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter,
                             Workday)
+from factory.feasibility import ScenarioError
+from factory.feasibility.completions import Completion, planned_completions as capacity_completions
 from factory.progress import Count
+from factory.scenario import monotone_done, route_json
+
+log = logging.getLogger(__name__)
 
 # An order planned to finish fewer than this many days before its due date is at risk.
 RISK_DAYS = 2
@@ -39,6 +47,7 @@ class BoardRow:
     last_scan: datetime | None
     planned: date | None = None
     badge: str = "on_track"
+    needs_overtime: bool = False  # on time only with overtime (the capacity plan's planned date is with it)
 
     @property
     def finished(self) -> int:
@@ -131,6 +140,35 @@ def badge(*, due: date, planned: date | None, finished: bool, today: date) -> st
     return "on_track"
 
 
+def capacity_badge(*, due: date, completion: Completion, finished: bool, today: date) -> tuple[str, date | None]:
+    """The badge and planned date from the capacity plan (factory.feasibility): late when not even
+    overtime gets the order done by its due date; at risk when only overtime does, or when the
+    regular-time plan leaves fewer than RISK_DAYS to spare."""
+    if completion.late_in_regular_time and not completion.late_with_overtime and not finished and due >= today:
+        return "at_risk", completion.with_overtime
+    return badge(due=due, planned=completion.regular, finished=finished, today=today), completion.regular
+
+
+def plan_horizon(today: date, dues: list[date]) -> int:
+    """Days the capacity plan looks ahead: the model's 90, or past the last due date (at most a year)."""
+    return min(366, max([90] + [(d - today).days + 30 for d in dues]))
+
+
+@lru_cache(maxsize=8)
+def _cached_completions(scenario_json: str) -> dict[str, Completion]:
+    return capacity_completions(json.loads(scenario_json))
+
+
+def capacity_plan(scenario: dict) -> dict[str, Completion] | None:
+    """Planned completions for a scenario, remembered for repeated identical boards (polling);
+    None when the data cannot be planned (the board falls back to the rate estimate)."""
+    try:
+        return _cached_completions(json.dumps(scenario, sort_keys=True))
+    except ScenarioError as error:
+        log.warning("board: no capacity plan (%s); using the rate estimate", error)
+        return None
+
+
 def capacity_minutes(center: WorkCenter) -> float:
     """Standard minutes a work center does in a normal day (overtime is kept in reserve)."""
     return center.units * center.hours_per_day * 60 * center.efficiency
@@ -150,10 +188,12 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
                            .order_by(Operation.product_id, Operation.position)):
         routes.setdefault(op.product_id, []).append(op)
     counts, last_scans = open_order_counts(session=session, statuses=wanted)
-    centers = {wc.id: capacity_minutes(wc) for wc in session.exec(select(WorkCenter))}
+    work_centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
+    centers = {wc.id: capacity_minutes(wc) for wc in work_centers.values()}
     workdays = set(session.exec(select(Workday.weekday)))
     holidays = set(session.exec(select(Holiday.day).where(Holiday.day >= today)))
-    rows, loads, finished = [], [], {}
+    rows, loads, finished, booked = [], [], {}, []
+    open_statuses = {s.value for s in OPEN_STATUSES}
     for order, product in orders:
         route = routes.get(product.id, [])
         order_counts = [counts.get((order.id, op.id), Count()) for op in route]
@@ -163,10 +203,28 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
         loads.append(order_load(order.id, order.due, order.priority, order.quantity,
                                 [(op.work_center_id, op.minutes_per_piece, op.setup_minutes) for op in route],
                                 order_counts))
+        done = monotone_done(order.quantity, order_counts)
+        if order.status in open_statuses and route and not finished[order.id] and done[-1] < order.quantity:
+            booked.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
+                           "operations": route_json(route, work_centers, done)})
     planned = planned_completions(loads, centers, workdays, holidays, today)
+    plan = capacity_plan({
+        "today": today.isoformat(), "horizon_days": plan_horizon(today, [o.due for o, _ in orders]),
+        "calendar": {"workdays": sorted(workdays), "holidays": sorted(h.isoformat() for h in holidays)},
+        "work_centers": [{"id": wc.code, "units": wc.units, "hours_per_day": wc.hours_per_day,
+                          "efficiency": wc.efficiency, "overtime_hours_per_day": wc.overtime_hours_per_day}
+                         for wc in work_centers.values()],
+        "orders": booked}) if booked and workdays else None
     for row in rows:
-        row.planned = planned.get(row.order.id)
-        row.badge = badge(due=row.order.due, planned=row.planned, finished=finished[row.order.id], today=today)
+        completion = plan.get(row.order.number) if plan else None
+        if completion is not None:
+            row.badge, row.planned = capacity_badge(due=row.order.due, completion=completion,
+                                                    finished=finished[row.order.id], today=today)
+            row.needs_overtime = row.badge == "at_risk" and completion.late_in_regular_time
+        else:
+            row.planned = planned.get(row.order.id)
+            row.badge = badge(due=row.order.due, planned=row.planned, finished=finished[row.order.id],
+                              today=today)
     return rows
 
 
