@@ -50,6 +50,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from factory.api import bp as api_bp
+    from factory.assess import bp as assess_bp
     from factory.auth import bp as auth_bp
     from factory.desk import bp as desk_bp
     from factory.floor import bp as floor_bp
@@ -59,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(desk_bp)
     app.register_blueprint(floor_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(assess_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api_bp)

@@ -64,6 +64,12 @@ ACCESS = [
     ("printing.void", "POST", "/tickets/{ticket}/void", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("printing.replace", "POST", "/tickets/{ticket}/replace", {ANON: 400, WORKER: 403, OWNER: 302}),
     # --- api ---
+    ("assess.page", "GET", "/assess", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("assess.decide", "POST", "/assess/accept", {ANON: 400, WORKER: 403, OWNER: 422}),
+
+    ("api.feasibility", "POST", "/api/feasibility", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
+    ("api.assess_order", "POST", "/api/orders/assess", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422,
+                                                         REVOKED: 401}),
     ("api.workers", "GET", "/api/workers", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.orders", "GET", "/api/orders", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.order", "GET", "/api/orders/{order}", {ANON: 401, WORKER: 401, TOKEN: 200, REVOKED: 401}),

@@ -34,7 +34,7 @@ def test_a_phone_opens_a_badge_link_and_is_signed_in(live_server, phone, session
     page = phone.new_page()
     page.goto(f"{live_server}/w/{worker.badge_token}")
     assert page.url.endswith("/me")
-    assert page.locator("h1").inner_text() == worker.name
+    assert page.locator("h1").inner_text().split() == [worker.name, worker.code]
     # Touch targets: the navigation link is at least 44 px tall on the phone.
     box = page.locator(".worker-nav a").bounding_box()
     assert box and box["height"] >= 44

@@ -6,3 +6,4 @@ bp = Blueprint("api", __name__)
 from factory.api import views  # noqa: E402,F401
 from factory.api import orders  # noqa: E402,F401
 from factory.api import scans  # noqa: E402,F401
+from factory.api import feasibility  # noqa: E402,F401

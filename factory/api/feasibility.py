@@ -1,0 +1,46 @@
+"""JSON API for capacity verdicts: a whole scenario, or an inquiry against live data."""
+from __future__ import annotations
+
+from flask import request
+
+from factory.access import owner_required
+from factory.api import bp
+from factory.db import get_session
+from factory.feasibility import assess
+from factory.i18n import select_locale
+from factory.inquiries import InquiryIn, assess_inquiry
+from factory.validation import validate
+from factory.workshop_time import workshop_today
+
+
+def _answer(assessment: dict) -> dict:
+    """The plan is long; it is sent only when asked for with ?plan=1."""
+    if request.args.get("plan") != "1":
+        assessment = {k: v for k, v in assessment.items() if k != "plan"}
+    return assessment
+
+
+@bp.post("/feasibility")
+@owner_required
+def feasibility():
+    """Assess a scenario given whole in the body (the model in docs/feasibility.md)."""
+    scenario = request.get_json(silent=True)
+    if not isinstance(scenario, dict):
+        return {"error": "the body must be a JSON object (a scenario)"}, 422
+    try:
+        return _answer(assess(scenario, lang=select_locale()))
+    except ValueError as error:
+        return {"error": str(error)}, 422
+
+
+@bp.post("/orders/assess")
+@owner_required
+def assess_order():
+    """Assess {"product", "quantity", "due"} against the workshop's open orders and capacity."""
+    inquiry, errors = validate(InquiryIn, request.get_json(silent=True))
+    if errors:
+        return {"errors": errors}, 422
+    result = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
+    if isinstance(result, dict):
+        return {"errors": result}, 422
+    return _answer(result.assessment)

@@ -1,0 +1,98 @@
+"""Views: ask, see the verdict as you type, accept (creates the order) or decline (kept with its reason)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+
+from factory import htmx
+from factory.access import owner_required
+from factory.assess import bp
+from factory.db import get_session
+from factory.feasibility.completions import booked_plan
+from factory.i18n import select_locale
+from factory.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, recent_inquiries, record_decision,
+                               work_center_names)
+from factory.loadchart import load_chart_svg
+from factory.models import Order, Product
+from factory.scenario import CANDIDATE_ID
+from factory.validation import validate
+from factory.workshop_time import workshop_today
+
+CHART_DAYS = 28
+VERDICT_LABELS = {"feasible": _l("Yes, we can take it"), "feasible_with_overtime": _l("Yes, with overtime"),
+                  "infeasible": _l("No, not by that date")}
+
+
+def verdict_label(verdict: str) -> str:
+    return str(VERDICT_LABELS.get(verdict, verdict))
+
+
+@bp.get("/assess")
+@owner_required
+def page():
+    """The form; with product, quantity and due filled in, the verdict too (htmx: the verdict only)."""
+    verdict, errors = _verdict_for(request.args) if request.args.get("product") else (None, {})
+    template = "assess/_verdict.html" if htmx else "assess/page.html"
+    response = current_app.make_response(_render(template, verdict, errors, request.args))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+DECISIONS = {"accept": ("accepted", AcceptIn), "decline": ("declined", DecisionIn)}
+
+
+@bp.post("/assess/<decision>")
+@owner_required
+def decide(decision: str):
+    """Accept (the order is created, then offered for printing) or decline (kept with the reason)."""
+    if decision not in DECISIONS:
+        abort(404)
+    outcome, model = DECISIONS[decision]
+    data, errors = validate(model, {k: v for k, v in request.form.items() if k != "csrf_token"})
+    verdict = None
+    if data is not None:
+        verdict, errors = _verdict_for(request.form)
+    if errors:
+        return _render("assess/page.html", verdict, errors, request.form), 422
+    inquiry = record_decision(session=get_session(), verdict=verdict, decision=outcome,
+                              reason=getattr(data, "reason", ""), customer=data.customer)
+    if inquiry.order_id:
+        number = get_session().get(Order, inquiry.order_id).number
+        flash(_("Order %(number)s created. Print its work order and bundle labels now.", number=number))
+        return redirect(url_for("desk.order", number=number))
+    flash(_("Declined and kept for later review."))
+    return redirect(url_for("assess.page"))
+
+
+def _render(template: str, verdict, errors: dict, form) -> str:
+    products = get_session().exec(select(Product).where(Product.active == True).order_by(Product.code)).all()  # noqa: E712
+    return render_template(template, verdict=verdict, errors=errors, form=form,
+                           wc_names=work_center_names(session=get_session()), verdict_label=verdict_label,
+                           chart=_chart(verdict) if verdict else "", products=products,
+                           inquiries=recent_inquiries(session=get_session()), today=workshop_today())
+
+
+def _verdict_for(args) -> tuple:
+    fields = {k: args.get(k) for k in ("product", "quantity", "due", "customer") if args.get(k) not in (None, "")}
+    inquiry, errors = validate(InquiryIn, fields)
+    if errors:
+        return None, errors
+    result = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
+    return (None, result) if isinstance(result, dict) else (result, {})
+
+
+def _chart(verdict) -> str:
+    """Booked load and this order's per day; with no plan for this order (it does not fit), the
+    booked orders' plan alone."""
+    s = verdict.scenario
+    plan = verdict.assessment.get("plan") or booked_plan(s)
+    return load_chart_svg(work_centers=s["work_centers"], names=work_center_names(session=get_session()),
+                          plan=plan, candidate_id=CANDIDATE_ID,
+                          today=date.fromisoformat(s["today"]), days=CHART_DAYS,
+                          workdays=set(s["calendar"]["workdays"]), holidays=set(s["calendar"]["holidays"]),
+                          labels={"title": _("Load per work center and day"), "booked": _("Booked orders"),
+                                  "new": _("This order"), "capacity": _("Regular capacity")})

@@ -1,0 +1,87 @@
+"""Answering "can we take this order?" from live data, and keeping the owner's decision."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from pydantic import Field, field_validator
+from sqlmodel import Session, select
+
+from factory.feasibility import assess
+from factory.models import Inquiry, Product, WorkCenter
+from factory.orders import create_order
+from factory.scenario import CANDIDATE_ID, live_scenario, with_candidate
+from factory.validation import Code, Input, OrderCreate, RequiredText, check_date_range
+
+
+class InquiryIn(Input):
+    """What the owner types while the customer is on the phone."""
+    product: Code
+    quantity: int = Field(gt=0, le=1_000_000)
+    due: date
+    customer: str = Field(default="", max_length=120)
+
+    _due_range = field_validator("due")(check_date_range)
+
+
+class DecisionIn(InquiryIn):
+    reason: str = Field(default="", max_length=500)
+
+
+class AcceptIn(InquiryIn):
+    customer: RequiredText
+
+
+@dataclass
+class Verdict:
+    inquiry: InquiryIn
+    product: Product
+    scenario: dict
+    assessment: dict
+
+
+def product_by_code(*, session: Session, code: str) -> Product | None:
+    return session.exec(select(Product).where(Product.code == code)).first()
+
+
+def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: str) -> Verdict | dict:
+    """The verdict for this inquiry against every open order, or errors by field."""
+    product = product_by_code(session=session, code=inquiry.product)
+    if product is None:
+        return {"product": _("Unknown product code.")}
+    scenario = with_candidate(live_scenario(session=session, today=today), session=session, product=product,
+                              quantity=inquiry.quantity, due=inquiry.due)
+    if not scenario["candidate"]["operations"]:
+        return {"product": _("This product has no route yet.")}
+    return Verdict(inquiry, product, scenario, assess(scenario, lang=lang))
+
+
+def record_decision(*, session: Session, verdict: Verdict, decision: str, reason: str = "",
+                    customer: str = "") -> Inquiry:
+    """Keep the inquiry; an accepted one becomes an order with its tickets."""
+    a = verdict.assessment
+    inquiry = Inquiry(customer=customer or verdict.inquiry.customer, product_id=verdict.product.id,
+                      quantity=verdict.inquiry.quantity, due=verdict.inquiry.due, verdict=a["verdict"],
+                      score=a["score"], decision=decision, reason=reason,
+                      earliest_completion=date.fromisoformat(a["earliest_completion"]) if a.get("earliest_completion") else None)
+    if decision == "accepted":
+        order = create_order(session=session, commit=False, order_in=OrderCreate(
+            customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due))
+        inquiry.order_id = order.id
+    session.add(inquiry)
+    session.commit()
+    return inquiry
+
+
+def recent_inquiries(*, session: Session, limit: int = 20) -> list[tuple[Inquiry, Product]]:
+    return list(session.exec(select(Inquiry, Product).join(Product, Product.id == Inquiry.product_id)
+                             .order_by(Inquiry.id.desc()).limit(limit)))
+
+
+def work_center_names(*, session: Session) -> dict[str, str]:
+    return {wc.code: wc.name for wc in session.exec(select(WorkCenter))}
+
+
+__all__ = ["CANDIDATE_ID", "InquiryIn", "DecisionIn", "AcceptIn", "Verdict", "assess_inquiry", "record_decision",
+           "recent_inquiries", "work_center_names", "product_by_code"]

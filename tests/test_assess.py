@@ -1,0 +1,163 @@
+"""The "can we take this order?" page and API against live data."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlmodel import func, select
+
+from factory.models import Inquiry, Order, Scan
+from factory.scenario import live_scenario
+from tests.conftest import csrf_token
+
+
+def test_live_scenario_has_open_orders_with_remaining_work_from_scans(session, workshop):
+    ticket, (knit, link, pack) = workshop.tickets[0], workshop.operations
+    session.add(Scan(client_id="a", ticket_id=ticket.id, operation_id=knit.id, worker_id=workshop.knitter.id,
+                     good=30, defects=2))
+    session.add(Scan(client_id="b", ticket_id=ticket.id, operation_id=link.id, worker_id=workshop.linker.id, good=10))
+    session.commit()
+    scenario = live_scenario(session=session, today=date(2026, 4, 13))
+    assert [wc["id"] for wc in scenario["work_centers"]] == ["knitting", "linking", "packing"]
+    assert scenario["calendar"]["workdays"] == [0, 1, 2, 3, 4, 5]
+    (order,) = scenario["orders"]
+    assert order["id"] == workshop.order.number and order["quantity"] == 100
+    assert [op["done"] for op in order["operations"]] == [32, 10, 0]
+    assert order["operations"][0] == {"work_center": "knitting", "minutes_per_piece": 6.0, "setup_minutes": 30.0,
+                                      "done": 32}
+
+
+def test_verdict_appears_as_fragment_for_htmx(owner_client, workshop):
+    due = (date.today() + timedelta(days=30)).isoformat()
+    response = owner_client.get(f"/assess?product=SCARF&quantity=50&due={due}", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    assert html.lstrip().startswith('<section id="verdict"')
+    assert "verdict-feasible" in html and "<svg" in html
+
+
+def test_impossible_order_is_refused_with_reasons(owner_client, workshop):
+    due = (date.today() + timedelta(days=2)).isoformat()
+    html = owner_client.get(f"/assess?product=SCARF&quantity=100000&due={due}").get_data(as_text=True)
+    assert "verdict-infeasible" in html
+    assert re.search(r'class="reason" data-code="[a-z_]+"', html)
+
+
+def test_bad_fields_are_named_in_the_verdict_area(owner_client, workshop):
+    html = owner_client.get("/assess?product=NOPE&quantity=-1&due=tomorrow", headers={"HX-Request": "true"}
+                            ).get_data(as_text=True)
+    assert 'data-field="quantity"' in html and 'data-field="due"' in html
+
+
+def test_accept_creates_the_order_and_keeps_the_inquiry(owner_client, session, workshop):
+    due = (date.today() + timedelta(days=30)).isoformat()
+    before = session.exec(select(func.count()).select_from(Order)).one()
+    response = owner_client.post("/assess/accept", data={"product": "SCARF", "quantity": "60", "due": due,
+                                                         "customer": "新客户", "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 302
+    session.rollback()  # a fresh read: the app wrote in its own session
+    order = session.exec(select(Order).order_by(Order.id.desc())).first()
+    assert session.exec(select(func.count()).select_from(Order)).one() == before + 1
+    assert (order.customer, order.quantity, order.status) == ("新客户", 60, "accepted")
+    assert response.headers["Location"].endswith(f"/orders/{order.number}")
+    inquiry = session.exec(select(Inquiry)).one()
+    assert inquiry.decision == "accepted" and inquiry.order_id == order.id
+
+
+def test_accept_without_customer_changes_nothing(owner_client, session, workshop):
+    due = (date.today() + timedelta(days=30)).isoformat()
+    response = owner_client.post("/assess/accept", data={"product": "SCARF", "quantity": "60", "due": due,
+                                                         "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 422
+    assert 'data-field="customer"' in response.get_data(as_text=True)
+    assert session.exec(select(func.count()).select_from(Order)).one() == 1
+    assert session.exec(select(func.count()).select_from(Inquiry)).one() == 0
+
+
+def test_decline_is_kept_with_its_reason(owner_client, session, workshop):
+    due = (date.today() + timedelta(days=3)).isoformat()
+    response = owner_client.post("/assess/decline", data={"product": "SCARF", "quantity": "5000", "due": due,
+                                                          "customer": "急单客户", "reason": "交期太紧",
+                                                          "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 302
+    session.rollback()
+    inquiry = session.exec(select(Inquiry)).one()
+    assert (inquiry.decision, inquiry.reason, inquiry.customer) == ("declined", "交期太紧", "急单客户")
+    assert session.exec(select(func.count()).select_from(Order)).one() == 1
+    assert "交期太紧" in owner_client.get("/assess").get_data(as_text=True)
+
+
+def test_api_assess_against_live_data(client, api_headers, workshop):
+    due = (date.today() + timedelta(days=30)).isoformat()
+    body = client.post("/api/orders/assess", json={"product": "SCARF", "quantity": 50, "due": due},
+                       headers=api_headers).get_json()
+    assert body["verdict"] == "feasible" and 60 <= body["score"] <= 100
+    assert "plan" not in body
+    with_plan = client.post("/api/orders/assess?plan=1", json={"product": "SCARF", "quantity": 50, "due": due},
+                            headers=api_headers).get_json()
+    assert any(step["order"] == "NEW" for step in with_plan["plan"])
+    bad = client.post("/api/orders/assess", json={"product": "SCARF", "quantity": "x"}, headers=api_headers)
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"quantity", "due"}
+
+
+def test_api_feasibility_takes_a_scenario(client, api_headers):
+    scenario = {"today": "2026-04-13", "work_centers": [{"id": "knitting", "units": 1, "hours_per_day": 8}],
+                "orders": [], "candidate": {"id": "NEW", "quantity": 10, "due": "2026-04-14",
+                                            "operations": [{"work_center": "knitting", "minutes_per_piece": 6}]}}
+    body = client.post("/api/feasibility", json=scenario, headers=api_headers).get_json()
+    assert body["verdict"] == "feasible" and body["earliest_completion"] == "2026-04-13"
+    broken = client.post("/api/feasibility", json={**scenario, "work_centers": []}, headers=api_headers)
+    assert broken.status_code == 422 and "error" in broken.get_json()
+
+
+# --- the production board uses the same capacity plan ---------------------------------------------
+
+def working_days(start: date, end: date) -> int:
+    return sum(1 for n in range((end - start).days + 1) if (start + timedelta(days=n)).weekday() < 6)
+
+
+def board_badges(owner_client) -> dict[str, tuple[str, str]]:
+    """Order number → (badge class, row text) as the owner sees the board."""
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(owner_client.get("/").get_data(as_text=True), "html.parser")
+    return {row.select_one(".order-number").get_text(strip=True):
+            (next(c for c in row["class"] if c.startswith("badge-")), row.get_text(" ", strip=True))
+            for row in soup.select(".board-row")}
+
+
+def test_board_badges_come_from_the_capacity_plan(owner_client, session, workshop):
+    from factory.orders import create_order
+    from factory.validation import OrderCreate
+    today = date.today()
+    due = today + timedelta(days=14)
+    # Knitting and linking each do 320 pieces a day in regular time, 400 with their 2 h of overtime.
+    tight = create_order(session=session, order_in=OrderCreate(customer="加班客户", product="SCARF",
+                                                               quantity=360 * working_days(today, due), due=due))
+    hopeless = create_order(session=session, order_in=OrderCreate(customer="不可能", product="SCARF", quantity=20_000,
+                                                                  due=today + timedelta(days=3)))
+    badges = board_badges(owner_client)
+    assert badges[workshop.order.number][0] == "badge-on_track"
+    assert badges[tight.number][0] == "badge-at_risk" and "需加班" in badges[tight.number][1]
+    assert badges[hopeless.number][0] == "badge-late"
+    # The planned date shown for the tight order is the overtime plan's, on or before its due date.
+    planned = re.search(r"预计完成 (\d{4}-\d{2}-\d{2})", badges[tight.number][1]).group(1)
+    assert today <= date.fromisoformat(planned) <= due
+
+
+def test_planned_completions_without_a_candidate():
+    from factory.feasibility.completions import planned_completions
+    scenario = {"today": "2026-04-13", "calendar": {"workdays": [0, 1, 2, 3, 4]},
+                "work_centers": [{"id": "knitting", "units": 1, "hours_per_day": 8, "overtime_hours_per_day": 2}],
+                "orders": [{"id": "A", "quantity": 80, "due": "2026-04-14",  # 480 min: one day
+                            "operations": [{"work_center": "knitting", "minutes_per_piece": 6}]},
+                           {"id": "B", "quantity": 90, "due": "2026-04-14",  # 540 more: only with overtime
+                            "operations": [{"work_center": "knitting", "minutes_per_piece": 6}]},
+                           {"id": "C", "quantity": 500, "due": "2026-04-15",  # 3,000 min in 3 days: never
+                            "operations": [{"work_center": "knitting", "minutes_per_piece": 6}]}]}
+    plan = planned_completions(scenario)
+    assert set(plan) == {"A", "B", "C"}
+    assert not plan["A"].late_in_regular_time and plan["A"].regular <= date(2026, 4, 14)
+    assert plan["B"].late_in_regular_time and not plan["B"].late_with_overtime
+    assert plan["B"].with_overtime <= date(2026, 4, 14)
+    assert plan["C"].late_with_overtime
