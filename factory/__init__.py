@@ -10,7 +10,7 @@ from flask import Flask, render_template, request
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
-from factory import access, compression, db, i18n, security
+from factory import access, audit, compression, db, i18n, security
 from factory.config import check_config, settings_from_env
 
 csrf = CSRFProtect()
@@ -35,6 +35,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     access.init_app(app)
+    audit.init_app(app)
     security.init_app(app)
     compression.init_app(app)
     _register_blueprints(app)
@@ -55,12 +56,14 @@ def _register_blueprints(app: Flask) -> None:
     from factory.desk import bp as desk_bp
     from factory.floor import bp as floor_bp
     from factory.printing import bp as printing_bp
+    from factory.staff import bp as staff_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(floor_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(assess_bp)
+    app.register_blueprint(staff_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api_bp)

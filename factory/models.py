@@ -241,3 +241,19 @@ class Inquiry(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     order_id: int | None = Field(default=None, foreign_key="production_order.id")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change made by the owner (a form or an API call that succeeded), or a sign-in attempt:
+    who, what, when. Written after the change, never edited."""
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    username: str = Field(default="", max_length=80)
+    via: str = Field(default="web", max_length=10)  # web (signed-in page) or api (bearer token)
+    action: str = Field(max_length=80)  # the endpoint, e.g. desk.order_status
+    path: str = Field(max_length=300)
+    status: int
+    detail: str = Field(default="", max_length=4000)  # the submitted fields as JSON, secrets left out
+    remote_addr: str = Field(default="", max_length=64)

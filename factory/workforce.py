@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Annotated
 
+from flask_babel import gettext as _
+from pydantic import StringConstraints
 from sqlmodel import Session, select
 
-from factory.models import WorkCenter, Worker, WorkerWorkCenter
+from factory.models import WorkCenter, Worker, WorkerWorkCenter, new_token
+from factory.validation import Code, Input
 
 
 def workers_with_centers(*, session: Session) -> list[tuple[Worker, list[WorkCenter]]]:
@@ -29,3 +33,62 @@ def work_centers_of(*, session: Session, worker: Worker) -> list[WorkCenter]:
                              .where(WorkerWorkCenter.work_center_id == WorkCenter.id,
                                     WorkerWorkCenter.worker_id == worker.id)
                              .order_by(WorkCenter.position)))
+
+
+# --- the owner's changes -------------------------------------------------------------------------
+
+class WorkerIn(Input):
+    """A worker as the owner types them: code, name and the work centers they work at."""
+    code: Code
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    work_centers: list[Code] = []
+
+
+class WorkerRejected(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn) -> Worker:
+    """Add a worker, or change one's code, name and work centers; refused with errors by field."""
+    centers = {wc.code: wc for wc in session.exec(select(WorkCenter))}
+    errors = {}
+    unknown = [c for c in worker_in.work_centers if c not in centers]
+    if unknown:
+        errors["work_centers"] = _("Unknown work center: %(codes)s", codes=", ".join(unknown))
+    taken = session.exec(select(Worker).where(Worker.code == worker_in.code)).first()
+    if taken is not None and (worker is None or taken.id != worker.id):
+        errors["code"] = _("Another worker already has the code %(code)s.", code=worker_in.code)
+    if errors:
+        raise WorkerRejected(errors)
+    if worker is None:
+        worker = Worker(code=worker_in.code, name=worker_in.name)
+        session.add(worker)
+        session.flush()
+    worker.code, worker.name = worker_in.code, worker_in.name
+    for link in session.exec(select(WorkerWorkCenter).where(WorkerWorkCenter.worker_id == worker.id)):
+        session.delete(link)
+    session.flush()
+    session.add_all(WorkerWorkCenter(worker_id=worker.id, work_center_id=centers[c].id)
+                    for c in dict.fromkeys(worker_in.work_centers))
+    session.commit()
+    return worker
+
+
+def issue_new_badge(*, session: Session, worker: Worker) -> Worker:
+    """A new badge link (a lost phone or badge): the old link stops working and every phone signed
+    in with it is signed out at its next page."""
+    worker.badge_token = new_token()
+    session.add(worker)
+    session.commit()
+    return worker
+
+
+def set_active(*, session: Session, worker: Worker, active: bool) -> Worker:
+    """A worker who left is inactive: their badge link and phones stop working; their scans and
+    pay stay. Back again: active, with the same badge."""
+    worker.active = active
+    session.add(worker)
+    session.commit()
+    return worker

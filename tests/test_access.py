@@ -64,6 +64,14 @@ ACCESS = [
     ("printing.void", "POST", "/tickets/{ticket}/void", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("printing.replace", "POST", "/tickets/{ticket}/replace", {ANON: 400, WORKER: 403, OWNER: 302}),
     # --- api ---
+    ("staff.workers", "GET", "/workers", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("staff.worker_save", "POST", "/workers", {ANON: 400, WORKER: 403, OWNER: 422}),
+    ("staff.worker_badge", "POST", "/workers/999999/badge", {ANON: 400, WORKER: 403, OWNER: 404}),
+    ("staff.worker_active", "POST", "/workers/999999/active", {ANON: 400, WORKER: 403, OWNER: 404}),
+    ("staff.token_create", "POST", "/api-tokens", {ANON: 400, WORKER: 403, OWNER: 201}),
+    ("staff.token_revoke", "POST", "/api-tokens/999999/revoke", {ANON: 400, WORKER: 403, OWNER: 404}),
+    ("staff.audit", "GET", "/audit", {ANON: 302, WORKER: 403, OWNER: 200}),
+
     ("assess.page", "GET", "/assess", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("assess.decide", "POST", "/assess/accept", {ANON: 400, WORKER: 403, OWNER: 422}),
 
@@ -76,6 +84,7 @@ ACCESS = [
     ("api.order_create", "POST", "/api/orders", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
     ("api.products", "GET", "/api/products", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.scans", "POST", "/api/scans", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
+    ("api.openapi", "GET", "/api/openapi.json", {ANON: 200, WORKER: 200, OWNER: 200, TOKEN: 200, REVOKED: 200}),
 ]
 
 

@@ -1,0 +1,93 @@
+"""The audit log: every change the owner makes (a page form or an API call that succeeded) and
+every owner sign-in attempt, with who, what and when. Recorded in one place, after the request,
+so no view can forget it; workers' scans are not in it (they are their own ledger)."""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, g, request
+from sqlmodel import Session, select
+
+from factory import db
+from factory.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+# The workers' scans and the floor are recorded as scans, not here.
+NOT_AUDITED_PREFIXES = ("floor.",)
+NOT_AUDITED = {"api.scans", "static"}
+# Asking is not changing: these POST routes only compute an answer.
+READ_ONLY = {"api.feasibility", "api.assess_order", "desk.order_import"}
+SECRET_FIELDS = {"csrf_token", "password", "password_confirm", "new_password", "token"}
+VALUE_LIMIT = 200
+DETAIL_LIMIT = 4000
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(record)
+
+
+def submitted_fields(form: dict, files: dict, body: object) -> dict:
+    """What was submitted, for the log: secrets left out, long values cut, files by name."""
+    out: dict = {}
+    for key, values in form.items():
+        if key in SECRET_FIELDS:
+            continue
+        cut = [v[:VALUE_LIMIT] for v in values]
+        out[key] = cut[0] if len(cut) == 1 else cut
+    for key, names in files.items():
+        out[key] = [f"file:{n[:VALUE_LIMIT]}" for n in names if n]
+    if isinstance(body, dict):
+        out.update({k: v for k, v in body.items() if k not in SECRET_FIELDS})
+    return out
+
+
+def detail_json(fields: dict) -> str:
+    text = json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True)
+    return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT - 1] + "…"
+
+
+def should_record(*, method: str, endpoint: str | None, status: int, is_owner: bool) -> bool:
+    if method not in CHANGING or not endpoint:
+        return False
+    if endpoint == "auth.login":
+        return True  # every attempt, failed ones too
+    if endpoint in NOT_AUDITED or endpoint in READ_ONLY or endpoint.startswith(NOT_AUDITED_PREFIXES):
+        return False
+    return is_owner and status < 400
+
+
+def record(response: Response) -> Response:
+    user = g.get("user")
+    is_owner = user is not None and user.role == "owner"
+    if not should_record(method=request.method, endpoint=request.endpoint, status=response.status_code,
+                         is_owner=is_owner):
+        return response
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+        fields = submitted_fields(request.form.to_dict(flat=False),
+                                  {k: [f.filename or "" for f in request.files.getlist(k)] for k in request.files},
+                                  body)
+        username = user.username if is_owner else request.form.get("username", "")[:80]
+        entry = AuditEntry(user_id=user.id if is_owner else None, username=username,
+                           via="api" if g.get("via_token") else "web", action=request.endpoint[:80],
+                           path=request.full_path.rstrip("?")[:300], status=response.status_code,
+                           detail=detail_json(fields), remote_addr=(request.remote_addr or "")[:64])
+        with Session(db.engine()) as session:
+            session.add(entry)
+            session.commit()
+    except Exception:  # the change itself is done; a failed log line must not turn it into an error
+        log.exception("audit: could not record %s %s", request.method, request.path)
+    return response
+
+
+def recent_entries(*, session: Session, limit: int = 100, before: int | None = None,
+                   action: str = "") -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    return list(session.exec(query))

@@ -1,0 +1,131 @@
+"""Workers (add, change, new badge for a lost phone, left / back), API tokens, the audit log."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlmodel import select
+
+from factory.access import issue_api_token, owner_required
+from factory.audit import recent_entries
+from factory.db import get_session
+from factory.links import badge_url
+from factory.staff import bp
+from factory.models import ApiToken, User, WorkCenter, Worker, utcnow
+from factory.validation import validate
+from factory.workforce import (WorkerIn, WorkerRejected, issue_new_badge, save_worker, set_active,
+                               workers_with_centers)
+
+AUDIT_PAGE = 100
+# What an audited endpoint did, in the owner's words (others show the endpoint's name).
+ACTIONS = {
+    "auth.login": _l("Signed in (or tried)"), "auth.logout": _l("Signed out"),
+    "desk.order_new": _l("Created an order"), "desk.order_edit": _l("Changed an order"),
+    "desk.order_status": _l("Moved an order's status"), "desk.order_import_confirm": _l("Imported orders"),
+    "desk.product_new": _l("Added a product"), "desk.product": _l("Changed a product"),
+    "desk.product_route": _l("Changed a route"),
+    "desk.work_center_save": _l("Changed a work center"), "desk.workdays_save": _l("Changed the workdays"),
+    "desk.holiday_add": _l("Added a holiday"), "desk.holiday_remove": _l("Removed a holiday"),
+    "printing.void": _l("Voided a ticket"), "printing.replace": _l("Replaced a ticket"),
+    "assess.decide": _l("Decided on an inquiry"), "api.order_create": _l("Created an order (API)"),
+    "staff.worker_save": _l("Added or changed a worker"), "staff.worker_badge": _l("Issued a new badge"),
+    "staff.worker_active": _l("Signed a worker out / back in"), "staff.token_create": _l("Created an API token"),
+    "staff.token_revoke": _l("Revoked an API token"),
+}
+
+
+def workers_page(*, errors: dict | None = None, editing: int | str | None = None, values=None,
+                 new_token: str | None = None, status: int = 200):
+    session = get_session()
+    tokens = list(session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                               .order_by(ApiToken.id.desc())))
+    return render_template("staff/workers.html", workers=workers_with_centers(session=session),
+                           centers=list(session.exec(select(WorkCenter).order_by(WorkCenter.position))),
+                           badge_url=badge_url, errors=errors or {}, editing=editing, values=values or {},
+                           tokens=tokens, new_token=new_token), status
+
+
+def _worker(worker_id: int) -> Worker:
+    return get_session().get(Worker, worker_id) or abort(404)
+
+
+def _worker_form() -> dict:
+    return {"code": request.form.get("code", ""), "name": request.form.get("name", ""),
+            "work_centers": request.form.getlist("work_centers")}
+
+
+@bp.get("/workers")
+@owner_required
+def workers():
+    """Every worker with their work centers, badge link and state; API tokens."""
+    return workers_page()
+
+
+@bp.post("/workers", defaults={"worker_id": None})
+@bp.post("/workers/<int:worker_id>")
+@owner_required
+def worker_save(worker_id: int | None):
+    """Add a worker, or change one's code, name and work centers."""
+    worker = _worker(worker_id) if worker_id else None
+    worker_in, errors = validate(WorkerIn, _worker_form())
+    try:
+        if errors:
+            raise WorkerRejected(errors)
+        saved = save_worker(session=get_session(), worker=worker, worker_in=worker_in)
+    except WorkerRejected as rejected:
+        get_session().rollback()
+        return workers_page(errors=rejected.errors, editing=worker_id or "new", values=_worker_form(), status=422)
+    flash(_("Saved: %(code)s %(name)s", code=saved.code, name=saved.name))
+    return redirect(url_for("staff.workers") + f"#worker-{saved.id}")
+
+
+@bp.post("/workers/<int:worker_id>/badge")
+@owner_required
+def worker_badge(worker_id: int):
+    """A new badge link for a lost phone or badge: the old link and every phone signed in with it stop working."""
+    worker = issue_new_badge(session=get_session(), worker=_worker(worker_id))
+    flash(_("%(name)s has a new badge. The old badge and phones signed in with it no longer work; print the new badge.",
+            name=worker.name))
+    return redirect(url_for("staff.workers") + f"#worker-{worker.id}")
+
+
+@bp.post("/workers/<int:worker_id>/active")
+@owner_required
+def worker_active(worker_id: int):
+    """A worker who left (badge and phones stop working; scans and pay stay), or is back."""
+    active = request.form.get("active") == "1"
+    worker = set_active(session=get_session(), worker=_worker(worker_id), active=active)
+    flash(_("%(name)s can sign in again.", name=worker.name) if active
+          else _("%(name)s is signed out everywhere and can no longer log pieces.", name=worker.name))
+    return redirect(url_for("staff.workers") + f"#worker-{worker.id}")
+
+
+@bp.post("/api-tokens")
+@owner_required
+def token_create():
+    """A new API token for the signed-in owner, shown once."""
+    token = issue_api_token(session=get_session(), user=g.user)
+    return workers_page(new_token=token, status=201)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@owner_required
+def token_revoke(token_id: int):
+    """Revoke an API token: calls with it get 401 from now on."""
+    row = get_session().get(ApiToken, token_id) or abort(404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        get_session().commit()
+    flash(_("API token %(id)s revoked.", id=token_id))
+    return redirect(url_for("staff.workers") + "#tokens")
+
+
+@bp.get("/audit")
+@owner_required
+def audit():
+    """Who changed what, and when (newest first, a page at a time)."""
+    before = request.args.get("before", type=int)
+    action = request.args.get("action", "")[:80]
+    entries = recent_entries(session=get_session(), limit=AUDIT_PAGE, before=before, action=action)
+    return render_template("staff/audit.html", entries=entries, action=action, actions=ACTIONS,
+                           older=entries[-1].id if len(entries) == AUDIT_PAGE else None)

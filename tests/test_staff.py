@@ -1,0 +1,117 @@
+"""Workers and their badges (a lost phone signed out, a worker who left), API tokens revoked,
+and the audit log of the owner's changes."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from factory.models import ApiToken, AuditEntry, Worker, WorkerWorkCenter
+from tests.conftest import csrf_token
+
+
+def fresh(session):
+    session.rollback()
+    return session
+
+
+def post(client, url: str, data: dict | None = None):
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)})
+
+
+def test_the_owner_adds_a_worker_with_work_centers(owner_client, session, workshop):
+    response = post(owner_client, "/workers", {"code": "W9", "name": "赵红", "work_centers": ["knitting", "linking"]})
+    assert response.status_code == 302
+    worker = fresh(session).exec(select(Worker).where(Worker.code == "W9")).one()
+    centers = {link.work_center_id for link in session.exec(
+        select(WorkerWorkCenter).where(WorkerWorkCenter.worker_id == worker.id))}
+    assert centers == {workshop.knitting.id, workshop.linking.id}
+    page = owner_client.get("/workers").get_data(as_text=True)
+    assert "赵红" in page and f"/w/{worker.badge_token}" in page
+
+
+def test_a_bad_worker_is_refused_by_field_and_nothing_is_saved(owner_client, session, workshop):
+    before = fresh(session).exec(select(Worker)).all()
+    response = post(owner_client, "/workers", {"code": workshop.knitter.code, "name": "", "work_centers": ["nope"]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-field="name"' in html
+    response = post(owner_client, "/workers", {"code": workshop.knitter.code, "name": "重名", "work_centers": ["nope"]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-field="code"' in html and 'data-field="work_centers"' in html and "nope" in html
+    assert len(fresh(session).exec(select(Worker)).all()) == len(before)
+
+
+def test_a_new_badge_signs_the_lost_phone_out_and_the_old_link_stops_working(
+        owner_client, worker_client, session, workshop):
+    old = workshop.knitter.badge_token
+    assert worker_client.get("/me").status_code == 200
+    assert post(owner_client, f"/workers/{workshop.knitter.id}/badge").status_code == 302
+    new = fresh(session).get(Worker, workshop.knitter.id).badge_token
+    assert new != old and len(new) >= 22
+    assert worker_client.get("/me").status_code == 401  # the lost phone is signed out
+    assert worker_client.get(f"/w/{old}").status_code == 404
+    assert worker_client.get(f"/w/{new}").status_code == 302
+    assert worker_client.get("/me").status_code == 200
+
+
+def test_a_worker_who_left_is_signed_out_everywhere_and_can_come_back(owner_client, worker_client, session,
+                                                                       workshop):
+    ticket = workshop.tickets[0]
+    assert post(owner_client, f"/workers/{workshop.knitter.id}/active", {"active": "0"}).status_code == 302
+    assert worker_client.get("/me").status_code == 401
+    assert worker_client.get(f"/w/{workshop.knitter.badge_token}").status_code == 404
+    response = worker_client.post(f"/t/{ticket.token}/scans", data={
+        "operation": "knitting", "good": "5", "client_id": "left-1", "csrf_token": csrf_token(worker_client)})
+    assert response.status_code == 401
+    assert "已签退" in owner_client.get("/workers").get_data(as_text=True)
+    assert post(owner_client, f"/workers/{workshop.knitter.id}/active", {"active": "1"}).status_code == 302
+    assert worker_client.get(f"/w/{workshop.knitter.badge_token}").status_code == 302
+    assert worker_client.get("/me").status_code == 200
+
+
+def test_api_tokens_are_shown_once_and_a_revoked_one_is_refused(owner_client, client, session, owner):
+    response = post(owner_client, "/api-tokens")
+    assert response.status_code == 201
+    html = response.get_data(as_text=True)
+    token = html.split('<code class="new-token">')[1].split("</code>")[0]
+    assert client.get("/api/products", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token not in owner_client.get("/workers").get_data(as_text=True)  # shown once
+    row = fresh(session).exec(select(ApiToken)).one()
+    assert post(owner_client, f"/api-tokens/{row.id}/revoke").status_code == 302
+    assert client.get("/api/products", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def audit_rows(session) -> list[AuditEntry]:
+    return list(fresh(session).exec(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def test_owner_changes_are_in_the_audit_log_with_who_what_and_when(owner_client, client, session, workshop,
+                                                                    api_headers):
+    login = audit_rows(session)
+    assert [(e.action, e.username, e.status) for e in login] == [("auth.login", "boss", 302)]
+    assert "password" not in login[0].detail and "boss-password" not in login[0].detail
+    post(owner_client, f"/orders/{workshop.order.number}/status", {"status": "cancelled"})
+    due = (date.today() + timedelta(days=20)).isoformat()
+    assert client.post("/api/orders", headers=api_headers, json={
+        "customer": "接口客户", "product": "SCARF", "quantity": 30, "due": due}).status_code == 201
+    post(owner_client, "/workers", {"code": "", "name": ""})  # refused: not a change, not logged
+    rows = audit_rows(session)[1:]
+    assert [(e.action, e.username, e.via) for e in rows] == [("desk.order_status", "boss", "web"),
+                                                             ("api.order_create", "boss", "api")]
+    assert json.loads(rows[0].detail) == {"status": "cancelled"}
+    assert rows[0].path == f"/orders/{workshop.order.number}/status"
+    assert json.loads(rows[1].detail)["customer"] == "接口客户"
+    page = owner_client.get("/audit").get_data(as_text=True)
+    assert "改了订单状态" in page and "接口客户" in page
+
+
+def test_failed_sign_ins_are_logged_and_scans_are_not(client, worker_client, session, workshop, owner):
+    client.post("/login", data={"username": "boss", "password": "wrong", "csrf_token": csrf_token(client)})
+    worker_client.post(f"/t/{workshop.tickets[0].token}/scans", data={
+        "operation": "knitting", "good": "5", "client_id": "audit-scan-1", "csrf_token": csrf_token(worker_client)})
+    rows = audit_rows(session)
+    assert [(e.action, e.username, e.status) for e in rows] == [("auth.login", "boss", 422)]
+    assert "wrong" not in rows[0].detail
