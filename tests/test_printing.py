@@ -178,6 +178,14 @@ def test_badges_for_every_active_worker(owner_client, session, workshop, tmp_pat
     assert "王秀英" in pdf_text(response.data)
 
 
+
+def test_one_workers_new_badge(owner_client, session, workshop, tmp_path):
+    response = owner_client.get(f"/workers/badges.pdf?workers={workshop.linker.code}")
+    assert response.status_code == 200
+    codes = {c.text for c in decode(pages_as_images(response.data, tmp_path, dpi=150)[0])}
+    assert codes == {f"{BASE}/w/{workshop.linker.badge_token}"}
+    assert owner_client.get("/workers/badges.pdf?workers=NOBODY").status_code == 404
+
 @pytest.mark.parametrize("dpi", [203, 300])
 def test_label_png_at_printer_resolution(owner_client, session, workshop, dpi):
     ticket = workshop.tickets[0]

@@ -111,8 +111,13 @@ def work_order_ticket(*, session: Session, order: Order, url: str, labels: dict[
         printed=printed.isoformat() if printed else "")
 
 
-def active_badges(*, session: Session, url_for: Callable[[Worker], str], workshop: str = "") -> list[Badge]:
-    workers = session.exec(select(Worker).where(Worker.active).order_by(Worker.code)).all()
+def active_badges(*, session: Session, url_for: Callable[[Worker], str], workshop: str = "",
+                  codes: list[str] | None = None) -> list[Badge]:
+    """Badges of the active workers (only those with `codes` when given, e.g. a new badge)."""
+    query = select(Worker).where(Worker.active).order_by(Worker.code)
+    if codes:
+        query = query.where(Worker.code.in_(codes))
+    workers = session.exec(query).all()
     return [Badge(url_for(w), w.name, w.code, workshop) for w in workers]
 
 

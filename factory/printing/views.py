@@ -97,8 +97,11 @@ def ticket_label_png(token: str):
 @bp.get("/workers/badges.pdf")
 @owner_required
 def badges():
-    """Badges of every active worker, card-sized, ten to an A4 page."""
-    found = active_badges(session=get_session(), url_for=badge_url)
+    """Badges of every active worker (or of `?workers=W01,W02`), card-sized, ten to an A4 page."""
+    codes = [c.strip() for c in request.args.get("workers", "").split(",") if c.strip()][:500]
+    found = active_badges(session=get_session(), url_for=badge_url, codes=codes or None)
+    if codes and not found:
+        abort(404)
     return pdf_response(render.badges_pdf(found, title=_("Worker badges")), "badges.pdf")
 
 
