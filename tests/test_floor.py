@@ -285,3 +285,23 @@ def test_my_day_shows_pieces_and_pay_for_today_and_this_month(worker_client, ses
     expected = 1010 if local_midnight.day > 1 else 1003
     assert month.one("span", "pieces").text == f"{expected:,}"
     assert len(page.one("ul", "scan-list").all("li")) == 2
+
+
+def test_the_work_orders_qr_opens_the_order_with_each_bundles_progress(client, session, workshop):
+    knit = workshop.operations[0]
+    first, second = workshop.tickets[0], workshop.tickets[1]
+    session.add(Scan(client_id="sheet-1", ticket_id=first.id, operation_id=knit.id, worker_id=workshop.knitter.id,
+                     good=40))
+    session.add(Scan(client_id="sheet-2", ticket_id=second.id, operation_id=knit.id, worker_id=workshop.knitter.id,
+                     good=15))
+    second.voided_at = datetime.now(timezone.utc)
+    session.add(second)
+    session.commit()
+    html = client.get(f"/o/{workshop.order.token}").get_data(as_text=True)
+    assert "双面提花" in html and "腈纶" in html  # the technique, as on the paper work order
+    assert re.search(r"织片</span>.*?55 / 100", html, re.S)  # the order's progress per operation
+    bundles = re.findall(r'<li class="(void)?" data-bundle="(\d)">.*?<small class="bundle-steps">(.*?)</small>', html,
+                         re.S)
+    assert [(v, n, steps.split(" · ")[0]) for v, n, steps in bundles] == [("", "1", "织片 40"), ("void", "2", "织片 15"),
+                                                                         ("", "3", "织片 0")]
+    assert f'href="/t/{first.token}"' in html
