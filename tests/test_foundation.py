@@ -234,6 +234,18 @@ def test_pages_carry_security_headers(client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+
+def test_behind_https_the_session_cookie_is_secure(database_url, monkeypatch):
+    from factory import create_app
+    from tests.conftest import app_config
+    plain = create_app(app_config(database_url)).test_client().get("/login").headers["Set-Cookie"]
+    assert "Secure" not in plain  # on plain http:// the phone would drop a Secure cookie
+    monkeypatch.setenv("SECURE_COOKIES", "1")
+    app = create_app(app_config(database_url))
+    cookie = app.test_client().get("/login", base_url="https://factory.test").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    app.extensions["engine"].dispose()
+
 def test_no_template_has_inline_script():
     """The CSP allows only the app's own script files, so an inline script would silently not run."""
     import pathlib
