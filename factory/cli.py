@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from datetime import date
 
 import click
@@ -102,11 +103,14 @@ def lan_addresses() -> list[str]:
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
 @click.option("--demo/--no-demo", default=False, help="Load the demo workshop into an empty database.")
-@click.option("--threads", type=int, default=8, show_default=True)
-def serve_command(host: str, port: int | None, demo: bool, threads: int) -> None:
-    """Migrate, optionally load the demo the first time, and serve with waitress."""
-    from waitress import serve
-
+@click.option("--threads", type=int, default=8, show_default=True, help="Requests served at once per process.")
+@click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="App processes (Linux, with PostgreSQL): more than 1 serves with gunicorn instead of waitress.")
+def serve_command(host: str, port: int | None, demo: bool, threads: int, processes: int) -> None:
+    """Migrate, optionally load the demo the first time, and serve: waitress (one process, any
+    system) or, with --processes N, gunicorn's N processes on one port (Linux)."""
+    if processes > 1 and sys.platform == "win32":
+        raise click.ClickException("--processes needs Linux (gunicorn); on Windows serve one process with --threads.")
     app = current_app._get_current_object()
     port = port or app.config["PORT"]
     db.upgrade(app.config["DATABASE_URL"])
@@ -128,7 +132,37 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int) -> None
             for worker in session.exec(select(Worker).order_by(Worker.code).limit(3)):
                 click.echo(f"  worker {worker.code} {worker.name}: {base}/w/{worker.badge_token}")
         click.echo("  (every worker's badge link: GET /api/workers, or print the badges)")
-    serve(app, host=host, port=port, threads=threads, ident="factory")
+    if processes > 1:
+        serve_processes(app, host=host, port=port, processes=processes, threads=threads)
+    else:
+        from waitress import serve
+        # waitress stops accepting at 100 open connections by default; phones and browsers keep
+        # idle ones open for minutes, so a busy workshop could reach it and new phones would hang.
+        serve(app, host=host, port=port, threads=threads, ident="factory", connection_limit=500)
+
+
+def serve_processes(app: Flask, *, host: str, port: int, processes: int, threads: int) -> None:
+    """Serve with gunicorn: a master process that keeps `processes` forked copies of the app
+    running on one listening socket (a crashed one is replaced), each with `threads` threads."""
+    from gunicorn.app.base import BaseApplication
+
+    # Connections opened above (migration, demo) must not be shared by the forked processes.
+    app.extensions["engine"].dispose()
+
+    class Gunicorn(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": processes, "threads": threads,
+                               "worker_class": "gthread", "proc_name": "factory",
+                               "post_fork": lambda _server, _worker: app.extensions["engine"].dispose(close=False),
+                               # gunicorn 24+: no control socket in $HOME (nothing here uses it)
+                               "control_socket_disable": True}.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Gunicorn().run()
 
 
 @click.command("backup")
