@@ -93,7 +93,7 @@ def render(code: str, params: dict, lang: str) -> str:
             shown[key] = center_name(value, lang)
         elif key == "centers" and isinstance(value, dict):
             sep = "，" if lang == "zh" else ", "
-            shown[key] = sep.join(f"{center_name(c, lang)} {h:g}" + ("小时" if lang == "zh" else " h")
+            shown[key] = sep.join(f"{center_name(c, lang)} {round(h, 1):g}" + ("小时" if lang == "zh" else " h")
                                   for c, h in value.items())
         elif key == "orders" and isinstance(value, list):
             shown[key] = ("、" if lang == "zh" else ", ").join(value)
