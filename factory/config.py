@@ -32,6 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Public address printed in QR codes, e.g. http://192.168.1.20:5000. "
             "Default: the address the request came in on."),
     Setting("SECURE_COOKIES", "0", "1 when the app is served over HTTPS: cookies get the Secure flag."),
+    Setting("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024),
+            "Largest request body in bytes (an order file, a product photo, an API body); larger ones get 413."),
 )
 
 
@@ -56,7 +58,7 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=400),
         "OWNER_SESSION_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH") or 8 * 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SCHEMA_CHECK": True,

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from factory.bundles import Line, split_into_bundles
 from factory.models import Order, OrderLine, OrderStatus, Product, Scan, Ticket, utcnow
-from factory.orders import OrderRejected
+from factory.orders import OrderRejected, bundle_errors
 from factory.validation import OrderCreate
 
 S = OrderStatus
@@ -84,6 +84,7 @@ def update_order(*, session: Session, order: Order, order_in: OrderCreate) -> Or
     if order_in.lines and total != order_in.quantity:
         errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
                             total=total, quantity=order_in.quantity)
+    errors.update(bundle_errors(order_in))
     if errors:
         raise OrderRejected(errors)
     order.customer, order.product_id, order.quantity = order_in.customer, product.id, order_in.quantity

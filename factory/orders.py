@@ -23,6 +23,20 @@ class OrderRejected(ValueError):
         self.errors = errors
 
 
+# More tickets than anyone prints for one order: bundle size 1 on 100,000 pieces is a typo.
+MAX_BUNDLES = 1000
+
+
+def bundle_errors(order_in: OrderCreate) -> dict[str, str]:
+    """{"bundle_size": message} when the order would split into more than MAX_BUNDLES tickets."""
+    quantities = [line.quantity for line in order_in.lines] or [order_in.quantity]
+    count = sum(-(-q // order_in.bundle_size) if order_in.bundle_size else 1 for q in quantities)
+    if count <= MAX_BUNDLES:
+        return {}
+    return {"bundle_size": _("This makes %(count)s bundles; at most %(limit)s per order. Use larger bundles.",
+                             count=count, limit=MAX_BUNDLES)}
+
+
 def next_order_number(*, session: Session, year: int) -> str:
     prefix = f"SO{year % 100:02d}-"
     last = session.exec(select(func.max(Order.number)).where(Order.number.like(prefix + "%"))).one()
@@ -40,6 +54,7 @@ def create_order(*, session: Session, order_in: OrderCreate, status: str = Order
     if order_in.lines and sum(line.quantity for line in order_in.lines) != order_in.quantity:
         errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
                             total=sum(line.quantity for line in order_in.lines), quantity=order_in.quantity)
+    errors.update(bundle_errors(order_in))
     if errors:
         raise OrderRejected(errors)
     now = utcnow()
@@ -105,6 +120,18 @@ class OrderView:
 
     def ticket_counts(self, ticket: Ticket) -> list[Count]:
         return [self.counts.get((ticket.id, op.id), Count()) for op in self.operations]
+
+
+def bundle_view(*, session: Session, ticket: Ticket) -> tuple[OrderView, int]:
+    """What one bundle's page needs: its order, product and route with this ticket's counts only,
+    and how many bundles the order has (a 500-bundle order costs no more than a small one)."""
+    order = session.get(Order, ticket.order_id)
+    bundles = session.exec(select(func.count()).select_from(Ticket).where(Ticket.order_id == order.id)).one()
+    operations = route_of(session=session, product_id=order.product_id)
+    centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
+    view = OrderView(order, session.get(Product, order.product_id), operations, centers, [ticket],
+                     scan_counts(session=session, ticket_ids=[ticket.id]))
+    return view, int(bundles)
 
 
 def order_view(*, session: Session, order: Order) -> OrderView:

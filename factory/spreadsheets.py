@@ -26,7 +26,16 @@ def _sheet(workbook: Workbook, title: str, header: list[str]):
     return sheet
 
 
+# Text starting like this would run as a formula in Excel (a customer named "=HYPERLINK(...)").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _finish(workbook: Workbook, sheet) -> bytes:
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                # These exports hold no formulas of their own: a leading quote keeps the text as text.
+                cell.value = "'" + cell.value
     for i, column in enumerate(sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 200)), start=1):
         longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
         sheet.column_dimensions[get_column_letter(i)].width = min(40, max(8, longest * 1.6))

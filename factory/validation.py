@@ -20,6 +20,14 @@ LATEST = date(2100, 12, 31)
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text; refuse it as a field error on every database alike.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(_("Remove the invisible control character (NUL)."))
+        return value
+
 
 def validate(model: type[T], data: Any) -> tuple[T | None, dict[str, str]]:
     """The parsed model, or None and {field: message in the reader's language}."""

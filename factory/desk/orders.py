@@ -84,7 +84,9 @@ def order_import():
         codes = {p.code for p in product_choices(session=get_session())}
         rows = parse_rows(read_table(upload.filename, upload.read()), codes)
     except ImportProblem as problem:
-        return render_template("desk/import.html", rows=None, problem=str(problem)), 422
+        named = _("%(file)s: %(problem)s", file=upload.filename, problem=problem) if upload and upload.filename \
+            else str(problem)
+        return render_template("desk/import.html", rows=None, problem=named), 422
     good = all(row.order_in for row in rows)
     token = sign_import([row.order_in for row in rows]) if good else None
     return render_template("desk/import.html", rows=rows, problem=None, token=token, field_label=field_label,

@@ -1,0 +1,213 @@
+"""Fuzzing: the JSON API with schemathesis against its own OpenAPI document, and every HTML form with
+hypothesis-made values. Nothing may answer 5xx, and a rejected request must leave every table as it was."""
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
+                                               status_code_conformance)
+from sqlalchemy import func, inspect, select, table
+
+from factory.api.openapi import openapi_document
+from tests.conftest import csrf_token
+
+API_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+API_OPERATIONS = sorted((path, method.upper()) for path, item in openapi_document()["paths"].items() for method in item)
+
+
+def fuzz_settings(examples: int):
+    """Few examples, always the same ones (derandomized), no example database, no deadline."""
+    return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+def row_counts(app):
+    """A function answering {table: rows} for every table of the app's database."""
+    engine = app.extensions["engine"]
+    names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {n: conn.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
+    return counts
+
+
+# --- the JSON API ------------------------------------------------------------------------------------
+
+def known_values(workshop) -> dict[str, list]:
+    """Real codes to mix into generated bodies, so the fuzzer also reaches the paths past the lookups."""
+    return {"product": [workshop.product.code], "ticket": [t.token for t in workshop.tickets],
+            "operation": [op.code for op in workshop.operations],
+            "worker": [workshop.knitter.code, workshop.linker.code], "number": [workshop.order.number]}
+
+
+def fuzz_operation(app, workshop, headers: dict, path: str, method: str, mode: GenerationMode, examples: int) -> None:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    operation = schema[path][method]
+    counts = row_counts(app)
+    known = known_values(workshop)
+
+    @fuzz_settings(examples)
+    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    def run(case, data):
+        if isinstance(case.body, dict):
+            for field, values in known.items():
+                if field in case.body and data.draw(st.booleans(), label=f"real {field}"):
+                    case.body[field] = data.draw(st.sampled_from(values))
+        if case.path_parameters and data.draw(st.booleans(), label="real order number"):
+            case.path_parameters = {"number": workshop.order.number}
+        before = counts()
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=API_CHECKS)
+        if 400 <= response.status_code < 500:
+            assert counts() == before, f"{response.status_code} answer changed rows"
+
+    run()
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
+def test_api_conforms_to_its_document(app, workshop, api_headers, mode):
+    """Responses have documented statuses and shapes, never 5xx; a 4xx stores nothing. One test per
+    mode over every operation (a fresh database per operation would cost more than the fuzzing)."""
+    failures = {}
+    for path, method in API_OPERATIONS:
+        operation = openapi_document()["paths"][path][method.lower()]
+        if mode == GenerationMode.NEGATIVE and not ("requestBody" in operation or operation.get("parameters")):
+            continue
+        try:
+            fuzz_operation(app, workshop, api_headers, path, method, mode, 12 if "requestBody" in operation else 4)
+        except Exception as failure:  # noqa: BLE001 - every operation is tried; all failures are reported
+            failures[f"{method} {path}"] = failure
+    assert not failures, "\n\n".join(f"{name}: {failure!r}" for name, failure in failures.items())
+
+
+def test_api_fuzzer_catches_an_undocumented_status(app, workshop, api_headers, monkeypatch):
+    """The checks bite: with 404 left out of the document, asking for unknown orders fails."""
+    import factory.api.openapi as openapi
+    document = openapi.openapi_document()
+    broken = {**document, "paths": {**document["paths"], "/api/orders/{number}": {"get": {
+        **document["paths"]["/api/orders/{number}"]["get"],
+        "responses": {k: v for k, v in document["paths"]["/api/orders/{number}"]["get"]["responses"].items()
+                      if k != "404"}}}}}
+    monkeypatch.setattr(openapi, "openapi_document", lambda: broken)
+    with pytest.raises(FailureGroup) as failed:
+        fuzz_operation(app, workshop, api_headers, "/api/orders/{number}", "GET", GenerationMode.POSITIVE, 10)
+    assert "404" in str(failed.value.exceptions[0])
+
+
+# --- every HTML form ----------------------------------------------------------------------------------
+
+NASTY = ["", " ", "0", "-1", "-0.5", "1e308", "NaN", "inf", "1000000", "1000001", str(10 ** 12), str(2 ** 63),
+         "9" * 40, "1900-01-01", "9999-12-31", "2026-02-30", "<script>alert(1)</script>", "\"'><img src=x>",
+         "=HYPERLINK(\"http://x\")", "😀🧶", "\u202eRTL\u202c مرحبا", "𠀀𠀁", "\x00", "a\x00b", "x" * 5000, "%s%n{}"]
+
+
+def nasty_values() -> st.SearchStrategy[str]:
+    """Unicode, huge and negative numbers, empty, HTML/JS, edge dates, very long strings."""
+    return st.one_of(st.sampled_from(NASTY), st.text(max_size=30), st.integers().map(str),
+                     st.floats().map(str), st.dates().map(lambda d: d.isoformat()),
+                     st.text(min_size=1, max_size=3).map(lambda t: t * 3000))
+
+
+def maybe(real, nasty=None) -> st.SearchStrategy[str]:
+    """A real value half the time (so successful paths run too), a nasty one otherwise."""
+    return st.one_of(st.sampled_from(real), nasty if nasty is not None else nasty_values())
+
+
+def fields(**strategies) -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({k: v for k, v in strategies.items()})
+
+
+def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
+    """endpoint: (who posts, url, strategy for (url parameters, form data))."""
+    n, today = nasty_values(), "2030-06-01"
+    codes, tickets = [w.product.code], [t.token for t in w.tickets]
+    order = fields(customer=maybe(["客户 A"]), product=maybe(codes), quantity=maybe(["100", "40"]),
+                   due=maybe([today]), priority=maybe(["0", "2"]), bundle_size=maybe(["", "20"]), notes=n,
+                   color=maybe(["", "红"]), size=maybe(["", "M"]), line_quantity=maybe(["", "100"]))
+    route = fields(code=maybe(["knit"]), name=maybe(["织"]), work_center=maybe([str(w.knitting.id)]),
+                   minutes_per_piece=maybe(["3"]), setup_minutes=maybe(["10"]), piece_rate=maybe(["0.5"]))
+    center = fields(code=maybe(["knitting", "new"]), name=maybe(["织片"]), units=maybe(["2"]),
+                    hours_per_day=maybe(["8"]), efficiency=maybe(["0.9"]), overtime_hours_per_day=maybe(["1"]))
+    inquiry = fields(product=maybe(codes), quantity=maybe(["50"]), due=maybe([today]), customer=maybe(["客户"]),
+                     reason=n)
+    scan = fields(id=maybe(["abcdefgh1234"]), operation=maybe(["knitting"]), good=maybe(["1", "5"]),
+                  defects=maybe(["0"]), confirm=maybe(["1", ""]))
+    url = lambda template, **params: st.fixed_dictionaries(params).map(lambda p: template.format(**p))  # noqa: E731
+    return {
+        "desk.order_new": ("owner", st.just("/orders/new"), order),
+        "desk.order_edit": ("owner", st.just(f"/orders/{w.order.number}/edit"), order),
+        "desk.order_status": ("owner", url("/orders/{n}/status", n=maybe([w.order.number])),
+                              fields(status=maybe(["in_production", "done", "cancelled", "draft"]))),
+        "desk.order_import": ("owner", st.just("/orders/import"), fields(
+            file=st.tuples(st.binary(max_size=300), st.sampled_from(["o.xlsx", "o.csv", "o.txt", "", "订单.csv"])))),
+        "desk.order_import_confirm": ("owner", st.just("/orders/import/confirm"), fields(token=n)),
+        "desk.product_new": ("owner", st.just("/products"), fields(code=maybe(["NEW-1", "SCARF"]), name=n)),
+        "desk.product": ("owner", url("/products/{c}", c=maybe(codes)), fields(
+            name=maybe(["围巾"]), yarn=n, colors=n, stitch=n, size=n, notes=n,
+            photo=st.tuples(st.binary(max_size=200), st.sampled_from(["p.jpg", "p.png", ""])))),
+        "desk.product_route": ("owner", url("/products/{c}/route", c=maybe(codes)), route),
+        "desk.work_center_save": ("owner", url("/settings/work-centers/{i}", i=maybe(
+            [str(w.knitting.id)], st.one_of(st.integers(min_value=0).map(str), st.just(str(10 ** 30))))), center),
+        "desk.workdays_save": ("owner", st.just("/settings/workdays"), fields(weekday=maybe(["1", "6"]))),
+        "desk.holiday_add": ("owner", st.just("/settings/holidays"), fields(day=maybe(["2030-10-01"]), name=n)),
+        "desk.holiday_remove": ("owner", url("/settings/holidays/{d}/delete", d=maybe(["2030-10-01"])), fields()),
+        "printing.void": ("owner", url("/tickets/{t}/void", t=maybe(tickets)), fields()),
+        "printing.replace": ("owner", url("/tickets/{t}/replace", t=maybe(tickets)), fields()),
+        "assess.decide": ("owner", url("/assess/{d}", d=maybe(["accept", "decline"])), inquiry),
+        "floor.log": ("worker", url("/t/{t}/scans", t=maybe(tickets)), scan),
+        "floor.undo": ("worker", url("/t/{t}/scans/{i}/undo", t=maybe(tickets), i=maybe(["abcdefgh1234"])),
+                       fields()),
+    }
+
+
+FORM_AREAS = ("desk.", "printing.", "assess.", "floor.")
+
+
+def form_endpoints(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules()
+            if "POST" in rule.methods and rule.endpoint.startswith(FORM_AREAS)}
+
+
+def test_every_form_is_fuzzed(app, workshop):
+    assert form_endpoints(app) == set(forms(workshop))
+
+
+def form_body(values: dict) -> dict:
+    """Files become (stream, filename) pairs as the test client wants them."""
+    import io
+    return {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+def fuzz_form(app, client, token: str, urls, values) -> None:
+    counts = row_counts(app)
+
+    @fuzz_settings(12)
+    @given(url=urls, data=values)
+    def run(url, data):
+        before = counts()
+        response = client.post(url, data={**form_body(data), "csrf_token": token},
+                               content_type="multipart/form-data")
+        assert response.status_code < 500, (url, data, response.get_data(as_text=True)[:2000])
+        if 400 <= response.status_code < 500:
+            assert counts() == before, f"{response.status_code} answer changed rows: {url} {data!r:.300}"
+
+    run()
+
+
+def test_forms_survive_nasty_input(app, workshop, owner_client, worker_client):
+    """Every form: no 5xx, and a rejected submission (4xx) changes no row."""
+    tokens = {"owner": (owner_client, csrf_token(owner_client, "/orders/new")),
+              "worker": (worker_client, csrf_token(worker_client, f"/t/{workshop.tickets[0].token}"))}
+    failures = {}
+    for endpoint, (who, urls, values) in forms(workshop).items():
+        client, token = tokens[who]
+        try:
+            fuzz_form(app, client, token, urls, values)
+        except Exception as failure:  # noqa: BLE001 - every form is tried; all failures are reported
+            failures[endpoint] = failure
+    assert not failures, "\n\n".join(f"{name}: {failure!r:.3000}" for name, failure in failures.items())
