@@ -34,6 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECURE_COOKIES", "0", "1 when the app is served over HTTPS: cookies get the Secure flag."),
     Setting("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024),
             "Largest request body in bytes (an order file, a product photo, an API body); larger ones get 413."),
+    Setting("TRUSTED_PROXIES", "0",
+            "How many reverse proxies (e.g. Caddy for HTTPS) stand in front of the app: their X-Forwarded-For "
+            "and X-Forwarded-Proto are then trusted, so sign-in limits and the audit log see each phone's address."),
 )
 
 
@@ -59,6 +62,7 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict:
         "OWNER_SESSION_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH") or 8 * 1024 * 1024),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SCHEMA_CHECK": True,

@@ -115,3 +115,24 @@ def test_failed_sign_ins_are_logged_and_scans_are_not(client, worker_client, ses
     rows = audit_rows(session)
     assert [(e.action, e.username, e.status) for e in rows] == [("auth.login", "boss", 422)]
     assert "wrong" not in rows[0].detail
+
+
+def test_behind_a_trusted_proxy_each_phone_has_its_own_address(database_url, session, owner, monkeypatch):
+    """Behind Caddy every request comes from 127.0.0.1: with TRUSTED_PROXIES=1 the sign-in limit
+    and the audit log use the phone's address from X-Forwarded-For."""
+    from factory import create_app
+    from tests.conftest import app_config
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app(app_config(database_url))
+    client = app.test_client()
+    token = csrf_token(client)
+
+    def attempt(address: str) -> int:
+        return client.post("/login", data={"username": "boss", "password": "guess", "csrf_token": token},
+                           headers={"X-Forwarded-For": address}).status_code
+
+    assert [attempt("192.168.1.31") for _ in range(11)][-1] == 429
+    assert attempt("192.168.1.32") == 422  # another phone is not locked out with the first
+    addresses = {e.remote_addr for e in audit_rows(session)}
+    assert addresses == {"192.168.1.31", "192.168.1.32"}
+    app.extensions["engine"].dispose()

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from factory.models import CLOSED_TO_SCANS, Order, Ticket, Worker
-from factory.orders import OrderView, order_view
+from factory.models import CLOSED_TO_SCANS, Ticket, Worker
+from factory.orders import OrderView, bundle_view
 from factory.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
                            scan_for_worker, undo_deadline)
 from factory.workforce import work_centers_of
@@ -34,6 +34,7 @@ class TicketPage:
     progress: TicketProgress
     days_left: int
     closed: bool
+    bundles: int = 1  # how many bundles the order has
     choices: list[Choice] = field(default_factory=list)
     form: LogForm | None = None
     result: ScanOutcome | None = None
@@ -57,10 +58,10 @@ def ticket_by_token(*, session: Session, token: str) -> Ticket | None:
 def ticket_page(*, session: Session, ticket: Ticket, worker: Worker | None, today: date, now: datetime,
                 picked: str = "", result_id: str = "", form: LogForm | None = None) -> TicketPage:
     """Everything the page needs, for `worker` (or a visitor when None)."""
-    view = order_view(session=session, order=session.get(Order, ticket.order_id))
+    view, bundles = bundle_view(session=session, ticket=ticket)
     progress = progress_from_counts(ticket=ticket, route=view.operations, counts=view.ticket_counts(ticket))
     closed = ticket.voided_at is not None or view.order.status in {s.value for s in CLOSED_TO_SCANS}
-    page = TicketPage(ticket, view, progress, (view.order.due - today).days, closed)
+    page = TicketPage(ticket, view, progress, (view.order.due - today).days, closed, bundles)
     if worker is None:
         return page
     own = {wc.id for wc in work_centers_of(session=session, worker=worker)}
