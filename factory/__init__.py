@@ -9,6 +9,7 @@ from typing import Mapping
 from flask import Flask, render_template, request
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from factory import access, audit, compression, db, i18n, security
 from factory.config import check_config, settings_from_env
@@ -53,7 +54,17 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     return app
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: a row id fits the database's 32-bit integer, so a larger
+    number in a URL is a plain 404 rather than an overflow (500) in the database driver."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2 ** 31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
     from factory.api import bp as api_bp
     from factory.assess import bp as assess_bp
     from factory.auth import bp as auth_bp

@@ -162,10 +162,24 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "floor.log": ("worker", url("/t/{t}/scans", t=maybe(tickets)), scan),
         "floor.undo": ("worker", url("/t/{t}/scans/{i}/undo", t=maybe(tickets), i=maybe(["abcdefgh1234"])),
                        fields()),
+        # Last, and on the packer: the knitter's phone must stay signed in for the floor forms.
+        "staff.worker_save": ("owner", st.one_of(st.just("/workers"), url("/workers/{i}", i=maybe(
+            [str(w.packer.id)], st.integers(min_value=0).map(str)))), fields(
+            code=maybe(["W7", w.packer.code, w.knitter.code]), name=maybe(["新工人"]),
+            work_centers=maybe(["knitting", "packing"]))),
+        "staff.worker_badge": ("owner", url("/workers/{i}/badge", i=maybe([str(w.packer.id)], st.integers(
+            min_value=0).map(str))), fields()),
+        "staff.worker_active": ("owner", url("/workers/{i}/active", i=maybe([str(w.packer.id)], st.integers(
+            min_value=0).map(str))), fields(active=maybe(["0", "1"]))),
+        "staff.token_create": ("owner", st.just("/api-tokens"), fields()),
+        "staff.token_revoke": ("owner", url("/api-tokens/{i}/revoke", i=st.integers(min_value=0).map(str)),
+                               fields()),
     }
 
 
-FORM_AREAS = ("desk.", "printing.", "assess.", "floor.")
+# auth.login and auth.logout are left out: every sign-in attempt is written to the audit log by
+# design (so a refused one does add a row), and logging out would end the fuzzing session.
+FORM_AREAS = ("desk.", "printing.", "assess.", "floor.", "staff.")
 
 
 def form_endpoints(app) -> set[str]:

@@ -136,3 +136,11 @@ def test_behind_a_trusted_proxy_each_phone_has_its_own_address(database_url, ses
     addresses = {e.remote_addr for e in audit_rows(session)}
     assert addresses == {"192.168.1.31", "192.168.1.32"}
     app.extensions["engine"].dispose()
+
+
+def test_ids_beyond_the_database_integer_are_not_found(owner_client, workshop):
+    token = csrf_token(owner_client)
+    huge = "99999999999999999999"
+    for url in (f"/workers/{huge}/badge", f"/workers/{huge}/active", f"/workers/{huge}",
+                f"/api-tokens/{huge}/revoke", f"/settings/work-centers/{huge}"):
+        assert owner_client.post(url, data={"csrf_token": token, "code": "A", "name": "b"}).status_code == 404, url
