@@ -33,7 +33,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # not the host: BASE_URL is set
 
     db.init_app(app)
     i18n.init_app(app)

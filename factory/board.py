@@ -17,7 +17,7 @@ from factory.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, S
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import Completion, planned_completions as capacity_completions
 from factory.progress import Count
-from factory.scenario import monotone_done, route_json
+from factory.scenario import DEFAULT_WORKDAYS, monotone_done, plan_horizon, route_json
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +144,11 @@ def capacity_badge(*, due: date, completion: Completion, finished: bool, today: 
     """The badge and planned date from the capacity plan (factory.feasibility): late when not even
     overtime gets the order done by its due date; at risk when only overtime does, or when the
     regular-time plan leaves fewer than RISK_DAYS to spare."""
-    if completion.late_in_regular_time and not completion.late_with_overtime and not finished and due >= today:
+    if not finished and completion.late_with_overtime:
+        return "late", completion.with_overtime or completion.regular
+    if completion.late_in_regular_time and not finished and due >= today:
         return "at_risk", completion.with_overtime
     return badge(due=due, planned=completion.regular, finished=finished, today=today), completion.regular
-
-
-def plan_horizon(today: date, dues: list[date]) -> int:
-    """Days the capacity plan looks ahead: the model's 90, or past the last due date (at most a year)."""
-    return min(366, max([90] + [(d - today).days + 30 for d in dues]))
 
 
 @lru_cache(maxsize=8)
@@ -190,7 +187,7 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
     counts, last_scans = open_order_counts(session=session, statuses=wanted)
     work_centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
     centers = {wc.id: capacity_minutes(wc) for wc in work_centers.values()}
-    workdays = set(session.exec(select(Workday.weekday)))
+    workdays = set(session.exec(select(Workday.weekday))) or set(DEFAULT_WORKDAYS)  # as the verdict page
     holidays = set(session.exec(select(Holiday.day).where(Holiday.day >= today)))
     rows, loads, finished, booked = [], [], {}, []
     open_statuses = {s.value for s in OPEN_STATUSES}

@@ -1,11 +1,13 @@
 """Answering "can we take this order?" from live data, and keeping the owner's decision."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
 from pydantic import Field, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from factory.feasibility import assess
@@ -27,9 +29,10 @@ class InquiryIn(Input):
 
 class DecisionIn(InquiryIn):
     reason: str = Field(default="", max_length=500)
+    request_id: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_-]*$")
 
 
-class AcceptIn(InquiryIn):
+class AcceptIn(DecisionIn):
     customer: RequiredText
 
 
@@ -58,13 +61,31 @@ def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: s
 
 
 def record_decision(*, session: Session, verdict: Verdict, decision: str, reason: str = "",
-                    customer: str = "") -> Inquiry:
-    """Keep the inquiry; an accepted one becomes an order with its tickets."""
+                    customer: str = "", request_id: str = "") -> Inquiry:
+    """Keep the inquiry; an accepted one becomes an order with its tickets. The same
+    `request_id` again (a double click, a resent form) returns the first decision."""
+    if request_id:
+        first = session.exec(select(Inquiry).where(Inquiry.request_id == request_id)).first()
+        if first is not None:
+            return first
+    try:
+        return _record(session, verdict, decision, reason, customer, request_id or None)
+    except IntegrityError:
+        session.rollback()  # the same form at the same moment, from another process: it won
+        first = session.exec(select(Inquiry).where(Inquiry.request_id == request_id)).first() if request_id else None
+        if first is None:
+            raise
+        return first
+
+
+def _record(session: Session, verdict: Verdict, decision: str, reason: str, customer: str,
+            request_id: str | None) -> Inquiry:
     a = verdict.assessment
     inquiry = Inquiry(customer=customer or verdict.inquiry.customer, product_id=verdict.product.id,
                       quantity=verdict.inquiry.quantity, due=verdict.inquiry.due, verdict=a["verdict"],
                       score=a["score"], decision=decision, reason=reason,
-                      earliest_completion=date.fromisoformat(a["earliest_completion"]) if a.get("earliest_completion") else None)
+                      earliest_completion=date.fromisoformat(a["earliest_completion"]) if a.get("earliest_completion") else None,
+                      request_id=request_id)
     if decision == "accepted":
         order = create_order(session=session, commit=False, order_in=OrderCreate(
             customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due))
@@ -83,5 +104,10 @@ def work_center_names(*, session: Session) -> dict[str, str]:
     return {wc.code: wc.name for wc in session.exec(select(WorkCenter))}
 
 
-__all__ = ["CANDIDATE_ID", "InquiryIn", "DecisionIn", "AcceptIn", "Verdict", "assess_inquiry", "record_decision",
+def new_request_id() -> str:
+    """A one-time id for a decision form."""
+    return secrets.token_urlsafe(12)
+
+
+__all__ = ["CANDIDATE_ID", "new_request_id", "InquiryIn", "DecisionIn", "AcceptIn", "Verdict", "assess_inquiry", "record_decision",
            "recent_inquiries", "work_center_names", "product_by_code"]

@@ -47,8 +47,9 @@ def load_chart_svg(*, work_centers: list[dict], names: dict[str, str], plan: lis
             booked, new = load.get(wc["id"], {}).get(day.isoformat(), (0.0, 0.0))
             hb, hn = booked * scale, new * scale
             title = escape(f'{names.get(wc["id"], wc["id"])} {day.isoformat()}: '
-                           f'{labels["booked"]} {booked / 60:.1f} h, {labels["new"]} {new / 60:.1f} h, '
-                           f'{labels["capacity"]} {capacity / 60:.1f} h')
+                           f'{labels["booked"]} {booked / 60:.1f} {labels["hours"]}, '
+                           f'{labels["new"]} {new / 60:.1f} {labels["hours"]}, '
+                           f'{labels["capacity"]} {capacity / 60:.1f} {labels["hours"]}')
             out.append(f'<g><title>{title}</title>'
                        f'<rect x="{x}" y="{base - hb:.1f}" width="{bar}" height="{hb:.1f}" class="booked"/>'
                        f'<rect x="{x}" y="{base - hb - hn:.1f}" width="{bar}" height="{hn:.1f}" class="new"/></g>')

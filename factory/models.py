@@ -241,6 +241,8 @@ class Inquiry(SQLModel, table=True):
     reason: str = Field(default="", max_length=500)
     order_id: int | None = Field(default=None, foreign_key="production_order.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # The id the decision form carried: a double-click or a resent form decides once.
+    request_id: str | None = Field(default=None, max_length=40, unique=True, index=True)
 
 
 class AuditEntry(SQLModel, table=True):

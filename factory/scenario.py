@@ -30,7 +30,13 @@ def monotone_done(quantity: int, counts: list[Count]) -> list[int]:
     return out
 
 
-def live_scenario(*, session: Session, today: date, horizon_days: int = 90) -> dict:
+def plan_horizon(today: date, dues: list[date]) -> int:
+    """Days a plan of live data looks ahead: the model's 90, or 30 days past the last due date
+    (at most a year), so no order is squeezed into a horizon that ends before its due date."""
+    return min(366, max([90] + [(d - today).days + 30 for d in dues]))
+
+
+def live_scenario(*, session: Session, today: date, horizon_days: int | None = None) -> dict:
     """Every accepted or in-production order with its remaining work; no candidate yet."""
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
     workdays = [w.weekday for w in session.exec(select(Workday).order_by(Workday.weekday))] or DEFAULT_WORKDAYS
@@ -46,6 +52,8 @@ def live_scenario(*, session: Session, today: date, horizon_days: int = 90) -> d
         if route and done[-1] < order.quantity:
             scenario_orders.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
                                     "operations": route_json(route, centers, done)})
+    if horizon_days is None:
+        horizon_days = plan_horizon(today, [o.due for o in orders])
     return {"today": today.isoformat(), "horizon_days": horizon_days,
             "calendar": {"workdays": workdays, "holidays": holidays},
             "work_centers": [{"id": wc.code, "units": wc.units, "hours_per_day": wc.hours_per_day,
@@ -67,5 +75,6 @@ def with_candidate(scenario: dict, *, session: Session, product: Product, quanti
     """The live scenario plus the order the customer is asking for."""
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
     route = routes_by_product(session=session, product_ids={product.id}).get(product.id, [])
-    return {**scenario, "candidate": {"id": CANDIDATE_ID, "quantity": quantity, "due": due.isoformat(),
+    horizon = max(scenario["horizon_days"], plan_horizon(date.fromisoformat(scenario["today"]), [due]))
+    return {**scenario, "horizon_days": horizon, "candidate": {"id": CANDIDATE_ID, "quantity": quantity, "due": due.isoformat(),
                                       "operations": route_json(route, centers)}}

@@ -6,7 +6,7 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "connect-src 'self'; worker-src 'self' blob:; media-src 'self' blob:; object-src 'none'; "
@@ -24,7 +24,9 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Ticket and badge links carry their token in the path: never leak it to another site.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith(("/w/", "/login", "/api/")):
+    # Owner pages hold badge links, tokens and the workshop's figures: not kept in any cache.
+    owner_page = g.get("user") is not None and not request.path.startswith("/static/")
+    if owner_page or request.path.startswith(("/w/", "/login", "/api/")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -161,3 +161,40 @@ def test_planned_completions_without_a_candidate():
     assert plan["B"].late_in_regular_time and not plan["B"].late_with_overtime
     assert plan["B"].with_overtime <= date(2026, 4, 14)
     assert plan["C"].late_with_overtime
+
+
+def test_a_double_click_on_accept_creates_one_order(owner_client, session, workshop):
+    due = (date.today() + timedelta(days=30)).isoformat()
+    page = owner_client.get(f"/assess?product=SCARF&quantity=60&due={due}&customer=双击客户").get_data(as_text=True)
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
+    form = {"product": "SCARF", "quantity": "60", "due": due, "customer": "双击客户", "request_id": request_id,
+            "csrf_token": csrf_token(owner_client)}
+    first = owner_client.post("/assess/accept", data=form)
+    again = owner_client.post("/assess/accept", data=form)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    session.rollback()
+    assert len(session.exec(select(Order).where(Order.customer == "双击客户")).all()) == 1
+    assert session.exec(select(func.count()).select_from(Inquiry)).one() == 1
+
+
+def test_orders_due_beyond_ninety_days_are_not_squeezed_into_ninety(owner_client, session, workshop):
+    """A big order due in 200 days must not make a small order due in 30 days look impossible."""
+    from factory.orders import create_order
+    from factory.validation import OrderCreate
+    create_order(session=session, order_in=OrderCreate(customer="远期大单", product="SCARF", quantity=26_000,
+                                                       due=date.today() + timedelta(days=200)))
+    due = (date.today() + timedelta(days=30)).isoformat()
+    html = owner_client.get(f"/assess?product=SCARF&quantity=10&due={due}", headers={"HX-Request": "true"}
+                            ).get_data(as_text=True)
+    assert "verdict-feasible" in html
+
+
+def test_an_order_no_plan_can_finish_is_late_on_the_board(owner_client, session, workshop):
+    from factory.orders import create_order
+    from factory.validation import OrderCreate
+    hopeless = create_order(session=session, order_in=OrderCreate(
+        customer="永远做不完", product="SCARF", quantity=900_000, bundle_size=1000, due=date.today() + timedelta(days=5)))
+    badges = board_badges(owner_client)
+    assert badges[hopeless.number][0] == "badge-late"
+    assert badges[workshop.order.number][0] == "badge-on_track"  # not dragged down with it

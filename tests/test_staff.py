@@ -108,13 +108,37 @@ def test_owner_changes_are_in_the_audit_log_with_who_what_and_when(owner_client,
     assert "改了订单状态" in page and "接口客户" in page
 
 
-def test_failed_sign_ins_are_logged_and_scans_are_not(client, worker_client, session, workshop, owner):
+def test_failed_sign_ins_are_logged_and_scans_are_not(client, session, workshop, owner, api_headers):
     client.post("/login", data={"username": "boss", "password": "wrong", "csrf_token": csrf_token(client)})
-    worker_client.post(f"/t/{workshop.tickets[0].token}/scans", data={
-        "operation": "knitting", "good": "5", "client_id": "audit-scan-1", "csrf_token": csrf_token(worker_client)})
+    client.post("/login", data={"username": "boss", "password": "no-csrf-token"})  # refused before any check
+    # A scan posted with the owner's API token is a scan (its own ledger), not an owner change.
+    response = client.post("/api/scans", headers=api_headers, json={
+        "id": "audit-scan-0001", "ticket": workshop.tickets[0].token, "operation": "knitting",
+        "worker": workshop.knitter.code, "good": 5, "defects": 0})
+    assert response.status_code == 201
     rows = audit_rows(session)
     assert [(e.action, e.username, e.status) for e in rows] == [("auth.login", "boss", 422)]
     assert "wrong" not in rows[0].detail
+
+
+def test_the_audit_filter_is_exact_and_paging_survives_any_number(owner_client, session, workshop):
+    post(owner_client, "/products", {"code": "NEWCAP", "name": "新帽子"})
+    post(owner_client, "/products/NEWCAP", {"name": "新帽子二"})
+    assert [e.action for e in audit_rows(session)][-2:] == ["desk.product_new", "desk.product"]
+    page = owner_client.get("/audit?action=desk.product").get_data(as_text=True)
+    assert 'data-action="desk.product"' in page and 'data-action="desk.product_new"' not in page
+    assert owner_client.get("/audit?before=99999999999999").status_code == 200
+
+
+def test_sign_out_takes_only_zero_or_one(owner_client, session, workshop):
+    response = post(owner_client, f"/workers/{workshop.knitter.id}/active", {"active": "yes"})
+    assert response.status_code == 422
+    assert fresh(session).get(Worker, workshop.knitter.id).active is True
+
+
+def test_owner_pages_are_not_kept_in_caches(owner_client, workshop):
+    for path in ("/workers", "/audit", "/", f"/orders/{workshop.order.number}"):
+        assert owner_client.get(path).headers.get("Cache-Control") == "no-store", path
 
 
 def test_behind_a_trusted_proxy_each_phone_has_its_own_address(database_url, session, owner, monkeypatch):

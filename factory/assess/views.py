@@ -14,8 +14,8 @@ from factory.assess import bp
 from factory.db import get_session
 from factory.feasibility.completions import booked_plan
 from factory.i18n import select_locale
-from factory.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, recent_inquiries, record_decision,
-                               work_center_names)
+from factory.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
+                               record_decision, work_center_names)
 from factory.loadchart import load_chart_svg
 from factory.models import Order, Product
 from factory.scenario import CANDIDATE_ID
@@ -59,7 +59,7 @@ def decide(decision: str):
     if errors:
         return _render("assess/page.html", verdict, errors, request.form), 422
     inquiry = record_decision(session=get_session(), verdict=verdict, decision=outcome,
-                              reason=getattr(data, "reason", ""), customer=data.customer)
+                              reason=data.reason, customer=data.customer, request_id=data.request_id)
     if inquiry.order_id:
         number = get_session().get(Order, inquiry.order_id).number
         flash(_("Order %(number)s created. Print its work order and bundle labels now.", number=number))
@@ -73,7 +73,8 @@ def _render(template: str, verdict, errors: dict, form) -> str:
     return render_template(template, verdict=verdict, errors=errors, form=form,
                            wc_names=work_center_names(session=get_session()), verdict_label=verdict_label,
                            chart=_chart(verdict) if verdict else "", products=products,
-                           inquiries=recent_inquiries(session=get_session()), today=workshop_today())
+                           inquiries=recent_inquiries(session=get_session()), today=workshop_today(),
+                           request_id=new_request_id())
 
 
 def _verdict_for(args) -> tuple:
@@ -95,4 +96,5 @@ def _chart(verdict) -> str:
                           today=date.fromisoformat(s["today"]), days=CHART_DAYS,
                           workdays=set(s["calendar"]["workdays"]), holidays=set(s["calendar"]["holidays"]),
                           labels={"title": _("Load per work center and day"), "booked": _("Booked orders"),
-                                  "new": _("This order"), "capacity": _("Regular capacity")})
+                                  "new": _("This order"), "capacity": _("Regular capacity"),
+                                  "hours": _("h")})

@@ -93,8 +93,12 @@ def worker_badge(worker_id: int):
 @owner_required
 def worker_active(worker_id: int):
     """A worker who left (badge and phones stop working; scans and pay stay), or is back."""
-    active = request.form.get("active") == "1"
-    worker = set_active(session=get_session(), worker=_worker(worker_id), active=active)
+    worker = _worker(worker_id)
+    if request.form.get("active") not in ("0", "1"):
+        return workers_page(errors={"active": _("Choose sign out (0) or allow sign-in (1).")}, editing=worker_id,
+                            status=422)
+    active = request.form["active"] == "1"
+    worker = set_active(session=get_session(), worker=worker, active=active)
     flash(_("%(name)s can sign in again.", name=worker.name) if active
           else _("%(name)s is signed out everywhere and can no longer log pieces.", name=worker.name))
     return redirect(url_for("staff.workers") + f"#worker-{worker.id}")
