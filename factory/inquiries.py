@@ -7,12 +7,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 from pydantic import Field, field_validator
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from factory.feasibility import assess
 from factory.models import Inquiry, Product, WorkCenter
-from factory.orders import create_order
+from factory.orders import create_order, lock_order_numbers
 from factory.scenario import CANDIDATE_ID, live_scenario, with_candidate
 from factory.validation import Code, Input, OrderCreate, RequiredText, check_date_range
 
@@ -63,35 +62,25 @@ def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: s
 def record_decision(*, session: Session, verdict: Verdict, decision: str, reason: str = "",
                     customer: str = "", request_id: str = "") -> Inquiry:
     """Keep the inquiry; an accepted one becomes an order with its tickets. The same
-    `request_id` again (a double click, a resent form) returns the first decision."""
+    `request_id` again (a double click, a resent form) returns the first decision. `session`
+    is a write transaction (the caller commits): decisions are taken one at a time."""
+    lock_order_numbers(session=session)
     if request_id:
         first = session.exec(select(Inquiry).where(Inquiry.request_id == request_id)).first()
         if first is not None:
             return first
-    try:
-        return _record(session, verdict, decision, reason, customer, request_id or None)
-    except IntegrityError:
-        session.rollback()  # the same form at the same moment, from another process: it won
-        first = session.exec(select(Inquiry).where(Inquiry.request_id == request_id)).first() if request_id else None
-        if first is None:
-            raise
-        return first
-
-
-def _record(session: Session, verdict: Verdict, decision: str, reason: str, customer: str,
-            request_id: str | None) -> Inquiry:
     a = verdict.assessment
     inquiry = Inquiry(customer=customer or verdict.inquiry.customer, product_id=verdict.product.id,
                       quantity=verdict.inquiry.quantity, due=verdict.inquiry.due, verdict=a["verdict"],
                       score=a["score"], decision=decision, reason=reason,
                       earliest_completion=date.fromisoformat(a["earliest_completion"]) if a.get("earliest_completion") else None,
-                      request_id=request_id)
+                      request_id=request_id or None)
     if decision == "accepted":
         order = create_order(session=session, commit=False, order_in=OrderCreate(
             customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due))
         inquiry.order_id = order.id
     session.add(inquiry)
-    session.commit()
+    session.flush()
     return inquiry
 
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from factory.bundles import Line, split_into_bundles
@@ -37,7 +37,20 @@ def bundle_errors(order_in: OrderCreate) -> dict[str, str]:
                              count=count, limit=MAX_BUNDLES)}
 
 
+# Any constant: PostgreSQL's advisory lock that serialises the numbering of new orders.
+ORDER_NUMBER_LOCK = 7_242_001
+
+
+def lock_order_numbers(*, session: Session) -> None:
+    """Serialise order creation until this transaction ends, so two orders created at the same
+    moment (by several processes) never read the same last number. SQLite needs no lock here:
+    callers create orders in a write transaction (BEGIN IMMEDIATE), which already serialises them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=ORDER_NUMBER_LOCK))
+
+
 def next_order_number(*, session: Session, year: int) -> str:
+    lock_order_numbers(session=session)
     prefix = f"SO{year % 100:02d}-"
     last = session.exec(select(func.max(Order.number)).where(Order.number.like(prefix + "%"))).one()
     seq = int(last[len(prefix):]) + 1 if last and last[len(prefix):].isdigit() else 1

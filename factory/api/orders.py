@@ -6,10 +6,10 @@ from sqlmodel import select
 
 from factory.access import owner_required
 from factory.api import bp
-from factory.db import get_session
+from factory.db import get_session, write_transaction
 from factory.links import ticket_url
 from factory.models import Operation, Product, WorkCenter
-from factory.orders import OrderRejected, create_order, order_json, order_view
+from factory.orders import OrderRejected, create_order, order_by_number, order_json, order_view
 from factory.validation import OrderCreate, validate
 
 
@@ -21,10 +21,12 @@ def order_create():
     if errors:
         return {"errors": errors}, 422
     try:
-        order = create_order(session=get_session(), order_in=order_in)
+        with write_transaction() as session:  # orders are numbered one at a time
+            number = create_order(session=session, order_in=order_in, commit=False).number
     except OrderRejected as rejected:
-        get_session().rollback()
         return {"errors": rejected.errors}, 422
+    get_session().rollback()  # read afresh, after the write
+    order = order_by_number(session=get_session(), number=number)
     body = order_json(order_view(session=get_session(), order=order), ticket_url=ticket_url)
     return body, 201, {"Location": f"/api/orders/{order.number}"}
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from factory import htmx
 from factory.access import owner_required
 from factory.assess import bp
-from factory.db import get_session
+from factory.db import get_session, write_transaction
 from factory.feasibility.completions import booked_plan
 from factory.i18n import select_locale
 from factory.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
@@ -58,10 +58,11 @@ def decide(decision: str):
         verdict, errors = _verdict_for(request.form)
     if errors:
         return _render("assess/page.html", verdict, errors, request.form), 422
-    inquiry = record_decision(session=get_session(), verdict=verdict, decision=outcome,
-                              reason=data.reason, customer=data.customer, request_id=data.request_id)
-    if inquiry.order_id:
-        number = get_session().get(Order, inquiry.order_id).number
+    with write_transaction() as session:
+        inquiry = record_decision(session=session, verdict=verdict, decision=outcome,
+                                  reason=data.reason, customer=data.customer, request_id=data.request_id)
+        number = session.get(Order, inquiry.order_id).number if inquiry.order_id else None
+    if number:
         flash(_("Order %(number)s created. Print its work order and bundle labels now.", number=number))
         return redirect(url_for("desk.order", number=number))
     flash(_("Declined and kept for later review."))

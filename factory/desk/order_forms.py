@@ -67,12 +67,8 @@ def unsign_import(token: str) -> list[OrderCreate] | None:
 
 
 def create_orders(*, db: Session, orders: list[OrderCreate]) -> list[str]:
-    """Create every order in one transaction (all or nothing); returns their numbers."""
-    try:
-        numbers = [create_order(session=db, order_in=o, commit=False).number for o in orders]
-        db.flush()
-    except Exception:
-        db.rollback()
-        raise
-    db.commit()
+    """Create every order in the caller's transaction (all or nothing: the caller commits or, on
+    an exception, rolls back); returns their numbers."""
+    numbers = [create_order(session=db, order_in=o, commit=False).number for o in orders]
+    db.flush()
     return numbers

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 
 from factory.access import owner_required
-from factory.db import get_session
+from factory.db import get_session, write_transaction
 from factory.desk import bp
 from factory.desk.order_forms import (BLANK_LINES, create_orders, form_values, order_input, product_choices,
                                       sign_import, unsign_import)
@@ -32,10 +32,11 @@ def order_new():
         return form_page(raw, errors, status=422)
     status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
     try:
-        order = create_order(session=get_session(), order_in=order_in, status=status)
+        with write_transaction() as session:  # orders are numbered one at a time
+            number = create_order(session=session, order_in=order_in, status=status, commit=False).number
     except OrderRejected as rejected:
         return form_page(raw, rejected.errors, status=422)
-    return redirect(url_for("desk.order", number=order.number))
+    return redirect(url_for("desk.order", number=number))
 
 
 @bp.route("/orders/<number>/edit", methods=["GET", "POST"])
@@ -102,7 +103,8 @@ def order_import_confirm():
         return render_template("desk/import.html", rows=None,
                                problem=_("This import has expired or was already saved. Upload the file again.")), 422
     try:
-        numbers = create_orders(db=get_session(), orders=orders)
+        with write_transaction() as session:  # all or nothing, numbered one at a time
+            numbers = create_orders(db=session, orders=orders)
     except OrderRejected as rejected:
         return render_template("desk/import.html", rows=None, problem="; ".join(rejected.errors.values())), 422
     flash(ngettext("%(num)s order imported: %(numbers)s", "%(num)s orders imported: %(numbers)s", len(numbers),
