@@ -17,7 +17,7 @@ from factory.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, S
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import Completion, planned_completions as capacity_completions
 from factory.progress import Count
-from factory.scenario import DEFAULT_WORKDAYS, monotone_done, plan_horizon, route_json
+from factory.scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
 
 log = logging.getLogger(__name__)
 
@@ -205,13 +205,8 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
             booked.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
                            "operations": route_json(route, work_centers, done)})
     planned = planned_completions(loads, centers, workdays, holidays, today)
-    plan = capacity_plan({
-        "today": today.isoformat(), "horizon_days": plan_horizon(today, [o.due for o, _ in orders]),
-        "calendar": {"workdays": sorted(workdays), "holidays": sorted(h.isoformat() for h in holidays)},
-        "work_centers": [{"id": wc.code, "units": wc.units, "hours_per_day": wc.hours_per_day,
-                          "efficiency": wc.efficiency, "overtime_hours_per_day": wc.overtime_hours_per_day}
-                         for wc in work_centers.values()],
-        "orders": booked}) if booked and workdays else None
+    plan = capacity_plan(scenario_of(today=today, centers=work_centers.values(), workdays=workdays,
+                                     holidays=[h.isoformat() for h in holidays], orders=booked)) if booked else None
     for row in rows:
         completion = plan.get(row.order.number) if plan else None
         if completion is not None:

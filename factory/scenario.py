@@ -2,6 +2,7 @@
 work from its scans, in the plain shape `factory.feasibility.assess` takes."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlmodel import Session, select
@@ -52,14 +53,22 @@ def live_scenario(*, session: Session, today: date, horizon_days: int | None = N
         if route and done[-1] < order.quantity:
             scenario_orders.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
                                     "operations": route_json(route, centers, done)})
+    return scenario_of(today=today, centers=centers.values(), workdays=workdays, holidays=holidays,
+                       orders=scenario_orders, horizon_days=horizon_days)
+
+
+def scenario_of(*, today: date, centers: Iterable[WorkCenter], workdays: Iterable[int], holidays: Iterable[str],
+                orders: list[dict], horizon_days: int | None = None) -> dict:
+    """The scenario the engine takes, from work centers, the calendar and orders already in its
+    shape; the horizon covers every order's due date (plan_horizon) unless given."""
     if horizon_days is None:
-        horizon_days = plan_horizon(today, [o.due for o in orders])
+        horizon_days = plan_horizon(today, [date.fromisoformat(o["due"]) for o in orders])
     return {"today": today.isoformat(), "horizon_days": horizon_days,
-            "calendar": {"workdays": workdays, "holidays": holidays},
+            "calendar": {"workdays": sorted(workdays), "holidays": sorted(holidays)},
             "work_centers": [{"id": wc.code, "units": wc.units, "hours_per_day": wc.hours_per_day,
                               "efficiency": wc.efficiency, "overtime_hours_per_day": wc.overtime_hours_per_day}
-                             for wc in centers.values()],
-            "orders": scenario_orders}
+                             for wc in centers],
+            "orders": orders}
 
 
 def routes_by_product(*, session: Session, product_ids: set[int]) -> dict[int, list[Operation]]:

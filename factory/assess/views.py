@@ -71,9 +71,10 @@ def decide(decision: str):
 
 def _render(template: str, verdict, errors: dict, form) -> str:
     products = get_session().exec(select(Product).where(Product.active == True).order_by(Product.code)).all()  # noqa: E712
+    names = work_center_names(session=get_session())
     return render_template(template, verdict=verdict, errors=errors, form=form,
-                           wc_names=work_center_names(session=get_session()), verdict_label=verdict_label,
-                           chart=_chart(verdict) if verdict else "", products=products,
+                           wc_names=names, verdict_label=verdict_label,
+                           chart=_chart(verdict, names) if verdict else "", products=products,
                            inquiries=recent_inquiries(session=get_session()), today=workshop_today(),
                            request_id=new_request_id())
 
@@ -87,12 +88,12 @@ def _verdict_for(args) -> tuple:
     return (None, result) if isinstance(result, dict) else (result, {})
 
 
-def _chart(verdict) -> str:
+def _chart(verdict, names: dict[str, str]) -> str:
     """Booked load and this order's per day; with no plan for this order (it does not fit), the
     booked orders' plan alone."""
     s = verdict.scenario
     plan = verdict.assessment.get("plan") or booked_plan(s)
-    return load_chart_svg(work_centers=s["work_centers"], names=work_center_names(session=get_session()),
+    return load_chart_svg(work_centers=s["work_centers"], names=names,
                           plan=plan, candidate_id=CANDIDATE_ID,
                           today=date.fromisoformat(s["today"]), days=CHART_DAYS,
                           workdays=set(s["calendar"]["workdays"]), holidays=set(s["calendar"]["holidays"]),

@@ -35,7 +35,7 @@ def settings():
 
 @bp.post("/settings/work-centers", defaults={"center_id": None})
 # Ids are 32-bit in the database: a larger one is a 404, not a driver overflow.
-@bp.post("/settings/work-centers/<int(max=2147483647):center_id>")
+@bp.post("/settings/work-centers/<int:center_id>")
 @owner_required
 def work_center_save(center_id: int | None):
     """Save one work center, or add a new one."""
