@@ -102,7 +102,11 @@ def _guard_schema(app: Flask) -> None:
     app.config["SCHEMA_PROBLEM"] = problem
     if problem is None:
         return
-    print(f"error: {problem}", file=sys.stderr)
+    import click
+    if click.get_current_context(silent=True) is None:
+        # A WSGI server started on an unmigrated database: say so where its operator looks. The
+        # flask commands deal with the schema themselves (serve and migrate upgrade it first).
+        print(f"error: {problem}", file=sys.stderr)
 
     @app.before_request
     def refuse():
