@@ -24,12 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from factory import create_app, db  # noqa: E402
+from factory import create_app  # noqa: E402
+
+from factory.data import db
 from factory.config import normalise_database_url  # noqa: E402
-from factory.demo import PRODUCTS, STAFFING, WORK_CENTERS  # noqa: E402
-from factory.models import (Operation, Order, Product, Scan, Ticket, WorkCenter, Workday, Worker,  # noqa: E402
+from factory.data.demo import PRODUCTS, STAFFING, WORK_CENTERS  # noqa: E402
+from factory.data.models import (Operation, Order, Product, Scan, Ticket, WorkCenter, Workday, Worker,  # noqa: E402
                             WorkerWorkCenter, new_token)
-from factory.people import create_owner  # noqa: E402
+from factory.data.people import create_owner  # noqa: E402
 
 ORDERS, SCANS, OPEN = 2000, 200_000, 300
 SHANGHAI = timezone(timedelta(hours=8))
@@ -168,7 +170,7 @@ def run(url: str) -> None:
         print(f"{label:20s} {ms:8.1f} ms  ({size / 1024:.0f} KB)")
     # The board remembers its capacity plan until the data changes; in a busy workshop each poll
     # after a scan plans again. Time that: the board with the plan forgotten before each request.
-    from factory.board import _cached_completions
+    from factory.data.board import _cached_completions
     runs = []
     for _ in range(5):
         _cached_completions.cache_clear()

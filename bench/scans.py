@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from factory import db  # noqa: E402
+from factory.data import db  # noqa: E402
 from factory.config import normalise_database_url  # noqa: E402
-from factory.models import Ticket  # noqa: E402
-from factory.orders import create_order  # noqa: E402
-from factory.scans import ScanRequest, record_scan  # noqa: E402
-from factory.validation import OrderCreate  # noqa: E402
+from factory.data.models import Ticket  # noqa: E402
+from factory.data.orders import create_order  # noqa: E402
+from factory.data.scans import ScanRequest, record_scan  # noqa: E402
+from factory.inputs import OrderCreate  # noqa: E402
 from tests.workshop_data import make_workshop  # noqa: E402
 
 

@@ -11,7 +11,9 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from factory import access, audit, compression, db, i18n, security
+from factory.web import access, audit, compression, i18n, security
+
+from factory.data import db
 from factory.config import check_config, settings_from_env
 
 csrf = CSRFProtect()

@@ -10,11 +10,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
-from factory import db
-from factory.access import issue_api_token
-from factory.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
-from factory.models import User, Worker
-from factory.people import create_owner
+from factory.data import db
+from factory.web.access import issue_api_token
+from factory.data.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
+from factory.data.models import User, Worker
+from factory.data.people import create_owner
 
 
 def init_app(app: Flask) -> None:
@@ -172,7 +172,7 @@ def backup_command(target: str | None) -> None:
     """Write a consistent copy of the database while the app keeps running."""
     from pathlib import Path
     from datetime import datetime
-    from factory.backup import backup_database
+    from factory.files.backup import backup_database
     engine = current_app.extensions["engine"]
     suffix = "db" if engine.dialect.name == "sqlite" else "dump"
     path = Path(target or Path(current_app.instance_path) / "backups" /
@@ -186,6 +186,6 @@ def backup_command(target: str | None) -> None:
 def export_command(target: str) -> None:
     """Export every table as JSON lines in a zip file."""
     from pathlib import Path
-    from factory.backup import export_all
+    from factory.files.backup import export_all
     counts = export_all(current_app.extensions["engine"], Path(target))
     click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {target}")

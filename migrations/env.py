@@ -1,10 +1,10 @@
-"""Alembic environment: the URL comes from the caller (factory.db.alembic_config), the schema
+"""Alembic environment: the URL comes from the caller (factory.data.db.alembic_config), the schema
 from the SQLModel tables."""
 from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
-import factory.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import factory.data.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata

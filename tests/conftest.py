@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from factory import create_app, db
-from factory.access import issue_api_token
+from factory import create_app
+
+from factory.data import db
+from factory.web.access import issue_api_token
 from factory.config import normalise_database_url
-from factory.people import create_owner
+from factory.data.people import create_owner
 from tests.workshop_data import Workshop, make_workshop
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -115,7 +117,7 @@ def workshop(session) -> Workshop:
 
 @pytest.fixture
 def demo(app, session):
-    from factory.demo import load_demo
+    from factory.data.demo import load_demo
     return load_demo(session=session, today=date.today())
 
 

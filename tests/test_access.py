@@ -96,7 +96,7 @@ def fill(url: str, workshop) -> str:
 
 @pytest.fixture
 def clients(app, workshop, owner, session):
-    from factory.access import issue_api_token, revoke_api_token
+    from factory.web.access import issue_api_token, revoke_api_token
     worker = app.test_client()
     worker.get(f"/w/{workshop.knitter.badge_token}")
     owner_c = app.test_client()

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlmodel import func, select
 
-from factory.models import Inquiry, Order, Scan
-from factory.scenario import live_scenario
+from factory.data.models import Inquiry, Order, Scan
+from factory.data.live_scenario import live_scenario
 from tests.conftest import csrf_token
 
 
@@ -127,8 +127,8 @@ def board_badges(owner_client) -> dict[str, tuple[str, str]]:
 
 
 def test_board_badges_come_from_the_capacity_plan(owner_client, session, workshop):
-    from factory.orders import create_order
-    from factory.validation import OrderCreate
+    from factory.data.orders import create_order
+    from factory.inputs import OrderCreate
     today = date.today()
     due = today + timedelta(days=14)
     # Knitting and linking each do 320 pieces a day in regular time, 400 with their 2 h of overtime.
@@ -180,8 +180,8 @@ def test_a_double_click_on_accept_creates_one_order(owner_client, session, works
 
 def test_orders_due_beyond_ninety_days_are_not_squeezed_into_ninety(owner_client, session, workshop):
     """A big order due in 200 days must not make a small order due in 30 days look impossible."""
-    from factory.orders import create_order
-    from factory.validation import OrderCreate
+    from factory.data.orders import create_order
+    from factory.inputs import OrderCreate
     create_order(session=session, order_in=OrderCreate(customer="远期大单", product="SCARF", quantity=26_000,
                                                        due=date.today() + timedelta(days=200)))
     due = (date.today() + timedelta(days=30)).isoformat()
@@ -191,8 +191,8 @@ def test_orders_due_beyond_ninety_days_are_not_squeezed_into_ninety(owner_client
 
 
 def test_an_order_no_plan_can_finish_is_late_on_the_board(owner_client, session, workshop):
-    from factory.orders import create_order
-    from factory.validation import OrderCreate
+    from factory.data.orders import create_order
+    from factory.inputs import OrderCreate
     hopeless = create_order(session=session, order_in=OrderCreate(
         customer="永远做不完", product="SCARF", quantity=900_000, bundle_size=1000, due=date.today() + timedelta(days=5)))
     badges = board_badges(owner_client)

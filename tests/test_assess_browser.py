@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from factory.models import Inquiry, Order
+from factory.data.models import Inquiry, Order
 from tests.test_desk import fresh
 from tests.test_desk_browser import shot, sign_in
 

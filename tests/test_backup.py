@@ -15,10 +15,10 @@ from datetime import date
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
-from factory import db
-from factory.access import issue_api_token
-from factory.models import Scan
-from factory.people import create_owner
+from factory.data import db
+from factory.web.access import issue_api_token
+from factory.data.models import Scan
+from factory.data.people import create_owner
 from tests.conftest import PG_URL
 from tests.server_process import FLASK, ROOT, Phone, Server, flask_env, request, run_phones, scans_for
 from tests.workshop_data import make_workshop

@@ -147,7 +147,7 @@ def test_nul_characters_are_refused_not_a_database_error(app, workshop, owner_cl
 @pytest.fixture
 def hostile(app, workshop, session, owner_client):
     """A product, an order and a worker whose names are hostile text, with one scan logged."""
-    from factory.models import Worker, WorkerWorkCenter
+    from factory.data.models import Worker, WorkerWorkCenter
     product_name, customer, worker_name = HOSTILE[0] + SCRIPT, SCRIPT + HOSTILE[2], HOSTILE[0] + SCRIPT
     form = {"name": product_name, "csrf_token": csrf_token(owner_client, "/products/SCARF")}
     assert owner_client.post("/products/SCARF", data=form).status_code == 302
@@ -159,7 +159,7 @@ def hostile(app, workshop, session, owner_client):
     session.flush()
     session.add(WorkerWorkCenter(worker_id=worker.id, work_center_id=workshop.knitting.id))
     session.commit()
-    from factory.orders import order_by_number
+    from factory.data.orders import order_by_number
     from tests.workshop_data import order_tickets
     order = order_by_number(session=session, number=number)
     ticket = sorted(order_tickets(session, order), key=lambda t: t.bundle_no)[0]

@@ -14,10 +14,10 @@ from PIL import Image
 from sqlalchemy import event, func
 from sqlmodel import select
 
-from factory.board import OrderLoad, add_workdays, badge, planned_completions, remaining_pieces
-from factory.models import Holiday, Operation, Order, OrderLine, Product, Scan, Ticket, WorkCenter, Workday
-from factory.order_edits import TRANSITIONS, can_edit, can_move
-from factory.progress import Count
+from factory.data.board import OrderLoad, add_workdays, badge, planned_completions, remaining_pieces
+from factory.data.models import Holiday, Operation, Order, OrderLine, Product, Scan, Ticket, WorkCenter, Workday
+from factory.data.order_edits import TRANSITIONS, can_edit, can_move
+from factory.domain.progress import Count
 from tests.conftest import csrf_token
 
 
@@ -126,8 +126,8 @@ def test_board_numbers_in_chinese_and_english(owner_client, session, workshop):
 
 
 def create_api_order(client, session, **overrides):
-    from factory.orders import create_order
-    from factory.validation import OrderCreate
+    from factory.data.orders import create_order
+    from factory.inputs import OrderCreate
     data = {"customer": "大客户", "product": "SCARF", "quantity": 300, "due": date.today() + timedelta(days=20)}
     data.update(overrides)
     return create_order(session=session, order_in=OrderCreate(**data))

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import select
 
-from factory.models import Order, Ticket
+from factory.data.models import Order, Ticket
 from tests.test_desk import fresh
 
 SHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"

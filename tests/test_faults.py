@@ -9,9 +9,9 @@ from datetime import date
 
 from sqlalchemy import text
 
-from factory import db
-from factory.access import issue_api_token
-from factory.people import create_owner
+from factory.data import db
+from factory.web.access import issue_api_token
+from factory.data.people import create_owner
 from tests.conftest import PG_URL
 from tests.server_process import Phone, Server, request, run_phones, scans_for
 from tests.workshop_data import make_workshop

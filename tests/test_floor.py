@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import func, select
 
-from factory.models import Product, Scan
+from factory.data.models import Product, Scan
 from tests.conftest import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

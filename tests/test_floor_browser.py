@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from sqlmodel import select
 
-from factory.models import Scan
+from factory.data.models import Scan
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the tests saw, for docs and review

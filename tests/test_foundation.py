@@ -10,12 +10,14 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from factory import create_app, db
-from factory.bundles import Line, split_into_bundles
+from factory import create_app
+
+from factory.data import db
+from factory.domain.bundles import Line, split_into_bundles
 from factory.config import ConfigError, SETTINGS
-from factory.models import Order, Scan, Ticket, WorkCenter, Worker
-from factory.orders import OrderRejected, create_order
-from factory.validation import OrderCreate, validate
+from factory.data.models import Order, Scan, Ticket, WorkCenter, Worker
+from factory.data.orders import OrderRejected, create_order
+from factory.inputs import OrderCreate, validate
 from tests.conftest import PG_URL, app_config, csrf_token
 
 
@@ -135,8 +137,8 @@ def test_demo_workshop_is_believable(session, demo):
 
 
 def test_demo_scans_respect_the_flow_of_every_ticket(session, demo):
-    from factory.orders import order_view
-    from factory.progress import open_pieces
+    from factory.data.orders import order_view
+    from factory.domain.progress import open_pieces
     for order in session.exec(select(Order)):
         view = order_view(session=session, order=order)
         for ticket in view.tickets:
@@ -167,7 +169,7 @@ def test_production_refuses_placeholder_secret_demo_and_demo_password(database_u
         create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="dev-only-not-secret"))
     app = create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="x" * 40))
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code != 0
-    from factory.people import create_owner
+    from factory.data.people import create_owner
     create_owner(session=session, username="owner", password="owner")
     client = app.test_client()
     page = client.post("/login", data={"username": "owner", "password": "owner", "csrf_token": csrf_token(client)})

@@ -6,7 +6,7 @@ import os
 import pytest
 from sqlmodel import select
 
-from factory.models import Order, Worker
+from factory.data.models import Order, Worker
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the tests saw, for docs and review

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from factory.labels import BADGES, MM, PRESETS, custom_sheet, layout, position_box, with_copies
+from factory.domain.labels import BADGES, MM, PRESETS, custom_sheet, layout, position_box, with_copies
 from factory.printing.render import LATIN, CJK, fit_block, fit_text, Line, pdf_measure
-from factory.qr import QUIET, qr_matrix, qr_svg_path, rectangles
+from factory.domain.qr import QUIET, qr_matrix, qr_svg_path, rectangles
 
 
 def test_presets_have_their_exact_sizes():

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import select
 
-from factory.models import Order, Ticket
-from factory.order_import import ImportProblem, parse_rows, read_table
+from factory.data.models import Order, Ticket
+from factory.files.order_import import ImportProblem, parse_rows, read_table
 from tests.conftest import csrf_token
 from tests.test_desk import fresh, soup
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from factory.models import Order
+from factory.data.models import Order
 
 
 def test_orders_created_at_the_same_moment_get_distinct_numbers(app, session, workshop, api_headers):

@@ -14,12 +14,12 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlmodel import select
 
-from factory.labels import MM, PRESETS, layout
-from factory.models import Product, Ticket
-from factory.orders import create_order
+from factory.domain.labels import MM, PRESETS, layout
+from factory.data.models import Product, Ticket
+from factory.data.orders import create_order
 from factory.printing.render import LABEL_LEVEL, label_geometry
-from factory.qr import QUIET, qr_matrix
-from factory.validation import OrderCreate
+from factory.domain.qr import QUIET, qr_matrix
+from factory.inputs import OrderCreate
 from tests.conftest import csrf_token
 
 DPI = 200

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from factory.charts import bar_chart, nice_ceiling
-from factory.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker, payroll
-from factory.wip import waiting_by_work_center
+from factory.domain.charts import bar_chart, nice_ceiling
+from factory.data.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker, payroll
+from factory.data.wip import waiting_by_work_center
 from tests.test_desk import add_scan, fresh, soup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

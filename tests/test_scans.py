@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlmodel import Session, func, select
 
-from factory import db
-from factory.models import Order, Scan, Ticket, WorkerWorkCenter, Worker
-from factory.orders import create_order
-from factory.progress import Count, open_pieces
-from factory.scan_rules import (Refusal, check_double_claim, check_scan, check_undo, min_interval_seconds,
+from factory.data import db
+from factory.data.models import Order, Scan, Ticket, WorkerWorkCenter, Worker
+from factory.data.orders import create_order
+from factory.domain.progress import Count, open_pieces
+from factory.domain.scan_rules import (Refusal, check_double_claim, check_scan, check_undo, min_interval_seconds,
                                 suggest)
-from factory.scans import ScanRequest, record_scan, undo_scan
-from factory.validation import OrderCreate
+from factory.data.scans import ScanRequest, record_scan, undo_scan
+from factory.inputs import OrderCreate
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=timezone.utc)
 

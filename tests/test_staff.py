@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from factory.models import ApiToken, AuditEntry, Worker, WorkerWorkCenter
+from factory.data.models import ApiToken, AuditEntry, Worker, WorkerWorkCenter
 from tests.conftest import csrf_token
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from factory.models import Operation, Order, Product, Ticket, WorkCenter, Workday, Worker, WorkerWorkCenter
-from factory.orders import create_order
-from factory.validation import OrderCreate
+from factory.data.models import Operation, Order, Product, Ticket, WorkCenter, Workday, Worker, WorkerWorkCenter
+from factory.data.orders import create_order
+from factory.inputs import OrderCreate
 
 
 @dataclass

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import request
 
-from factory.access import owner_required
+from factory.web.access import owner_required
 from factory.api import bp
-from factory.db import get_session
+from factory.data.db import get_session
 from factory.feasibility import assess
-from factory.i18n import select_locale
-from factory.inquiries import InquiryIn, assess_inquiry
-from factory.validation import validate
-from factory.workshop_time import workshop_today
+from factory.web.i18n import select_locale
+from factory.data.inquiries import InquiryIn, assess_inquiry
+from factory.inputs import validate
+from factory.web.workshop_time import workshop_today
 
 
 def _answer(assessment: dict) -> dict:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from factory.api import bp
-from factory.inquiries import InquiryIn
-from factory.models import OrderStatus
-from factory.scan_rules import MAX_PIECES
-from factory.scans import ScanIn
-from factory.validation import EARLIEST, LATEST, OrderCreate
+from factory.data.inquiries import InquiryIn
+from factory.data.models import OrderStatus
+from factory.domain.scan_rules import MAX_PIECES
+from factory.data.scans import ScanIn
+from factory.inputs import EARLIEST, LATEST, OrderCreate
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"

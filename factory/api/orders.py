@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import request
 from sqlmodel import select
 
-from factory.access import owner_required
+from factory.web.access import owner_required
 from factory.api import bp
-from factory.db import get_session, write_transaction
-from factory.links import ticket_url
-from factory.models import Operation, Product, WorkCenter
-from factory.orders import OrderRejected, create_order, order_by_number, order_json, order_view
-from factory.validation import OrderCreate, validate
+from factory.data.db import get_session, write_transaction
+from factory.web.links import ticket_url
+from factory.data.models import Operation, Product, WorkCenter
+from factory.data.orders import OrderRejected, create_order, order_by_number, order_json, order_view
+from factory.inputs import OrderCreate, validate
 
 
 @bp.post("/orders")

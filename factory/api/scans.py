@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import request
 
-from factory.access import owner_required
+from factory.web.access import owner_required
 from factory.api import bp
-from factory.db import engine
+from factory.data.db import engine
 from factory.floor.refusals import answer
-from factory.models import utcnow
-from factory.scans import ScanIn, ScanRequest, record_scan
-from factory.validation import validate
+from factory.data.models import utcnow
+from factory.data.scans import ScanIn, ScanRequest, record_scan
+from factory.inputs import validate
 
 
 @bp.post("/scans")

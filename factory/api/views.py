@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import abort, request
 from sqlmodel import select
 
-from factory.access import owner_required
+from factory.web.access import owner_required
 from factory.api import bp
-from factory.db import get_session
-from factory.links import badge_url, ticket_url
-from factory.models import OrderStatus, Order, Product
-from factory.orders import order_by_number, order_json, order_view, orders_summary_json
-from factory.workforce import workers_with_centers
+from factory.data.db import get_session
+from factory.web.links import badge_url, ticket_url
+from factory.data.models import OrderStatus, Order, Product
+from factory.data.orders import order_by_number, order_json, order_view, orders_summary_json
+from factory.data.workforce import workers_with_centers
 
 
 @bp.get("/workers")

@@ -9,18 +9,18 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
 from factory import htmx
-from factory.access import owner_required
+from factory.web.access import owner_required
 from factory.assess import bp
-from factory.db import get_session, write_transaction
+from factory.data.db import get_session, write_transaction
 from factory.feasibility.completions import booked_plan
-from factory.i18n import select_locale
-from factory.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
+from factory.web.i18n import select_locale
+from factory.data.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
                                record_decision, work_center_names)
-from factory.loadchart import load_chart_svg
-from factory.models import Order, Product
-from factory.scenario import CANDIDATE_ID
-from factory.validation import validate
-from factory.workshop_time import workshop_today
+from factory.domain.loadchart import load_chart_svg
+from factory.data.models import Order, Product
+from factory.data.live_scenario import CANDIDATE_ID
+from factory.inputs import validate
+from factory.web.workshop_time import workshop_today
 
 CHART_DAYS = 28
 VERDICT_LABELS = {"feasible": _l("Yes, we can take it"), "feasible_with_overtime": _l("Yes, with overtime"),

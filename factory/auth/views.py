@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from factory.access import sign_in_owner, sign_in_worker
+from factory.web.access import sign_in_owner, sign_in_worker
 from factory.auth import bp
-from factory.db import get_session
-from factory.i18n import COOKIE, LANGUAGES
-from factory.security import limit_attempts
-from factory.people import authenticate_owner
-from factory.workforce import worker_by_badge
+from factory.data.db import get_session
+from factory.web.i18n import COOKIE, LANGUAGES
+from factory.web.security import limit_attempts
+from factory.data.people import authenticate_owner
+from factory.data.workforce import worker_by_badge
 
 
 def _safe_next(default: str) -> str:

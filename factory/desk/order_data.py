@@ -9,9 +9,9 @@ from pydantic import StringConstraints, field_validator
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from factory.board import BoardRow, board_rows
-from factory.models import Operation, Order, OrderStatus, Product, Scan, Ticket, Worker
-from factory.validation import Input, check_date_range, validate
+from factory.data.board import BoardRow, board_rows
+from factory.data.models import Operation, Order, OrderStatus, Product, Scan, Ticket, Worker
+from factory.inputs import Input, check_date_range, validate
 
 TIMELINE_LIMIT = 300
 

@@ -8,9 +8,9 @@ from flask import current_app, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
-from factory.models import Product
-from factory.orders import create_order
-from factory.validation import OrderCreate, validate
+from factory.data.models import Product
+from factory.data.orders import create_order
+from factory.inputs import OrderCreate, validate
 
 BLANK_LINES = 3
 IMPORT_SALT = "order-import"

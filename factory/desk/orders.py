@@ -4,15 +4,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 
-from factory.access import owner_required
-from factory.db import get_session, write_transaction
+from factory.web.access import owner_required
+from factory.data.db import get_session, write_transaction
 from factory.desk import bp
 from factory.desk.order_forms import (BLANK_LINES, create_orders, form_values, order_input, product_choices,
                                       sign_import, unsign_import)
-from factory.models import OrderStatus
-from factory.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
-from factory.order_import import ImportProblem, field_label, parse_rows, read_table
-from factory.orders import OrderRejected, create_order, order_by_number
+from factory.data.models import OrderStatus
+from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
+from factory.files.order_import import ImportProblem, field_label, parse_rows, read_table
+from factory.data.orders import OrderRejected, create_order, order_by_number
 
 
 def form_page(values: dict, errors: dict, order=None, status: int = 200):

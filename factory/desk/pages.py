@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from flask import make_response, render_template
 
 from factory.desk import bp
-from factory.workshop_time import workshop_zone
+from factory.web.workshop_time import workshop_zone
 
 
 def number_format():

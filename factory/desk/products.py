@@ -5,12 +5,12 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from factory.access import owner_required
-from factory.db import get_session
+from factory.web.access import owner_required
+from factory.data.db import get_session
 from factory.desk import bp
-from factory.models import Operation, Product, WorkCenter
-from factory.validation import Code, Input, RequiredText, validate
-from factory.workshop_setup import ProductIn, Rejected, route_inputs, save_photo, save_product, save_route
+from factory.data.models import Operation, Product, WorkCenter
+from factory.inputs import Code, Input, RequiredText, validate
+from factory.data.workshop_setup import ProductIn, Rejected, route_inputs, save_photo, save_product, save_route
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
 

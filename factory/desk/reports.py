@@ -7,16 +7,16 @@ from datetime import date, timedelta
 from flask import Response, render_template, request
 from flask_babel import gettext as _
 
-from factory.access import owner_required
-from factory.charts import bar_chart
-from factory.db import get_session
+from factory.web.access import owner_required
+from factory.domain.charts import bar_chart
+from factory.data.db import get_session
 from factory.desk import bp
 from factory.desk.pages import page
-from factory.i18n import format_number
-from factory.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker, payroll, week_start
-from factory.spreadsheets import XLSX, payroll_workbook
-from factory.wip import waiting_by_work_center
-from factory.workshop_time import workshop_today, workshop_zone
+from factory.web.i18n import format_number
+from factory.data.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker, payroll, week_start
+from factory.files.spreadsheets import XLSX, payroll_workbook
+from factory.data.wip import waiting_by_work_center
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 CHART_DAYS = 30
 

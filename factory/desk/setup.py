@@ -6,12 +6,12 @@ from datetime import date
 from flask import abort, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from factory.access import owner_required
-from factory.db import get_session
+from factory.web.access import owner_required
+from factory.data.db import get_session
 from factory.desk import bp
-from factory.models import Holiday, WorkCenter, Workday
-from factory.validation import validate
-from factory.workshop_setup import (HolidayIn, Rejected, WorkCenterIn, add_holiday, remove_holiday,
+from factory.data.models import Holiday, WorkCenter, Workday
+from factory.inputs import validate
+from factory.data.workshop_setup import (HolidayIn, Rejected, WorkCenterIn, add_holiday, remove_holiday,
                                     save_work_center, set_workdays)
 
 CENTER_FIELDS = tuple(WorkCenterIn.model_fields)

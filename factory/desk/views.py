@@ -4,18 +4,18 @@ from __future__ import annotations
 from flask import Response, abort, request
 from sqlmodel import select
 
-from factory.access import owner_required
-from factory.board import board_rows
-from factory.db import get_session
+from factory.web.access import owner_required
+from factory.data.board import board_rows
+from factory.data.db import get_session
 from factory.desk import bp
 from factory.desk.order_data import find_orders, order_details, search_from_args
 from factory.desk.pages import page
-from factory.links import ticket_url
-from factory.models import OrderStatus
-from factory.order_edits import can_edit, has_scans, next_statuses
-from factory.orders import order_by_number, order_view
-from factory.spreadsheets import XLSX, orders_workbook
-from factory.workshop_time import workshop_today
+from factory.web.links import ticket_url
+from factory.data.models import OrderStatus
+from factory.data.order_edits import can_edit, has_scans, next_statuses
+from factory.data.orders import order_by_number, order_view
+from factory.files.spreadsheets import XLSX, orders_workbook
+from factory.web.workshop_time import workshop_today
 
 
 @bp.get("/")

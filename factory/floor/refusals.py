@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from factory.i18n import status_label
-from factory.scan_rules import Refusal
+from factory.web.i18n import status_label
+from factory.domain.scan_rules import Refusal
 
 
 def explain(refusal: Refusal) -> str:

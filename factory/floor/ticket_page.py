@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from factory.models import CLOSED_TO_SCANS, Ticket, Worker
-from factory.orders import OrderView, bundle_view
-from factory.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
+from factory.data.models import CLOSED_TO_SCANS, Ticket, Worker
+from factory.data.orders import OrderView, bundle_view
+from factory.data.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
                            scan_for_worker, undo_deadline)
-from factory.workforce import work_centers_of
+from factory.data.workforce import work_centers_of
 
 
 @dataclass

@@ -5,18 +5,18 @@ from flask import Response, abort, g, make_response, redirect, render_template, 
 from sqlmodel import select
 
 from factory import htmx
-from factory.access import worker_required
-from factory.db import engine, get_session
+from factory.web.access import worker_required
+from factory.data.db import engine, get_session
 from factory.floor import bp
 from factory.floor.refusals import answer, explain
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
-from factory.links import ticket_url
-from factory.models import Order, Product, utcnow
-from factory.orders import order_view
-from factory.scans import ScanForm, ScanRequest, pieces_by_operation, record_scan, scans_between, undo_scan
-from factory.validation import validate
-from factory.workforce import work_centers_of
-from factory.workshop_time import day_range_utc, workshop_today, workshop_zone
+from factory.web.links import ticket_url
+from factory.data.models import Order, Product, utcnow
+from factory.data.orders import order_view
+from factory.data.scans import ScanForm, ScanRequest, pieces_by_operation, record_scan, scans_between, undo_scan
+from factory.inputs import validate
+from factory.data.workforce import work_centers_of
+from factory.web.workshop_time import day_range_utc, workshop_today, workshop_zone
 
 
 def _ticket_or_404(token: str):

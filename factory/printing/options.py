@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from pydantic import ConfigDict, Field
 
-from factory.labels import A4, PRESETS, Sheet, custom_sheet
-from factory.validation import Input, validate
+from factory.domain.labels import A4, PRESETS, Sheet, custom_sheet
+from factory.inputs import Input, validate
 
 MAX_LABELS = 20_000
 

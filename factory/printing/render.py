@@ -20,8 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from factory.labels import BADGES, MM, Box, Sheet, layout
-from factory.qr import QUIET, Matrix, draw_qr, qr_image, qr_matrix
+from factory.domain.labels import BADGES, MM, Box, Sheet, layout
+from factory.domain.qr import QUIET, Matrix, draw_qr, qr_image, qr_matrix
 
 CJK = "STSong-Light"
 LATIN = "Helvetica-Bold"

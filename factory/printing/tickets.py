@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from factory.models import Operation, Order, OrderLine, Product, Ticket, WorkCenter, Worker, utcnow
+from factory.data.models import Operation, Order, OrderLine, Product, Ticket, WorkCenter, Worker, utcnow
 from factory.printing.render import Badge, BundleLabel, RouteStep, WorkOrderTicket
 
 

@@ -5,19 +5,19 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from factory.access import owner_required
-from factory.db import get_session, write_transaction
-from factory.labels import PRESETS
-from factory.links import badge_url, order_url, ticket_url
-from factory.models import OPEN_STATUSES, Order, OrderStatus, Product, Ticket
-from factory.orders import order_by_number, order_view
+from factory.web.access import owner_required
+from factory.data.db import get_session, write_transaction
+from factory.domain.labels import PRESETS
+from factory.web.links import badge_url, order_url, ticket_url
+from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Product, Ticket
+from factory.data.orders import order_by_number, order_view
 from factory.printing import bp, render
 from factory.printing.options import MAX_LABELS, label_options, order_numbers, paper_size
 from factory.printing.tickets import (TicketRefused, active_badges, bundle_labels, bundle_numbers, count_printed,
                                       orders_by_numbers, reissue_ticket, ticket_label, void_ticket,
                                       work_order_ticket)
-from factory.qr import qr_matrix, qr_svg_path
-from factory.workshop_time import workshop_today
+from factory.domain.qr import qr_matrix, qr_svg_path
+from factory.web.workshop_time import workshop_today
 
 
 @bp.get("/print")

@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
-from factory.access import issue_api_token, owner_required
-from factory.audit import recent_entries
-from factory.db import get_session
-from factory.links import badge_url
+from factory.web.access import issue_api_token, owner_required
+from factory.web.audit import recent_entries
+from factory.data.db import get_session
+from factory.web.links import badge_url
 from factory.staff import bp
-from factory.models import ApiToken, User, WorkCenter, Worker, utcnow
-from factory.validation import validate
-from factory.workforce import (WorkerIn, WorkerRejected, issue_new_badge, save_worker, set_active,
+from factory.data.models import ApiToken, User, WorkCenter, Worker, utcnow
+from factory.inputs import validate
+from factory.data.workforce import (WorkerIn, WorkerRejected, issue_new_badge, save_worker, set_active,
                                workers_with_centers)
 
 AUDIT_PAGE = 100

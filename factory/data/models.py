@@ -2,7 +2,7 @@
 
 Tables enforce their own invariants with CHECK constraints, so a bad row is refused by the
 database whatever code path wrote it. Input is validated before that by the *Create* models
-in `factory.validation`, which name the field in the user's language.
+in `factory.inputs`, which name the field in the user's language.
 """
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from factory.models import OPEN_STATUSES, Holiday, Operation, Order, Product, WorkCenter, Workday
-from factory.orders import order_done_by_operation
-from factory.progress import Count
+from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, WorkCenter, Workday
+from factory.data.orders import order_done_by_operation
+from factory.domain.progress import Count
 
 DEFAULT_WORKDAYS = [0, 1, 2, 3, 4, 5]
 CANDIDATE_ID = "NEW"

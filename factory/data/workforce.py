@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from pydantic import StringConstraints
 from sqlmodel import Session, select
 
-from factory.models import WorkCenter, Worker, WorkerWorkCenter, new_token
-from factory.validation import Code, Input
+from factory.data.models import WorkCenter, Worker, WorkerWorkCenter, new_token
+from factory.inputs import Code, Input
 
 
 def workers_with_centers(*, session: Session) -> list[tuple[Worker, list[WorkCenter]]]:

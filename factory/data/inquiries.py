@@ -10,10 +10,10 @@ from pydantic import Field, field_validator
 from sqlmodel import Session, select
 
 from factory.feasibility import assess
-from factory.models import Inquiry, Product, WorkCenter
-from factory.orders import create_order, lock_order_numbers
-from factory.scenario import CANDIDATE_ID, live_scenario, with_candidate
-from factory.validation import Code, Input, OrderCreate, RequiredText, check_date_range
+from factory.data.models import Inquiry, Product, WorkCenter
+from factory.data.orders import create_order, lock_order_numbers
+from factory.data.live_scenario import CANDIDATE_ID, live_scenario, with_candidate
+from factory.inputs import Code, Input, OrderCreate, RequiredText, check_date_range
 
 
 class InquiryIn(Input):

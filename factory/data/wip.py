@@ -2,7 +2,7 @@
 
 At one operation of one ticket, pieces waiting = pieces that reached it (the ticket's quantity at
 the first operation, the good pieces of the operation before it afterwards, never more than the
-quantity) less the pieces logged there, as in `factory.progress.open_pieces`.
+quantity) less the pieces logged there, as in `factory.domain.progress.open_pieces`.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
-from factory.models import OPEN_STATUSES, Operation, Order, Scan, Ticket, WorkCenter
+from factory.data.models import OPEN_STATUSES, Operation, Order, Scan, Ticket, WorkCenter
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, cast, func, literal_column
 from sqlmodel import Session, select
 
-from factory.models import Operation, Product, Scan, Worker, WorkCenter
-from factory.workshop_time import day_range_utc
+from factory.data.models import Operation, Product, Scan, Worker, WorkCenter
+from factory.web.workshop_time import day_range_utc
 
 
 @dataclass(frozen=True)

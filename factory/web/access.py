@@ -12,8 +12,8 @@ from functools import wraps
 from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlmodel import Session, select
 
-from factory.db import get_session
-from factory.models import ApiToken, User, Worker, utcnow
+from factory.data.db import get_session
+from factory.data.models import ApiToken, User, Worker, utcnow
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dataclass_field
 
-from factory.progress import Count, available, open_pieces
+from factory.domain.progress import Count, available, open_pieces
 
 # A scan may be undone by its worker this long after it was logged.
 UNDO_SECONDS = 120

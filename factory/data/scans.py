@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from factory.db import write_transaction
-from factory.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus, Product, Scan, Ticket, WorkCenter,
+from factory.data.db import write_transaction
+from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus, Product, Scan, Ticket, WorkCenter,
                             Worker, WorkerWorkCenter)
-from factory.progress import Count, available, open_pieces
-from factory.validation import Code, Input
-from factory.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_scan, check_undo,
+from factory.domain.progress import Count, available, open_pieces
+from factory.inputs import Code, Input
+from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_scan, check_undo,
                                 suggest)
 
 # The HTTP status each refusal answers with (pages and API alike).

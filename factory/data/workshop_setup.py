@@ -13,8 +13,8 @@ from pydantic import StringConstraints as S
 from sqlalchemy import delete, exists
 from sqlmodel import Session, select
 
-from factory.models import Holiday, Operation, Product, Scan, WorkCenter, Workday
-from factory.validation import Code, Input, RequiredText, check_date_range, validate
+from factory.data.models import Holiday, Operation, Product, Scan, WorkCenter, Workday
+from factory.inputs import Code, Input, RequiredText, check_date_range, validate
 from pydantic import field_validator
 
 PHOTO_MAX_BYTES = 6 * 1024 * 1024

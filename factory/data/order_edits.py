@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func
 from sqlmodel import Session, select
 
-from factory.bundles import Line, split_into_bundles
-from factory.models import Order, OrderLine, OrderStatus, Product, Scan, Ticket, utcnow
-from factory.orders import OrderRejected, bundle_errors
-from factory.validation import OrderCreate
+from factory.domain.bundles import Line, split_into_bundles
+from factory.data.models import Order, OrderLine, OrderStatus, Product, Scan, Ticket, utcnow
+from factory.data.orders import OrderRejected, bundle_errors
+from factory.inputs import OrderCreate
 
 S = OrderStatus
 # What the owner may move an order to from each status. Scans move accepted → in production on
@@ -59,7 +59,7 @@ def move_order(*, session: Session, order: Order, target: str) -> None:
 
 
 def _status(value: str) -> str:
-    from factory.i18n import status_label
+    from factory.web.i18n import status_label
     return status_label(value)
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from factory.validation import OrderCreate, validate
+from factory.inputs import OrderCreate, validate
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500

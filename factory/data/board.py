@@ -12,12 +12,12 @@ from functools import lru_cache
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from factory.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter,
+from factory.data.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter,
                             Workday)
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import Completion, planned_completions as capacity_completions
-from factory.progress import Count
-from factory.scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
+from factory.domain.progress import Count
+from factory.data.live_scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from factory.board import BoardRow
-from factory.i18n import status_label
-from factory.reports import PayTotal
+from factory.data.board import BoardRow
+from factory.web.i18n import status_label
+from factory.data.reports import PayTotal
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from factory.models import User
+from factory.data.models import User
 
 DEMO_PASSWORDS = frozenset({"owner"})
 

@@ -13,10 +13,10 @@ from decimal import Decimal
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from factory.bundles import Line, split_into_bundles
-from factory.models import (ApiToken, Holiday, Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket,
+from factory.domain.bundles import Line, split_into_bundles
+from factory.data.models import (ApiToken, Holiday, Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket,
                             User, WorkCenter, Workday, Worker, WorkerWorkCenter)
-from factory.people import create_owner
+from factory.data.people import create_owner
 
 DEMO_OWNER = ("owner", "owner")
 SHANGHAI = timezone(timedelta(hours=8))

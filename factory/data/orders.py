@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from factory.bundles import Line, split_into_bundles
-from factory.models import (Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket, WorkCenter,
+from factory.domain.bundles import Line, split_into_bundles
+from factory.data.models import (Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket, WorkCenter,
                             utcnow)
-from factory.progress import Count
-from factory.validation import OrderCreate
+from factory.domain.progress import Count
+from factory.inputs import OrderCreate
 
 
 class OrderRejected(ValueError):

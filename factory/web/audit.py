@@ -9,8 +9,8 @@ import logging
 from flask import Flask, Response, g, request
 from sqlmodel import Session, select
 
-from factory import db
-from factory.models import AuditEntry
+from factory.data import db
+from factory.data.models import AuditEntry
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Files in and out: spreadsheet import, xlsx downloads, backups and exports."""
