@@ -6,7 +6,7 @@ from flask import request
 from factory.web.access import owner_required
 from factory.api import bp
 from factory.data.db import engine
-from factory.floor.refusals import answer
+from factory.web.refusals import answer
 from factory.data.models import utcnow
 from factory.data.scans import ScanIn, ScanRequest, record_scan
 from factory.inputs import validate

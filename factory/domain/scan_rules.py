@@ -1,12 +1,11 @@
 """The rules a scan must keep, as pure functions over plain numbers: what may be logged at an
 operation, when a scan may be undone, when a second claim looks like a double claim, and which
 operation to suggest. A refusal carries a code and the numbers a person needs to fix it; the
-words live with the pages (factory/floor/refusals.py)."""
+words live at the edge (factory/web/refusals.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
-
 from factory.domain.progress import Count, available, open_pieces
+from factory.domain.refusal import Refusal
 
 # A scan may be undone by its worker this long after it was logged.
 UNDO_SECONDS = 120
@@ -16,14 +15,6 @@ DOUBLE_CLAIM_FLOOR_SECONDS = 30
 DOUBLE_CLAIM_SHARE = 0.5
 # The most pieces one scan may log (the largest order is 1,000,000 pieces).
 MAX_PIECES = 100_000
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a scan is not recorded: a code, the input field it concerns, and the numbers."""
-    code: str
-    field: str = "_"
-    numbers: dict = dataclass_field(default_factory=dict)
 
 
 def check_scan(*, quantity: int, counts: list[Count], position: int, good: int, defects: int,

@@ -8,7 +8,7 @@ from factory import htmx
 from factory.web.access import worker_required
 from factory.data.db import engine, get_session
 from factory.floor import bp
-from factory.floor.refusals import answer, explain
+from factory.web.refusals import answer, explain
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
 from factory.web.links import ticket_url
 from factory.data.models import Order, Product, utcnow

@@ -1,11 +1,11 @@
-"""What a refused scan says to the worker (and to the API caller): short, in their language, with
-the numbers. The ticket page and the API share these words."""
+"""What a refusal says to a person (a worker, the owner, an API caller): short, in their language,
+with the numbers. Every page and the API choose the words here, from the codes the rules return."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from factory.domain.refusal import Refusal, Refused
 from factory.web.i18n import status_label
-from factory.domain.scan_rules import Refusal
 
 
 def explain(refusal: Refusal) -> str:
@@ -48,7 +48,28 @@ def explain(refusal: Refusal) -> str:
         "already_undone": _("This scan is already undone."),
         "undo_of_undo": _("An undo cannot be undone; log the pieces again."),
     }
-    return simple.get(code, _("This scan cannot be recorded."))
+    if code in simple:
+        return simple[code]
+    if code == "message":
+        # A refusal whose words were already chosen (input validation: pydantic's messages).
+        return n["text"]
+    return _("This cannot be done.")
+
+
+def errors(refused: Refused) -> dict[str, str]:
+    """{field: message} for a form or a 422 body: the first refusal of each field."""
+    out: dict[str, str] = {}
+    for refusal in refused.refusals:
+        out.setdefault(refusal.field, explain(refusal))
+    return out
+
+
+def json_answer(refused: Refused) -> tuple[dict, int]:
+    """The API's body for a refusal: 422 {"errors": {field: message}}, else {"error", "reason", "field"}."""
+    if refused.status == 422:
+        return {"errors": errors(refused)}, 422
+    refusal = refused.refusal
+    return {"error": explain(refusal), "reason": refusal.code, "field": refusal.field}, refused.status
 
 
 def answer(outcome, errors: dict[str, str] | None = None) -> tuple[dict, int]:
