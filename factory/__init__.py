@@ -7,17 +7,16 @@ import sys
 from typing import Mapping
 
 from flask import Flask, render_template, request
-from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.routing import IntegerConverter
 
-from factory.web import access, audit, compression, i18n, security
+from factory.web import access, audit, compression, i18n, pages, security
 
 from factory.data import db
 from factory.config import check_config, settings_from_env
 
 csrf = CSRFProtect()
-htmx = HTMX()
 log = logging.getLogger(__name__)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,7 +39,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
-    htmx.init_app(app)
+    pages.init_app(app)
     access.init_app(app)
     audit.init_app(app)
     security.init_app(app)
@@ -96,6 +95,13 @@ def _register_errors(app: Flask) -> None:
 
     for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503):
         app.register_error_handler(code, render_error)
+
+    def busy(_error):
+        # Writers waited their turn longer than a person should: say so, and nothing was written.
+        response = render_error(ServiceUnavailable(i18n.busy_message()))
+        return response[0], 503, {"Retry-After": "2"}
+
+    app.register_error_handler(db.WriteBusy, busy)
 
 
 def _guard_schema(app: Flask) -> None:

@@ -74,6 +74,7 @@ def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     shop = make_workshop(session=session, today=date.today(), quantity=3000, bundle_size=300)
     headers = {"Authorization": "Bearer " + issue_api_token(
         session=session, user=create_owner(session=session, username="boss", password="boss-password"))}
+    session.commit()
     server = Server(database_url, tmp_path / "server.log")
     server.start()
     phones = [Phone(server.port, headers, scans_for([t.token for t in shop.tickets], "W1", 600)) for _ in range(3)]

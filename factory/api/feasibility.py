@@ -9,7 +9,9 @@ from factory.data.db import get_session
 from factory.feasibility import assess
 from factory.web.i18n import select_locale
 from factory.data.inquiries import InquiryIn, assess_inquiry
+from factory.domain.refusal import Refused
 from factory.inputs import validate
+from factory.web.refusals import json_answer
 from factory.web.workshop_time import workshop_today
 
 
@@ -40,7 +42,8 @@ def assess_order():
     inquiry, errors = validate(InquiryIn, request.get_json(silent=True))
     if errors:
         return {"errors": errors}, 422
-    result = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
-    if isinstance(result, dict):
-        return {"errors": result}, 422
-    return _answer(result.assessment)
+    try:
+        verdict = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
+    except Refused as refused:
+        return json_answer(refused)
+    return _answer(verdict.assessment)

@@ -9,8 +9,10 @@ from factory.api import bp
 from factory.data.db import get_session, write_transaction
 from factory.web.links import ticket_url
 from factory.data.models import Operation, Product, WorkCenter
-from factory.data.orders import OrderRejected, create_order, order_by_number, order_json, order_view
+from factory.data.orders import create_order, order_by_number, order_json, order_view
+from factory.domain.refusal import Refused
 from factory.inputs import OrderCreate, validate
+from factory.web.refusals import json_answer
 
 
 @bp.post("/orders")
@@ -22,10 +24,9 @@ def order_create():
         return {"errors": errors}, 422
     try:
         with write_transaction() as session:  # orders are numbered one at a time
-            number = create_order(session=session, order_in=order_in, commit=False).number
-    except OrderRejected as rejected:
-        return {"errors": rejected.errors}, 422
-    get_session().rollback()  # read afresh, after the write
+            number = create_order(session=session, order_in=order_in).number
+    except Refused as refused:
+        return json_answer(refused)
     order = order_by_number(session=get_session(), number=number)
     body = order_json(order_view(session=get_session(), order=order), ticket_url=ticket_url)
     return body, 201, {"Location": f"/api/orders/{order.number}"}

@@ -5,12 +5,14 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from sqlmodel import select
 
-from factory.web.access import owner_required
-from factory.data.db import get_session
-from factory.desk import bp
+from factory.data.db import get_session, write_transaction
 from factory.data.models import Operation, Product, WorkCenter
+from factory.data.workshop_setup import OperationIn, ProductIn, save_photo, save_product, save_route
+from factory.desk import bp
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, validate
-from factory.data.workshop_setup import ProductIn, Rejected, route_inputs, save_photo, save_product, save_route
+from factory.web.access import owner_required
+from factory.web.refusals import errors as refusal_errors
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
 
@@ -57,8 +59,8 @@ def product_new():
     if errors:
         return render_template("desk/products.html", products=session.exec(select(Product).order_by(Product.code)).all(),
                                routes={}, errors=errors, values=request.form), 422
-    session.add(Product(code=new.code, name=new.name))
-    session.commit()
+    with write_transaction() as session:
+        session.add(Product(code=new.code, name=new.name))
     return redirect(url_for("desk.product", code=new.code))
 
 
@@ -70,16 +72,16 @@ def product(code: str):
     if request.method == "GET":
         return product_page(product, {})
     product_in, errors = validate(ProductIn, {k: request.form.get(k, "") for k in ProductIn.model_fields})
+    if errors:
+        return product_page(product, errors, 422)
     photo = request.files.get("photo")
     try:
-        if errors:
-            raise Rejected(errors)
-        if photo and photo.filename:
-            save_photo(session=get_session(), product=product, data=photo.read())
-        save_product(session=get_session(), product=product, product_in=product_in)
-    except Rejected as rejected:
-        get_session().rollback()
-        return product_page(product, rejected.errors, 422)
+        with write_transaction() as session:
+            if photo and photo.filename:
+                save_photo(session=session, product=product, data=photo.read())
+            save_product(session=session, product=product, product_in=product_in)
+    except Refused as refused:
+        return product_page(product, refusal_errors(refused), 422)
     return redirect(url_for("desk.product", code=product.code))
 
 
@@ -92,13 +94,38 @@ def product_route(code: str):
     operations, errors = route_inputs(columns)
     try:
         if errors:
-            raise Rejected(errors)
-        save_route(session=get_session(), product=product, operations=operations)
-    except Rejected as rejected:
-        get_session().rollback()
+            raise Refused(*errors)
+        with write_transaction() as session:
+            save_route(session=session, product=product, operations=operations)
+    except Refused as refused:
         rows = [dict(zip(ROUTE_FIELDS, values)) for values in zip(*columns.values())]
-        return product_page(product, rejected.errors, 422, route_rows=rows)
+        return product_page(product, refusal_errors(refused), 422, route_rows=rows)
     return redirect(url_for("desk.product", code=product.code) + "#route")
+
+
+def route_inputs(columns: dict[str, list[str]]) -> tuple[list[OperationIn], list[Refusal]]:
+    """Operations from the route form's columns (one list per field); blank rows are skipped.
+    Refusals name `<row>.<field>` (rows from 0)."""
+    operations: list[OperationIn] = []
+    errors: list[Refusal] = []
+    count = max((len(v) for v in columns.values()), default=0)
+    for i in range(count):
+        row = {k: (v[i] if i < len(v) else "") for k, v in columns.items()}
+        if not any(str(x).strip() for x in row.values()):
+            continue
+        op, row_errors = validate(OperationIn, row)
+        errors += [Refusal("message", f"{i}.{k}", {"text": v}) for k, v in row_errors.items()]
+        if op:
+            operations.append(op)
+    codes = [op.code for op in operations]
+    if not errors:
+        for i, code in enumerate(codes):
+            if codes.count(code) > 1:
+                errors.append(Refusal("operation_code_twice", f"{i}.code"))
+                break
+        if not operations:
+            errors.append(Refusal("route_empty", "route"))
+    return operations, errors
 
 
 @bp.get("/products/<code>/photo")

@@ -6,13 +6,15 @@ from datetime import date
 from flask import abort, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from factory.web.access import owner_required
-from factory.data.db import get_session
-from factory.desk import bp
+from factory.data.db import get_session, write_transaction
 from factory.data.models import Holiday, WorkCenter, Workday
+from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, remove_holiday, save_work_center,
+                                         set_workdays)
+from factory.desk import bp
+from factory.domain.refusal import Refused
 from factory.inputs import validate
-from factory.data.workshop_setup import (HolidayIn, Rejected, WorkCenterIn, add_holiday, remove_holiday,
-                                    save_work_center, set_workdays)
+from factory.web.access import owner_required
+from factory.web.refusals import errors as refusal_errors
 
 CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
 
@@ -41,12 +43,13 @@ def work_center_save(center_id: int | None):
     """Save one work center, or add a new one."""
     center = get_session().get(WorkCenter, center_id) or abort(404) if center_id else None
     center_in, errors = validate(WorkCenterIn, {f: request.form.get(f, "") for f in CENTER_FIELDS})
+    if errors:
+        return settings_page(errors, center_id or "new", request.form, 422)
     try:
-        if errors:
-            raise Rejected(errors)
-        save_work_center(session=get_session(), center=center, center_in=center_in)
-    except Rejected as rejected:
-        return settings_page(rejected.errors, center_id or "new", request.form, 422)
+        with write_transaction() as session:
+            save_work_center(session=session, center=center, center_in=center_in)
+    except Refused as refused:
+        return settings_page(refusal_errors(refused), center_id or "new", request.form, 422)
     return redirect(url_for("desk.settings"))
 
 
@@ -55,7 +58,8 @@ def work_center_save(center_id: int | None):
 def workdays_save():
     """Which weekdays the workshop works."""
     days = {int(d) for d in request.form.getlist("weekday") if d.isdigit() and int(d) <= 6}
-    set_workdays(session=get_session(), weekdays=days)
+    with write_transaction() as session:
+        set_workdays(session=session, weekdays=days)
     return redirect(url_for("desk.settings") + "#calendar")
 
 
@@ -66,7 +70,8 @@ def holiday_add():
     holiday_in, errors = validate(HolidayIn, {"day": request.form.get("day", ""), "name": request.form.get("name", "")})
     if errors:
         return settings_page({f"holiday_{k}": v for k, v in errors.items()}, "holiday", request.form, 422)
-    add_holiday(session=get_session(), holiday_in=holiday_in)
+    with write_transaction() as session:
+        add_holiday(session=session, holiday_in=holiday_in)
     return redirect(url_for("desk.settings") + "#calendar")
 
 
@@ -75,7 +80,9 @@ def holiday_add():
 def holiday_remove(day: str):
     """Take a holiday off the calendar."""
     try:
-        remove_holiday(session=get_session(), day=date.fromisoformat(day))
+        when = date.fromisoformat(day)
     except ValueError:
         abort(404)
+    with write_transaction() as session:
+        remove_holiday(session=session, day=when)
     return redirect(url_for("desk.settings") + "#calendar")

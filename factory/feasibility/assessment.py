@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
-from factory.feasibility.planner import BIG, Line, Run, compile_line
+from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scenario
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import (candidate_first, deadlines, earliest_index, fewest_late, find_plan,
@@ -33,7 +33,7 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
 def _assess(scenario: dict, lang: str) -> dict:
     sc = parse_scenario(scenario)
     lang = language(lang)
-    line = compile_line(sc)
+    line = compile_scenario(sc)
     cand = len(line.order_ids) - 1
     due = deadlines(line, sc.horizon_days)
     first = candidate_first(line, due, cand, False, -1.0) if line.order_ops[cand] else None
@@ -85,7 +85,7 @@ def _assess(scenario: dict, lang: str) -> dict:
     }
 
 
-def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list, list]:
+def _deadlines_protecting_at_risk(sc: Scenario, line: CompiledScenario) -> tuple[list, list, list]:
     """Deadlines (working day index) per order, for regular time and with overtime, and the
     orders at risk: existing orders that cannot all be on time even with overtime and without
     the candidate. Each is held to the day it would finish anyway without the candidate (in
@@ -96,7 +96,7 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list,
     # With the candidate behind everything, the others are planned as if it were not there.
     if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
         return due, due, []
-    existing = compile_line(sc, with_candidate=False)
+    existing = compile_scenario(sc, with_candidate=False)
     run, late = fewest_late(existing, due[:-1], True)
     if not late:
         return due, due, []
@@ -119,7 +119,7 @@ def _held_to(run: Run, j: int, due: int) -> int:
 class _Facts:
     """What the reasons are made from."""
     sc: Scenario
-    line: Line
+    line: CompiledScenario
     due: list
     cand: int
     earliest: int | None
@@ -237,17 +237,17 @@ def _same_product_on_line(sc: Scenario) -> str | None:
     return None
 
 
-def _offset(line: Line, index: int) -> int:
+def _offset(line: CompiledScenario, index: int) -> int:
     return 0 if index < 0 else line.days[index]
 
 
-def _date(sc: Scenario, line: Line, index: int | None) -> str | None:
+def _date(sc: Scenario, line: CompiledScenario, index: int | None) -> str | None:
     if index is None:
         return None
     return sc.date_of(_offset(line, index)).isoformat()
 
 
-def plan_rows(sc: Scenario, line: Line, run: Run) -> list:
+def plan_rows(sc: Scenario, line: CompiledScenario, run: Run) -> list:
     """A run as the model's `plan`: one row per day, order and operation."""
     merged = {}
     for w, i, reg, ot in run.allocations:

@@ -14,7 +14,7 @@ BIG = 1 << 30
 
 
 @dataclass
-class Line:
+class CompiledScenario:
     """The scenario compiled for planning: working days, work centers and operations as flat lists.
 
     Operations with no load are left out; an operation's upstream is the nearest earlier
@@ -50,12 +50,12 @@ class Line:
         return lo - 1
 
 
-def compile_line(scenario: Scenario, with_candidate: bool = True) -> Line:
+def compile_scenario(scenario: Scenario, with_candidate: bool = True) -> CompiledScenario:
     days = [t for t in range(scenario.horizon_days) if scenario.is_working(scenario.date_of(t))]
     centers = scenario.work_centers
     index = {wc.id: c for c, wc in enumerate(centers)}
     orders = list(scenario.orders) + ([scenario.candidate] if with_candidate else [])
-    line = Line(days=days, center_ids=[wc.id for wc in centers], regular=[wc.regular_minutes for wc in centers],
+    line = CompiledScenario(days=days, center_ids=[wc.id for wc in centers], regular=[wc.regular_minutes for wc in centers],
                 overtime=[wc.overtime_minutes for wc in centers], efficiency=[wc.efficiency for wc in centers],
                 stage_order=[], backward_routes=False, order_ids=[o.id for o in orders],
                 due_offset=[(o.due - scenario.today).days for o in orders], order_ops=[])
@@ -128,7 +128,7 @@ class Run:
     overtime_used: list  # standard minutes per work center
 
 
-def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
+def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
              curves: list | None = None, budget: list | None = None,
              overtime_orders: set | None = None, overtime_when_behind: bool = False) -> Run:
     """Plan day by day: each work center gives its minutes to the operations whose orders have the
@@ -291,7 +291,7 @@ def _needed_by(curve: list, progress: float) -> int:
     return BIG
 
 
-def _overtime_needed(line: Line, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
+def _overtime_needed(line: CompiledScenario, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
     """Least overtime today that leaves this work center's remaining work due by every deadline
     within its remaining regular capacity plus `lazy` times its later overtime."""
     due = {}
@@ -309,7 +309,7 @@ def _overtime_needed(line: Line, queue: list, spent: list, deadlines: list, w: i
     return need
 
 
-def _leftover(allocations: list, w: int, c: int, line: Line, regular: float, extra: float) -> tuple[float, float]:
+def _leftover(allocations: list, w: int, c: int, line: CompiledScenario, regular: float, extra: float) -> tuple[float, float]:
     for day, i, reg, ot in reversed(allocations):
         if day != w:
             break
@@ -319,7 +319,7 @@ def _leftover(allocations: list, w: int, c: int, line: Line, regular: float, ext
     return max(regular, 0.0), max(extra, 0.0)
 
 
-def late_orders(line: Line, run: Run, deadlines: list) -> list:
+def late_orders(line: CompiledScenario, run: Run, deadlines: list) -> list:
     """Orders (indices) not finished by their deadline (working day index)."""
     out = []
     for j, d in enumerate(deadlines):
@@ -329,7 +329,7 @@ def late_orders(line: Line, run: Run, deadlines: list) -> list:
     return out
 
 
-def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
+def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
                   budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> list:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
     first, each operation only as far ahead of its downstream one as rule 4 allows.
@@ -446,7 +446,7 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
     return curves
 
 
-def _fair_shares(line: Line, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:
+def _fair_shares(line: CompiledScenario, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:
     """Minutes per waiting operation when `free` minutes are shared in proportion to their
     remaining work, none getting more than it can take today (water filling)."""
     rooms = {}
@@ -475,7 +475,7 @@ def _fair_shares(line: Line, queue: list, due: list, w: int, share: list, nxt: l
     return given
 
 
-def trim_overtime(line: Line, run: Run, due: list) -> Run:
+def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
     """The same plan with overtime work moved into regular time left free on other days of the
     same work center, where rule 4 and the deadline allow it: earlier when the operation's
     upstream is far enough ahead, later when its downstream is far enough behind. Costliest

@@ -2,7 +2,7 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import BIG, EPS, Line, Run, late_orders, latest_curves, simulate, trim_overtime
+from factory.feasibility.planner import BIG, EPS, CompiledScenario, Run, late_orders, latest_curves, simulate, trim_overtime
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
@@ -16,18 +16,18 @@ THOROUGH_LIMIT = 40_000
 BISECTIONS = 6
 
 
-def deadlines(line: Line, horizon_days: int) -> list:
+def deadlines(line: CompiledScenario, horizon_days: int) -> list:
     """Per order, the last working day index it may finish on (-1: none is left to it).
     Orders due after the horizon must still finish within it: the plan covers only the horizon."""
     return [line.last_working_index(min(d, horizon_days - 1)) if d >= 0 else -1 for d in line.due_offset]
 
 
-def thorough(line: Line) -> bool:
+def thorough(line: CompiledScenario) -> bool:
     """Workshops of the usual size get every method; the largest the cheapest ones only."""
     return len(line.op_load) * len(line.days) <= THOROUGH_LIMIT
 
 
-def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, with_late: bool = False):
+def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = REPAIRS, with_late: bool = False):
     """A plan meeting every deadline in `due`, or None when none was found (with `with_late`:
     the plan with the fewest late orders and those orders).
 
@@ -94,7 +94,7 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     return found or (best if with_late else None)
 
 
-def candidate_first(line: Line, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
+def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
     """Earliest due date first with the candidate given `key`; also whether the other orders
     all stay on time."""
     keys = [float(min(d, len(line.days))) for d in due]
@@ -104,7 +104,7 @@ def candidate_first(line: Line, due: list, candidate: int, overtime: bool, key: 
     return run, all(j == candidate for j in others)
 
 
-def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
+def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: bool,
                    known: tuple | None = None, first: tuple | None = None) -> tuple[int | None, Run | None]:
     """The earliest working day index the candidate can be due on with every other order on
     time, with its plan; (None, None) when there is none within the horizon.
@@ -161,16 +161,16 @@ def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
     return hi, best
 
 
-def _edf_plan(line: Line, due: list, overtime: bool) -> Run | None:
+def _edf_plan(line: CompiledScenario, due: list, overtime: bool) -> Run | None:
     run = simulate(line, [float(min(d, len(line.days))) for d in due], overtime)
     return None if late_orders(line, run, due) else run
 
 
-def overtime_hours(line: Line, run: Run) -> float:
+def overtime_hours(line: CompiledScenario, run: Run) -> float:
     return sum(m / (60 * line.efficiency[c]) for c, m in enumerate(run.overtime_used))
 
 
-def overloaded(line: Line, due: list, overtime: bool) -> bool:
+def overloaded(line: CompiledScenario, due: list, overtime: bool) -> bool:
     """Some work center has more work due by some deadline than all its minutes until then:
     no plan can exist (a quick proof, before trying to plan)."""
     per_day = [r + (o if overtime else 0.0) for r, o in zip(line.regular, line.overtime)]
@@ -188,7 +188,7 @@ def overloaded(line: Line, due: list, overtime: bool) -> bool:
     return False
 
 
-def overtime_floor(line: Line, due: list) -> list:
+def overtime_floor(line: CompiledScenario, due: list) -> list:
     """Per work center, overtime minutes no plan can do without: its own remaining work due by
     some deadline beyond its regular capacity until then (rule 4 can only add to it)."""
     floor = [0.0] * len(line.center_ids)
@@ -205,7 +205,7 @@ def overtime_floor(line: Line, due: list) -> list:
     return floor
 
 
-def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
+def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run:
     """Among plans meeting every deadline, the one with the fewest overtime clock hours found
     (docs/feasibility.md lists the candidates); stops as soon as one needs no more than the
     overtime_floor, which no plan can beat."""
@@ -305,7 +305,7 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
     return best
 
 
-def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, behind: tuple = ()) -> Run | None:
+def budget_plan(line: CompiledScenario, due: list, keys: list, rank: list, budget: list, behind: tuple = ()) -> Run | None:
     """A plan meeting every deadline with at most `budget` overtime minutes per work center:
     backward (overtime as late as it helps), else forward (as soon as there is work for it),
     else backward sharing minutes fairly, else forward with overtime only for work behind the
@@ -331,7 +331,7 @@ def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, beh
 MAX_DEFERRALS = 8
 
 
-def fewest_late(line: Line, due: list, overtime: bool) -> tuple[Run, list]:
+def fewest_late(line: CompiledScenario, due: list, overtime: bool) -> tuple[Run, list]:
     """A plan with as few late orders as found, and those orders.
 
     `find_plan` keeps orders in due-date order, so one order that cannot be on time whatever

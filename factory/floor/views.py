@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from factory import htmx
 from factory.web.access import worker_required
 from factory.data.db import engine, get_session
 from factory.floor import bp
 from factory.web.refusals import answer, explain
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
 from factory.web.links import ticket_url
+from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_view
 from factory.data.scans import ScanForm, ScanRequest, pieces_by_operation, record_scan, scans_between, undo_scan
@@ -28,10 +28,7 @@ def _ticket_or_404(token: str):
 
 def _render_ticket(page, status: int = 200) -> Response:
     """The whole page, or for htmx only the live part (progress and log form)."""
-    template = "floor/_live.html" if htmx else "floor/ticket.html"
-    response = make_response(render_template(template, page=page), status)
-    response.vary.add("HX-Request")
-    return response
+    return render_page("floor/ticket.html", "floor/_live.html", status, page=page)
 
 
 @bp.get("/t/<token>")
@@ -43,7 +40,7 @@ def ticket(token: str):
 
 
 @bp.get("/t/<token>/photo")
-def product_photo(token: str):
+def ticket_photo(token: str):
     """The product's photo, for the ticket page."""
     product = get_session().get(Product, get_session().get(Order, _ticket_or_404(token).order_id).product_id)
     if not product.photo:

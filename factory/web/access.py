@@ -103,7 +103,7 @@ def issue_api_token(*, session: Session, user: User) -> str:
     """Create a token for `user`; the plain token is returned once and never stored."""
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
-    session.commit()
+    session.flush()
     return token
 
 
@@ -120,7 +120,7 @@ def revoke_api_token(*, session: Session, token: str) -> bool:
     if row is None:
         return False
     row.revoked_at = utcnow()
-    session.commit()
+    session.add(row)
     return True
 
 
