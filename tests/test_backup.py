@@ -108,7 +108,9 @@ def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     with engine.connect() as conn:
         original = {r.client_id: tuple(r) for r in conn.execute(text("SELECT client_id, id, ticket_id, good FROM scan"))}
     engine.dispose()
-    # Restore as docs/operations.md says, with the app stopped.
+    # Restore as docs/operations.md says, with the app stopped (this test's own connections too).
+    session.close()
+    session.get_bind().dispose()
     if PG_URL:
         plain_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={plain_url}", str(target)],

@@ -5,7 +5,7 @@ from flask import request
 
 from factory.web.access import owner_required
 from factory.api import bp
-from factory.data.db import engine
+
 from factory.web.refusals import answer
 from factory.data.models import utcnow
 from factory.data.scans import ScanIn, ScanRequest, record_scan
@@ -19,5 +19,5 @@ def scans():
     scan_in, errors = validate(ScanIn, request.get_json(silent=True))
     if errors:
         return answer(None, errors)
-    return answer(record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
+    return answer(record_scan(now=utcnow(), request=ScanRequest(
         scan_in.id, scan_in.ticket, scan_in.operation, scan_in.worker, scan_in.good, scan_in.defects, source="api")))

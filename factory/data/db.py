@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -31,8 +31,11 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Connections are kept (a pool the size of the server's threads): opening one costs its
+        # pragmas, and closing the last one folds the WAL into the file (a checkpoint with fsyncs),
+        # which on every request cost more than the scan itself.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               poolclass=NullPool)
+                               poolclass=QueuePool, pool_size=8, max_overflow=16, pool_timeout=30)
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -107,8 +107,9 @@ def as_utc(moment: datetime) -> datetime:
 
 # --- recording ----------------------------------------------------------------------------------
 
-def record_scan(*, engine: Engine, request: ScanRequest, now: datetime) -> ScanOutcome:
-    """Record one scan if it keeps every rule; the same client id again returns the first answer."""
+def record_scan(*, request: ScanRequest, now: datetime, engine: Engine | None = None) -> ScanOutcome:
+    """Record one scan if it keeps every rule; the same client id again returns the first answer.
+    In a request it writes through the request's own session (`engine` None), else on `engine`."""
     try:
         with write_transaction(engine) as session:
             return _record(session=session, request=request, now=now)
@@ -172,8 +173,8 @@ def _lock_ticket(*, session: Session, token: str | None = None, ticket_id: int |
     """The ticket, locked after its order (PostgreSQL): the same order as edits, voids and reissues."""
     found = session.exec(select(Ticket).where(Ticket.token == token) if token is not None
                          else select(Ticket).where(Ticket.id == ticket_id)).first()
-    if found is None:
-        return None
+    if found is None or session.get_bind().dialect.name == "sqlite":
+        return found  # SQLite: the write transaction already holds the whole database
     lock_order(session=session, order_id=found.order_id)
     return session.exec(select(Ticket).where(Ticket.id == found.id).with_for_update()
                         .execution_options(populate_existing=True)).one()
@@ -220,7 +221,8 @@ def _replay(*, session: Session, stored: Scan, request: ScanRequest | None) -> S
 
 # --- undoing ------------------------------------------------------------------------------------
 
-def undo_scan(*, engine: Engine, client_id: str, worker: str, now: datetime, source: str = "web") -> ScanOutcome:
+def undo_scan(*, client_id: str, worker: str, now: datetime, source: str = "web",
+              engine: Engine | None = None) -> ScanOutcome:
     """Reverse one scan (a new scan with the opposite pieces) if its worker asks soon enough and
     the next operation has not used the pieces. Undoing twice answers with the first undo."""
     try:

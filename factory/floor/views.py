@@ -5,7 +5,7 @@ from flask import Response, abort, g, make_response, redirect, render_template, 
 from sqlmodel import select
 
 from factory.web.access import worker_required
-from factory.data.db import engine, get_session
+from factory.data.db import get_session
 from factory.floor import bp
 from factory.web.refusals import answer, explain
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
@@ -57,10 +57,9 @@ def log(token: str):
     found = _ticket_or_404(token)
     data = request.get_json(silent=True) if request.is_json else _form_data()
     scan_in, errors = validate(ScanForm, data)
-    outcome = None if errors else record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
+    outcome = None if errors else record_scan(now=utcnow(), request=ScanRequest(
         scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
         source="queue" if request.is_json else "web", confirm=scan_in.confirm or request.is_json))
-    _see_the_new_scan()
     if request.is_json:
         return answer(outcome, errors)
     if outcome is not None and outcome.ok:
@@ -78,19 +77,12 @@ def log(token: str):
 def undo(token: str, client_id: str):
     """Undo one's own scan within two minutes (a reversing scan)."""
     found = _ticket_or_404(token)
-    outcome = undo_scan(engine=engine(), client_id=client_id, worker=g.worker.code, now=utcnow())
-    _see_the_new_scan()
+    outcome = undo_scan(client_id=client_id, worker=g.worker.code, now=utcnow())
     if outcome.ok:
         return _after_scan(token, outcome.scan.client_id, outcome.status)
     form = LogForm(message=explain(outcome.refusal))
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form, result_id=client_id), outcome.status)
-
-
-def _see_the_new_scan() -> None:
-    """End the request session's read transaction: the scan was committed by another session, and
-    SQLite would keep showing this one the snapshot from before it."""
-    get_session().rollback()
 
 
 def _form_data() -> dict:
