@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from flask import request
-from sqlmodel import select
 
 from factory.web.access import owner_required
 from factory.api import bp
 from factory.data.db import get_session, write_transaction
 from factory.web.links import ticket_url
-from factory.data.models import Operation, Product, WorkCenter
+from factory.data.workshop_setup import all_products, routes_by_product, work_centers
 from factory.data.orders import create_order, order_by_number, order_json, order_view
 from factory.domain.refusal import Refused
 from factory.inputs import OrderCreate, validate
@@ -37,12 +36,10 @@ def order_create():
 def products():
     """Every product with its code, name and route (operations in order)."""
     session = get_session()
-    centers = {wc.id: wc.code for wc in session.exec(select(WorkCenter))}
-    routes: dict[int, list[dict]] = {}
-    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
-        routes.setdefault(op.product_id, []).append(
-            {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
-             "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
-             "piece_rate": str(op.piece_rate)})
-    return {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": routes.get(p.id, [])}
-                         for p in session.exec(select(Product).order_by(Product.code))]}
+    centers = {wc.id: wc.code for wc in work_centers(session=session)}
+    routes = routes_by_product(session=session)
+    return {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": [
+        {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
+         "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
+         "piece_rate": str(op.piece_rate)} for op in routes.get(p.id, [])]}
+        for p in all_products(session=session)]}

@@ -6,7 +6,6 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 
 from factory.web.access import owner_required
 from factory.assess import bp
@@ -16,12 +15,13 @@ from factory.web.i18n import select_locale
 from factory.data.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
                                record_decision, work_center_names)
 from factory.domain.loadchart import load_chart_svg
-from factory.data.models import Order, Product
+from factory.data.models import Order
 from factory.data.live_scenario import CANDIDATE_ID
 from factory.domain.refusal import Refused
 from factory.inputs import validate
 from factory.web.refusals import errors as refusal_errors
 from factory.web.pages import page as render_page
+from factory.data.workshop_setup import all_products
 from factory.web.workshop_time import workshop_today
 
 CHART_DAYS = 28
@@ -69,7 +69,7 @@ def decide(decision: str):
 
 
 def _context(verdict, errors: dict, form) -> dict:
-    products = get_session().exec(select(Product).where(Product.active == True).order_by(Product.code)).all()  # noqa: E712
+    products = all_products(session=get_session(), active_only=True)
     names = work_center_names(session=get_session())
     return dict(verdict=verdict, errors=errors, form=form, wc_names=names, verdict_label=verdict_label,
                 chart=_chart(verdict, names) if verdict else "", products=products,

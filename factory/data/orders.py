@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, text
@@ -199,3 +200,27 @@ def orders_summary_json(order: Order, product: Product) -> dict:
     return {"number": order.number, "customer": order.customer, "product": product.code,
             "quantity": order.quantity, "due": order.due.isoformat(), "priority": order.priority,
             "status": order.status}
+
+
+def order_by_token(*, session: Session, token: str) -> Order | None:
+    """The order a work order's QR opens."""
+    if not token or len(token) > 64:
+        return None
+    return session.exec(select(Order).where(Order.token == token)).first()
+
+
+def orders_with_products(*, session: Session, statuses: Sequence[str] | None = None,
+                         newest_first: bool = True) -> list[tuple[Order, Product]]:
+    """Orders with their product, newest first (or by due date), optionally of some statuses only."""
+    query = select(Order, Product).join(Product, Product.id == Order.product_id)
+    if statuses is not None:
+        query = query.where(Order.status.in_(list(statuses)))
+    query = query.order_by(Order.id.desc()) if newest_first else query.order_by(Order.due, Order.number)
+    return list(session.exec(query))
+
+
+def ticket_by_token(*, session: Session, token: str) -> Ticket | None:
+    """The ticket a bundle's QR opens."""
+    if not token or len(token) > 64:
+        return None
+    return session.exec(select(Ticket).where(Ticket.token == token)).first()

@@ -161,3 +161,31 @@ def add_holiday(*, session: Session, holiday_in: HolidayIn) -> None:
 def remove_holiday(*, session: Session, day: date) -> None:
     session.exec(delete(Holiday).where(Holiday.day == day))
     session.flush()
+
+
+# --- reading the set-up ---------------------------------------------------------------------------
+
+def product_by_code(*, session: Session, code: str) -> Product | None:
+    return session.exec(select(Product).where(Product.code == code)).first()
+
+
+def all_products(*, session: Session, active_only: bool = False) -> list[Product]:
+    query = select(Product).order_by(Product.code)
+    return list(session.exec(query.where(Product.active) if active_only else query))
+
+
+def routes_by_product(*, session: Session) -> dict[int, list[Operation]]:
+    """Every product's operations in route order, by product id."""
+    routes: dict[int, list[Operation]] = {}
+    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
+        routes.setdefault(op.product_id, []).append(op)
+    return routes
+
+
+def work_centers(*, session: Session) -> list[WorkCenter]:
+    return list(session.exec(select(WorkCenter).order_by(WorkCenter.position, WorkCenter.code)))
+
+
+def calendar(*, session: Session) -> tuple[set[int], list[Holiday]]:
+    """The weekdays the workshop works, and its holidays in date order."""
+    return set(session.exec(select(Workday.weekday))), list(session.exec(select(Holiday).order_by(Holiday.day)))

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from factory.data.db import get_session, write_transaction
-from factory.data.models import Operation, Product, WorkCenter
-from factory.data.workshop_setup import OperationIn, ProductIn, save_photo, save_product, save_route
+from factory.data.models import Product
+from factory.data.orders import route_of
+from factory.data.workshop_setup import (OperationIn, ProductIn, all_products, product_by_code, routes_by_product,
+                                         save_photo, save_product, save_route, work_centers)
 from factory.desk import bp
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, validate
@@ -23,17 +24,16 @@ class NewProduct(Input):
 
 
 def find_product(code: str) -> Product:
-    return get_session().exec(select(Product).where(Product.code == code)).first() or abort(404)
+    return product_by_code(session=get_session(), code=code) or abort(404)
 
 
 def product_page(product: Product, errors: dict, status: int = 200, route_rows: list[dict] | None = None):
     session = get_session()
-    operations = list(session.exec(select(Operation).where(Operation.product_id == product.id)
-                                   .order_by(Operation.position)))
+    operations = route_of(session=session, product_id=product.id)
     rows = route_rows if route_rows is not None else [{f: getattr(op, f if f != "work_center" else "work_center_id")
                                                        for f in ROUTE_FIELDS} for op in operations]
     return render_template("desk/product.html", product=product, errors=errors, route_rows=rows,
-                           centers=session.exec(select(WorkCenter).order_by(WorkCenter.position)).all()), status
+                           centers=work_centers(session=session)), status
 
 
 @bp.get("/products")
@@ -41,11 +41,8 @@ def product_page(product: Product, errors: dict, status: int = 200, route_rows: 
 def products():
     """Every product with its route at a glance."""
     session = get_session()
-    routes: dict[int, list[Operation]] = {}
-    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
-        routes.setdefault(op.product_id, []).append(op)
-    return render_template("desk/products.html", products=session.exec(select(Product).order_by(Product.code)).all(),
-                           routes=routes, errors={}, values={})
+    return render_template("desk/products.html", products=all_products(session=session),
+                           routes=routes_by_product(session=session), errors={}, values={})
 
 
 @bp.post("/products")
@@ -54,11 +51,11 @@ def product_new():
     """Add a product by code and name; its details and route are filled in on its own page."""
     session = get_session()
     new, errors = validate(NewProduct, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
-    if new and session.exec(select(Product).where(Product.code == new.code)).first():
+    if new and product_by_code(session=session, code=new.code):
         errors = {"code": _("A product with this code exists already.")}
     if errors:
-        return render_template("desk/products.html", products=session.exec(select(Product).order_by(Product.code)).all(),
-                               routes={}, errors=errors, values=request.form), 422
+        return render_template("desk/products.html", products=all_products(session=session),
+                               routes=routes_by_product(session=session), errors=errors, values=request.form), 422
     with write_transaction() as session:
         session.add(Product(code=new.code, name=new.name))
     return redirect(url_for("desk.product", code=new.code))

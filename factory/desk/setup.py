@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from factory.data.db import get_session, write_transaction
-from factory.data.models import Holiday, WorkCenter, Workday
-from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, remove_holiday, save_work_center,
-                                         set_workdays)
+from factory.data.models import WorkCenter
+from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, calendar, remove_holiday,
+                                         save_work_center, set_workdays, work_centers)
 from factory.desk import bp
 from factory.domain.refusal import Refused
 from factory.inputs import validate
@@ -22,10 +21,9 @@ CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
 def settings_page(errors: dict | None = None, editing: int | str | None = None, values: dict | None = None,
                   status: int = 200):
     session = get_session()
-    return render_template("desk/settings.html", centers=session.exec(select(WorkCenter).order_by(
-        WorkCenter.position, WorkCenter.code)).all(), workdays=set(session.exec(select(Workday.weekday))),
-        holidays=session.exec(select(Holiday).order_by(Holiday.day)).all(), errors=errors or {},
-        editing=editing, values=values or {}), status
+    workdays, holidays = calendar(session=session)
+    return render_template("desk/settings.html", centers=work_centers(session=session), workdays=workdays,
+                           holidays=holidays, errors=errors or {}, editing=editing, values=values or {}), status
 
 
 @bp.get("/settings")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from factory.web.access import worker_required
 from factory.data.db import get_session
@@ -12,7 +11,7 @@ from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
 from factory.web.links import ticket_url
 from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
-from factory.data.orders import order_view
+from factory.data.orders import order_by_token, order_view
 from factory.data.scans import ScanForm, ScanRequest, pieces_by_operation, record_scan, scans_between, undo_scan
 from factory.inputs import validate
 from factory.data.workforce import work_centers_of
@@ -104,9 +103,7 @@ def _after_scan(token: str, client_id: str, status: int) -> Response:
 @bp.get("/o/<token>")
 def order_sheet(token: str):
     """What the work order's QR opens: the order and a link to each bundle's ticket."""
-    found = get_session().exec(select(Order).where(Order.token == token)).first()
-    if found is None:
-        abort(404)
+    found = order_by_token(session=get_session(), token=token) or abort(404)
     return render_template("floor/order_sheet.html", view=order_view(session=get_session(), order=found),
                            ticket_url=ticket_url)
 

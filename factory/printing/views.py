@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from factory.web.access import owner_required
 from factory.data.db import get_session, write_transaction
 from factory.domain.labels import PRESETS
 from factory.web.links import badge_url, order_url, ticket_url
-from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Product, Ticket
-from factory.data.orders import order_by_number, order_view
+from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Ticket
+from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token
 from factory.printing import bp, render
 from factory.printing.options import MAX_LABELS, label_options, order_numbers, paper_size
 from factory.domain.refusal import Refused
@@ -161,9 +160,7 @@ def find_order(number: str) -> Order:
 
 
 def printable_ticket(token: str) -> Ticket:
-    ticket = get_session().exec(select(Ticket).where(Ticket.token == token)).first()
-    if ticket is None:
-        abort(404)
+    ticket = ticket_by_token(session=get_session(), token=token) or abort(404)
     if ticket.voided_at is not None:
         abort(409, description=_("This ticket is void. Print its replacement instead."))
     return ticket
@@ -210,10 +207,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 
 
 def selection_page(errors: dict[str, str]):
-    session = get_session()
-    rows = session.exec(select(Order, Product).join(Product, Product.id == Order.product_id)
-                        .where(Order.status.in_([s.value for s in (*OPEN_STATUSES, OrderStatus.draft)]))
-                        .order_by(Order.due, Order.number)).all()
+    rows = orders_with_products(session=get_session(), newest_first=False,
+                                statuses=[s.value for s in (*OPEN_STATUSES, OrderStatus.draft)])
     return render_template("printing/index.html", rows=rows, presets=preset_titles(), errors=errors, args=request.args,
                            selected=order_numbers(request.args)), 422 if errors else 200
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 
 from factory.domain.refusal import Refused
-from factory.web.access import issue_api_token, owner_required
+from factory.web.access import api_tokens, issue_api_token, owner_required
 from factory.web.audit import recent_entries
 from factory.web.refusals import errors as refusal_errors
 from factory.data.db import get_session, write_transaction
 from factory.web.links import badge_url
 from factory.staff import bp
-from factory.data.models import ApiToken, User, WorkCenter, Worker, utcnow
+from factory.data.models import ApiToken, Worker, utcnow
+from factory.data.workshop_setup import work_centers
 from factory.inputs import validate
 from factory.data.workforce import (WorkerIn, issue_new_badge, save_worker, set_active,
                                workers_with_centers)
@@ -39,10 +39,9 @@ ACTIONS = {
 def workers_page(*, errors: dict | None = None, editing: int | str | None = None, values=None,
                  new_token: str | None = None, status: int = 200):
     session = get_session()
-    tokens = list(session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                               .order_by(ApiToken.id.desc())))
+    tokens = api_tokens(session=session)
     return render_template("staff/workers.html", workers=workers_with_centers(session=session),
-                           centers=list(session.exec(select(WorkCenter).order_by(WorkCenter.position))),
+                           centers=work_centers(session=session),
                            badge_url=badge_url, errors=errors or {}, editing=editing, values=values or {},
                            tokens=tokens, new_token=new_token), status
 

@@ -107,6 +107,12 @@ def issue_api_token(*, session: Session, user: User) -> str:
     return token
 
 
+def api_tokens(*, session: Session) -> list[tuple[ApiToken, User]]:
+    """Every API token with its owner, newest first (revoked ones too, marked)."""
+    return list(session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                             .order_by(ApiToken.id.desc())))
+
+
 def user_for_token(*, session: Session, token: str) -> User | None:
     if not token:
         return None
