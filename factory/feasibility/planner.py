@@ -1,9 +1,23 @@
 """Day-by-day planning of every open order's remaining operations on the work centers' capacity,
-under the rules of the capacity model (docs/feasibility.md explains the method)."""
+under the rules of the capacity model (docs/feasibility.md explains the method).
+
+Glossary of the index names used throughout the planner (plain ints into flat lists, for speed):
+
+    w   a working day: index into `CompiledScenario.days` (day -1 in a curve: "before anything")
+    c   a work center: index into `center_ids`, `regular`, `overtime`, `efficiency`
+    i   an operation with load left: index into the `op_*` lists
+    j   an order: index into `order_ids`, `due_offset`, `order_ops`
+    p   the operation upstream of i (`op_prev[i]`, -1 for none); n the one downstream (`nxt`)
+    share / progress   the part of an operation's load done, from 0 to 1
+
+An `Allocation` is (w, i, regular minutes, overtime minutes); a `Run` is one whole plan; a
+`Curve` is, for one operation, [(w, share wanted done by the end of day w), ...].
+"""
 from __future__ import annotations
 
 from bisect import insort
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from factory.feasibility.scenario import Scenario
 
@@ -119,13 +133,32 @@ def _stage_order(n: int, edges: set) -> tuple[list, bool]:
     return order, False
 
 
+class Allocation(NamedTuple):
+    """Standard minutes given to operation `op` on working day `day`, in regular time and overtime."""
+    day: int
+    op: int
+    regular: float
+    overtime: float
+
+
+Curve = list  # [(w, share of the operation wanted done by the end of day w), ...], ascending days
+
+
 @dataclass
 class Run:
-    """One simulated plan: allocations (working day index, operation, regular, overtime minutes)
-    and the working day index each order finished (-1: nothing left; None: not within the horizon)."""
-    allocations: list
+    """One simulated plan: its allocations and the working day index each order finished
+    (-1: nothing left; None: not within the horizon)."""
+    allocations: list[Allocation]
     finished: list
     overtime_used: list  # standard minutes per work center
+
+
+@dataclass
+class BackwardPlan:
+    """What planning backwards gives: the curve of every operation, and, when everything fitted and
+    the plan was asked for, the backward plan itself as a `Run`."""
+    curves: list[Curve]
+    run: Run | None = None
 
 
 def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
@@ -263,7 +296,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                         regular = 0.0
                         used_ot[c] += ot
                     free -= take
-                    allocations.append((w, i, reg, ot))
+                    allocations.append(Allocation(w, i, reg, ot))
                     if free <= EPS:
                         break
                 if dead[c] * 4 > len(queues[c]):
@@ -329,14 +362,15 @@ def late_orders(line: CompiledScenario, run: Run, deadlines: list) -> list:
     return out
 
 
-def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
-                  budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> list:
+def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list | None = None, plan: bool = False,
+                  budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> BackwardPlan:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
     first, each operation only as far ahead of its downstream one as rule 4 allows.
 
     Returns per operation the days (ascending) on which this backward plan works on it, with the
     share of its load that must be done by the end of each; a first entry on day -1 holds the
-    share that did not fit at all and is therefore wanted before anything else.
+    share that did not fit at all and is therefore wanted before anything else. With `plan`, when
+    everything fitted, the backward plan itself comes back too (`BackwardPlan.run`).
 
     With `fair`, a work center short of minutes shares them among the operations waiting for it
     in proportion to their remaining work instead of by rank. With `overtime_ops`, only those
@@ -415,7 +449,8 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
                 regular = max(0.0, regular - take)
                 if free <= EPS:
                     break
-    if runs is not None and all(x >= 1.0 for x in share):
+    whole = None
+    if plan and all(x >= 1.0 for x in share):
         # Everything fitted: the backward plan is a plan in its own right.
         allocations, used_ot, finished = [], [0.0] * len(line.center_ids), [-1 if not ops else None for ops in line.order_ops]
         regular_left = {}
@@ -425,13 +460,13 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
                 left = regular_left.get((w, c), line.regular[c])
                 reg = take if take <= left else left
                 regular_left[(w, c)] = left - reg
-                allocations.append((w, i, reg, take - reg))
+                allocations.append(Allocation(w, i, reg, take - reg))
                 used_ot[c] += take - reg
         for j, ops in enumerate(line.order_ops):
             if ops:
                 finished[j] = max(per_op[i][0][0] for i in ops)
         allocations.sort(key=lambda a: a[0])
-        runs.append(Run(allocations=allocations, finished=finished, overtime_used=used_ot))
+        whole = Run(allocations=allocations, finished=finished, overtime_used=used_ot)
     curves = []
     for i in range(n_ops):
         unplaced = max(0.0, 1.0 - share[i])
@@ -443,7 +478,7 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
         if curve:
             curve[-1] = (curve[-1][0], 1.0)
         curves.append(curve)
-    return curves
+    return BackwardPlan(curves, whole)
 
 
 def _fair_shares(line: CompiledScenario, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:
@@ -551,7 +586,7 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
         for i in range(n_ops):
             r, o = reg[i][w], ot[i][w]
             if r > EPS or o > EPS:
-                allocations.append((w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
+                allocations.append(Allocation(w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
                 used[line.op_center[i]] += o if o > EPS else 0.0
                 last[i] = w
     finished = [-1 if not ops else max(last[i] for i in ops) for ops in line.order_ops]

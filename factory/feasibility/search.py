@@ -54,22 +54,22 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
     found = outcome(simulate(line, keys, overtime))
     if found or any(due[j] < 0 for j in best[1]):
         return found or (best if with_late else None)
-    runs = []
     # Backwards, the orders due first take the days just before their due dates and the
     # later ones move earlier: short orders finish just in time, long ones start at once.
-    latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], runs=runs)
-    if runs:
-        return (runs[0], []) if with_late else runs[0]
-    curves = latest_curves(line, due, overtime, runs=runs)
-    if runs:
-        return (runs[0], []) if with_late else runs[0]
+    backward = latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], plan=True)
+    if backward.run:
+        return (backward.run, []) if with_late else backward.run
+    backward = latest_curves(line, due, overtime, plan=True)
+    if backward.run:
+        return (backward.run, []) if with_late else backward.run
+    curves = backward.curves
     if not thorough(line):
         return best if with_late else None
     # Backwards again, a work center short of minutes sharing them in proportion to the work
     # waiting: interleaves orders where strict priorities would starve one of them.
-    latest_curves(line, due, overtime, runs=runs, fair=True)
-    if runs:
-        return (runs[0], []) if with_late else runs[0]
+    backward = latest_curves(line, due, overtime, plan=True, fair=True)
+    if backward.run:
+        return (backward.run, []) if with_late else backward.run
     forward = simulate(line, keys, overtime, curves=curves)
     found = outcome(forward)
     for _ in range(IMPROVEMENTS):
@@ -78,9 +78,10 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         finish = [-1] * len(line.op_load)
         for w, i, _reg, _ot in forward.allocations:
             finish[i] = w
-        curves = latest_curves(line, due, overtime, rank=[-f for f in finish], runs=runs)
-        if runs:
-            return (runs[0], []) if with_late else runs[0]
+        backward = latest_curves(line, due, overtime, rank=[-f for f in finish], plan=True)
+        if backward.run:
+            return (backward.run, []) if with_late else backward.run
+        curves = backward.curves
         forward = simulate(line, keys, overtime, curves=curves)
         found = outcome(forward)
     step = 1.0
@@ -240,8 +241,8 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
         return best
     # Overtime only for work behind where a backward plan in regular time wanted it.
     rank = [min(due[j], len(line.days)) for j in line.op_order]
-    curves = latest_curves(line, due, False, rank=rank)
-    behind = (curves, latest_curves(line, due, False))
+    curves = latest_curves(line, due, False, rank=rank).curves
+    behind = (curves, latest_curves(line, due, False).curves)
     for c in behind:
         if at_floor():
             return best
@@ -252,7 +253,7 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
         for fair, order in ((False, rank), (False, None), (True, None)):
             if at_floor():
                 return best
-            regular_plan = latest_curves(line, due, False, rank=order, fair=fair)
+            regular_plan = latest_curves(line, due, False, rank=order, fair=fair).curves
             short = [0.0] * len(line.center_ids)
             spilled = set()
             for i, curve in enumerate(regular_plan):
@@ -260,11 +261,10 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
                     short[line.op_center[i]] += curve[0][1] * line.op_load[i]
                     spilled.add(i)
             for scale in (1.0, 1.1, 1.3, 1.7, 2.5, 4.0):
-                runs = []
-                latest_curves(line, due, True, rank=order, runs=runs, fair=fair, overtime_ops=spilled,
-                              budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
-                if runs:
-                    consider(runs[0])
+                backward = latest_curves(line, due, True, rank=order, plan=True, fair=fair, overtime_ops=spilled,
+                                         budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
+                if backward.run:
+                    consider(backward.run)
                     break
     # The floor itself, when a plan can be found for it, is the answer.
     if not at_floor():
@@ -310,16 +310,15 @@ def budget_plan(line: CompiledScenario, due: list, keys: list, rank: list, budge
     backward (overtime as late as it helps), else forward (as soon as there is work for it),
     else backward sharing minutes fairly, else forward with overtime only for work behind the
     backward plans `behind`."""
-    runs = []
-    latest_curves(line, due, True, rank=rank, runs=runs, budget=budget)
-    if runs:
-        return runs[0]
+    backward = latest_curves(line, due, True, rank=rank, plan=True, budget=budget)
+    if backward.run:
+        return backward.run
     run = simulate(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
-    latest_curves(line, due, True, runs=runs, budget=budget, fair=True)
-    if runs:
-        return runs[0]
+    backward = latest_curves(line, due, True, plan=True, budget=budget, fair=True)
+    if backward.run:
+        return backward.run
     for curves in behind:
         run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
         if not late_orders(line, run, due):
