@@ -88,18 +88,20 @@ def _register_blueprints(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        # A 405 says which methods the URL takes (HTTP requires it), as werkzeug's own page would.
+        headers = {"Allow": ", ".join(sorted(error.valid_methods))} if getattr(error, "valid_methods", None) else {}
         if request.path.startswith("/api/"):
-            return {"error": i18n.error_title(code), "status": code}, code
+            return {"error": i18n.error_title(code), "status": code}, code, headers
         return render_template("error.html", code=code, title=i18n.error_title(code),
-                               detail=getattr(error, "description", None) if code != 500 else None), code
+                               detail=getattr(error, "description", None) if code != 500 else None), code, headers
 
     for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503):
         app.register_error_handler(code, render_error)
 
     def busy(_error):
         # Writers waited their turn longer than a person should: say so, and nothing was written.
-        response = render_error(ServiceUnavailable(i18n.busy_message()))
-        return response[0], 503, {"Retry-After": "2"}
+        body = render_error(ServiceUnavailable(i18n.busy_message()))[0]
+        return body, 503, {"Retry-After": "2"}
 
     app.register_error_handler(db.WriteBusy, busy)
 

@@ -12,6 +12,7 @@ from factory.data.inquiries import InquiryIn
 from factory.data.models import OrderStatus
 from factory.domain.scan_rules import MAX_PIECES
 from factory.data.scans import ScanIn
+from factory.api.outputs import response_schemas
 from factory.inputs import EARLIEST, LATEST, OrderCreate
 
 REF = "#/components/schemas/{model}"
@@ -41,62 +42,30 @@ def _model_schemas() -> dict:
     return schemas
 
 
-def _obj(properties: dict, required: list[str] | None = None, extra: bool = False) -> dict:
-    return {"type": "object", "properties": properties, "required": list(properties) if required is None else required,
-            "additionalProperties": extra}
-
-
-STR, INT, BOOL, NUM = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}
+STR = {"type": "string"}
 DATE = {"type": "string", "format": "date"}
+NUMBER = {"type": "number"}
 
 
-def _response_schemas() -> dict:
-    operation_done = _obj({"code": STR, "name": STR, "work_center": STR, "done": INT, "defects": INT,
-                           "quantity": INT})
-    ticket = _obj({"token": STR, "url": STR, "bundle_no": INT, "color": STR, "size": STR, "quantity": INT,
-                   "voided": BOOL, "done": {"type": "object", "additionalProperties": INT}})
-    summary = {"number": STR, "customer": STR, "product": STR, "quantity": INT, "due": DATE, "priority": INT,
-               "status": {"type": "string", "enum": [s.value for s in OrderStatus]}}
-    reason = _obj({"code": STR, "points": NUM, "message": STR, "params": {"type": "object"}})
-    progress_op = _obj({"operation": STR, "name": STR, "reached": INT, "good": INT, "defects": INT, "open": INT})
-    return {
-        "Error": _obj({"error": {"type": "string", "description": "The status in the reader's language."},
-                       "status": INT}),
-        "FieldErrors": _obj({"errors": {
-            "type": "object", "additionalProperties": STR,
-            "description": "Message per field (`lines.0.quantity` for nested ones, `_` for the whole body), "
-                           "in the reader's language."}}),
-        "ScenarioError": _obj({"error": {"type": "string",
-                                         "description": "Starts with the path of the bad field."}}),
-        "ScanRefusal": _obj({"error": STR, "reason": {"type": "string", "description": "A code, e.g. over_open."},
-                             "field": STR}),
-        "Worker": _obj({"code": STR, "name": STR, "active": BOOL, "work_centers": {"type": "array", "items": STR},
-                        "badge_url": STR}),
-        "Product": _obj({"code": STR, "name": STR, "active": BOOL, "route": {"type": "array", "items": _obj({
-            "code": STR, "name": STR, "work_center": STR, "minutes_per_piece": NUM, "setup_minutes": NUM,
-            "piece_rate": {"type": "string", "description": "A decimal, e.g. \"2.800\"."}})}}),
-        "OrderSummary": _obj(summary),
-        "Order": _obj({**summary, "product_name": STR, "bundle_size": {"type": ["integer", "null"]},
-                       "operations": {"type": "array", "items": operation_done},
-                       "tickets": {"type": "array", "items": ticket}}),
-        "Assessment": {
-            "type": "object", "additionalProperties": True,
-            "required": ["verdict", "score", "earliest_completion", "earliest_completion_with_overtime",
-                         "overtime_hours", "bottleneck", "at_risk", "reasons"],
-            "properties": {"verdict": STR, "score": NUM,
-                           "earliest_completion": {"type": ["string", "null"]},
-                           "earliest_completion_with_overtime": {"type": ["string", "null"]},
-                           "overtime_hours": {"type": "object", "additionalProperties": NUM},
-                           "bottleneck": {"type": ["string", "null"]},
-                           "at_risk": {"type": "array", "items": STR},
-                           "reasons": {"type": "array", "items": reason},
-                           "plan": {"description": "Only with ?plan=1."}}},
-        "Scan": _obj({"id": STR, "ticket": STR, "operation": STR, "worker": STR, "good": INT, "defects": INT,
-                      "undoes": {"type": ["string", "null"]},
-                      "progress": _obj({"ticket": STR, "quantity": INT,
-                                        "operations": {"type": "array", "items": progress_op}})}),
-        "Scenario": {"type": "object", "description": "A whole scenario as docs/feasibility.md describes it."},
-    }
+def _scenario_schema() -> dict:
+    """The request body of /api/feasibility, as docs/feasibility.md describes it."""
+    operation = {"type": "object", "required": ["work_center", "minutes_per_piece"], "properties": {
+        "work_center": STR, "minutes_per_piece": NUMBER, "setup_minutes": NUMBER,
+        "done": {"type": "integer", "minimum": 0}}}
+    order = {"type": "object", "required": ["id", "quantity", "due", "operations"], "properties": {
+        "id": STR, "quantity": {"type": "integer", "minimum": 1}, "due": DATE,
+        "operations": {"type": "array", "minItems": 1, "items": operation}}}
+    center = {"type": "object", "required": ["id", "units", "hours_per_day"], "properties": {
+        "id": STR, "units": NUMBER, "hours_per_day": NUMBER, "efficiency": NUMBER,
+        "overtime_hours_per_day": NUMBER}}
+    return {"type": "object", "description": "A whole scenario as docs/feasibility.md describes it.",
+            "required": ["today", "work_centers", "orders", "candidate"],
+            "properties": {"today": DATE, "horizon_days": {"type": "integer", "minimum": 1},
+                           "calendar": {"type": "object", "properties": {
+                               "workdays": {"type": "array", "items": {"type": "integer"}},
+                               "holidays": {"type": "array", "items": DATE}}},
+                           "work_centers": {"type": "array", "minItems": 1, "items": center},
+                           "orders": {"type": "array", "items": order}, "candidate": order}}
 
 
 def _answer(description: str, schema: str, headers: dict | None = None) -> dict:
@@ -126,19 +95,16 @@ def _paths() -> dict:
                                   "content": {JSON: {"schema": {"type": "object"}}}}}}},
         "/api/workers": {"get": {
             "operationId": "workers", "summary": "Every worker with their work centers and badge link.",
-            "responses": {"200": {"description": "The workers.", "content": {JSON: {"schema": _obj(
-                {"workers": {"type": "array", "items": _ref("Worker")}})}}}, "401": UNAUTHORIZED}}},
+            "responses": {"200": _answer("The workers.", "Workers"), "401": UNAUTHORIZED}}},
         "/api/products": {"get": {
             "operationId": "products", "summary": "Every product with its route of operations.",
-            "responses": {"200": {"description": "The products.", "content": {JSON: {"schema": _obj(
-                {"products": {"type": "array", "items": _ref("Product")}})}}}, "401": UNAUTHORIZED}}},
+            "responses": {"200": _answer("The products.", "Products"), "401": UNAUTHORIZED}}},
         "/api/orders": {
             "get": {
                 "operationId": "orders", "summary": "Orders, newest first.",
                 "parameters": [{"name": "status", "in": "query", "required": False,
                                 "schema": {"type": "string", "enum": [s.value for s in OrderStatus]}}],
-                "responses": {"200": {"description": "The orders.", "content": {JSON: {"schema": _obj(
-                    {"orders": {"type": "array", "items": _ref("OrderSummary")}})}}},
+                "responses": {"200": _answer("The orders.", "Orders"),
                     "401": UNAUTHORIZED, "422": _answer("Unknown status.", "FieldErrors")}},
             "post": {
                 "operationId": "order_create", "summary": "Create an accepted order with one ticket per bundle.",
@@ -173,10 +139,10 @@ def _paths() -> dict:
             "responses": {
                 "200": _answer("This id was recorded before with the same scan: the first answer again.", "Scan"),
                 "201": _answer("Recorded.", "Scan"), "401": UNAUTHORIZED,
-                "403": _answer("The worker does not work at the operation's work center.", "ScanRefusal"),
-                "404": _answer("No such ticket.", "ScanRefusal"),
+                "403": _answer("The worker does not work at the operation's work center.", "Refusal"),
+                "404": _answer("No such ticket.", "Refusal"),
                 "409": _answer("Refused by the rules: more than is open, order closed, ticket voided, "
-                               "or the id was used for a different scan.", "ScanRefusal"),
+                               "or the id was used for a different scan.", "Refusal"),
                 "413": TOO_LARGE,
                 "422": _answer("A bad field, an unknown operation or worker.", "FieldErrors")}}},
     }
@@ -192,7 +158,7 @@ def openapi_document() -> dict:
                                 "`flask --app app api-token USERNAME`; see docs/api.md."},
         "paths": _paths(),
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {**_model_schemas(), **_response_schemas()}},
+                       "schemas": {**_model_schemas(), **response_schemas(REF), "Scenario": _scenario_schema()}},
         "security": [{"bearer": []}],
     }
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import request
 
 from factory.web.access import owner_required
-from factory.api import bp
+from factory.api import bp, outputs
+from factory.api.outputs import answer
 from factory.data.db import get_session, write_transaction
 from factory.web.links import ticket_url
 from factory.data.workshop_setup import all_products, routes_by_product, work_centers
@@ -28,7 +29,7 @@ def order_create():
         return json_answer(refused)
     order = order_by_number(session=get_session(), number=number)
     body = order_json(order_view(session=get_session(), order=order), ticket_url=ticket_url)
-    return body, 201, {"Location": f"/api/orders/{order.number}"}
+    return answer(outputs.Order, body, 201, {"Location": f"/api/orders/{order.number}"})
 
 
 @bp.get("/products")
@@ -38,8 +39,8 @@ def products():
     session = get_session()
     centers = {wc.id: wc.code for wc in work_centers(session=session)}
     routes = routes_by_product(session=session)
-    return {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": [
+    return answer(outputs.Products, {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": [
         {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
          "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
          "piece_rate": str(op.piece_rate)} for op in routes.get(p.id, [])]}
-        for p in all_products(session=session)]}
+        for p in all_products(session=session)]})

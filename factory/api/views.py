@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import abort, request
 
 from factory.web.access import owner_required
-from factory.api import bp
+from factory.api import bp, outputs
+from factory.api.outputs import answer
 from factory.data.db import get_session
 from factory.web.links import badge_url, ticket_url
 from factory.data.models import OrderStatus
@@ -16,9 +17,9 @@ from factory.data.workforce import workers_with_centers
 @owner_required
 def workers():
     """Every worker with their work centers and badge link."""
-    return {"workers": [{"code": w.code, "name": w.name, "active": w.active,
-                         "work_centers": [wc.code for wc in centers], "badge_url": badge_url(w)}
-                        for w, centers in workers_with_centers(session=get_session())]}
+    return answer(outputs.Workers, {"workers": [
+        {"code": w.code, "name": w.name, "active": w.active, "work_centers": [wc.code for wc in centers],
+         "badge_url": badge_url(w)} for w, centers in workers_with_centers(session=get_session())]})
 
 
 @bp.get("/orders")
@@ -29,7 +30,7 @@ def orders():
     if status is not None and status not in {s.value for s in OrderStatus}:
         return {"errors": {"status": f"one of {', '.join(s.value for s in OrderStatus)}"}}, 422
     rows = orders_with_products(session=get_session(), statuses=[status] if status else None)
-    return {"orders": [orders_summary_json(o, p) for o, p in rows]}
+    return answer(outputs.Orders, {"orders": [orders_summary_json(o, p) for o, p in rows]})
 
 
 @bp.get("/orders/<number>")
@@ -39,4 +40,4 @@ def order(number: str):
     found = order_by_number(session=get_session(), number=number)
     if found is None:
         abort(404)
-    return order_json(order_view(session=get_session(), order=found), ticket_url=ticket_url)
+    return answer(outputs.Order, order_json(order_view(session=get_session(), order=found), ticket_url=ticket_url))
