@@ -9,7 +9,7 @@ from typing import Mapping
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import ServiceUnavailable
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from factory.web import access, audit, compression, i18n, pages, security
 
@@ -64,8 +64,15 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class OrderNumber(BaseConverter):
+    """`<order_number:...>` in the API: any path segment but `assess`, which is
+    /api/orders/assess's own (so that URL answers only POST, as documented)."""
+    regex = r"(?!assess$)[^/]+"
+
+
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["order_number"] = OrderNumber
     from factory.api import bp as api_bp
     from factory.assess import bp as assess_bp
     from factory.auth import bp as auth_bp

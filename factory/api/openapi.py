@@ -31,8 +31,10 @@ def _model_schemas() -> dict:
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     dates = f"Between {EARLIEST.isoformat()} and {LATEST.isoformat()}; other dates get 422."
-    schemas["OrderCreate"]["properties"]["due"]["description"] = dates
-    schemas["InquiryIn"]["properties"]["due"]["description"] = dates
+    for model in ("OrderCreate", "InquiryIn"):
+        schemas[model]["properties"]["due"]["description"] = dates
+        # The range as a pattern too, so a client (or a fuzzer) can tell which dates are taken.
+        schemas[model]["properties"]["due"]["pattern"] = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
     schemas["OrderCreate"]["properties"]["lines"]["description"] = (
         "Color/size lines; when given, their quantities must add up to `quantity`.")
     schemas["ScanIn"]["properties"]["id"]["description"] = (

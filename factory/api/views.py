@@ -33,7 +33,7 @@ def orders():
     return answer(outputs.Orders, {"orders": [orders_summary_json(o, p) for o, p in rows]})
 
 
-@bp.get("/orders/<number>")
+@bp.get("/orders/<order_number:number>")
 @owner_required
 def order(number: str):
     """One order with its operations and tickets, progress included."""
