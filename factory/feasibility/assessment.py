@@ -37,6 +37,7 @@ def _assess(scenario: dict, lang: str) -> dict:
     cand = len(line.order_ids) - 1
     due = deadlines(line, sc.horizon_days)
     first = candidate_first(line, due, cand, False, -1.0) if line.order_ops[cand] else None
+    at_risk: list[int]
     if first and first[1]:
         # Even with the candidate ahead of them, the others are on time: none is at risk.
         due_ot, at_risk = due, []
@@ -57,10 +58,13 @@ def _assess(scenario: dict, lang: str) -> dict:
         plan_run = early_run
     elif earliest_ot is not None and cand_due >= earliest_ot:
         verdict = WITH_OVERTIME
+        # earliest_index gives a plan with every day it finds, and this one has every order on time.
+        assert early_ot_run is not None
         plan_run = least_overtime_plan(line, due_ot, find_plan(line, due_ot, True) or early_ot_run)
 
     hours = {}
     if verdict == WITH_OVERTIME:
+        assert plan_run is not None  # least_overtime_plan keeps at least its fallback, a plan on time
         for c, minutes in enumerate(plan_run.overtime_used):
             if round(minutes / (60 * line.efficiency[c]), 3) > 0:
                 hours[line.center_ids[c]] = round(minutes / (60 * line.efficiency[c]), 3)
@@ -145,10 +149,12 @@ def _reasons(f: _Facts, verdict: str) -> tuple[str | None, list]:
     if not line.order_ops[f.cand]:
         reasons.append(_reason("nothing_left", 0, {}))
     elif verdict == FEASIBLE:
+        assert f.earliest is not None  # feasible: the candidate fits by its due date in regular time
         slack = due_offset - _offset(line, f.earliest)
         reasons.append(_reason("fits_regular_time", 3 * slack,
                                {"earliest": _date(sc, line, f.earliest), "slack_days": slack, "due": due_text}))
     elif verdict == WITH_OVERTIME:
+        assert f.earliest_ot is not None  # with overtime: the candidate fits by its due date with overtime
         slack = due_offset - _offset(line, f.earliest_ot)
         short = (_offset(line, f.earliest) if f.earliest is not None else sc.horizon_days) - due_offset
         total = round(sum(f.hours.values()), 1)
@@ -222,6 +228,8 @@ def _bottleneck(f: _Facts) -> tuple[str, float, float, float]:
         ratio = (booked[c] + mine[c]) / capacity if capacity > 0 else float("inf")
         if ratio > best_ratio:
             best, best_ratio = c, ratio
+    # The candidate has work left (the caller checks), so some work center has mine[c] > 0.
+    assert best is not None
     # The candidate's own share of regular capacity until its due date only grows with the
     # quantity and shrinks with a later due date, which keeps the score monotone.
     own = max(mine[c] / (line.regular[c] * days) if line.regular[c] * days > 0 else 1.0
@@ -249,7 +257,7 @@ def _date(sc: Scenario, line: CompiledScenario, index: int | None) -> str | None
 
 def plan_rows(sc: Scenario, line: CompiledScenario, run: Run) -> list:
     """A run as the model's `plan`: one row per day, order and operation."""
-    merged = {}
+    merged: dict[tuple[int, int], tuple[float, float]] = {}  # (w, i): (regular, overtime) minutes
     for w, i, reg, ot in run.allocations:
         key = (w, i)
         if key in merged:

@@ -38,9 +38,9 @@ def planned_completions(scenario: dict) -> dict[str, Completion]:
         overtime_run, late_ot = (run, late)
         if late:
             overtime_run, late_ot = fewest_late(line, due, True)
-        late, late_ot = set(late), set(late_ot)
+        late_regular, late_overtime = set(late), set(late_ot)
         return {order_id: Completion(_finish(sc, line, run, j), _finish(sc, line, overtime_run, j),
-                                     j in late, j in late_ot)
+                                     j in late_regular, j in late_overtime)
                 for j, order_id in enumerate(line.order_ids)}
     finally:
         if collecting:

@@ -202,7 +202,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
     for i, p in enumerate(prev):
         if p >= 0:
             nxt[p] = i
-    queues = [[] for _ in line.center_ids]
+    queues: list[list[int]] = [[] for _ in line.center_ids]
     # An operation caught up with its upstream waits out of the queue until the upstream works.
     waiting = [False] * n_ops
     queued = [False] * n_ops
@@ -213,9 +213,19 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
         else:
             waiting[i] = True
     dead = [0] * len(queues)
-    allocations = []
+    allocations: list[Allocation] = []
     used_ot = [0.0] * len(line.center_ids)
     sweeps = 2 if line.backward_routes else 1
+    # Options that come with another, checked once here rather than in the loops below: lazy
+    # overtime counts the work due by each deadline; "behind" means behind the curves.
+    lazy_deadlines: list = []
+    if lazy is not None:
+        assert deadlines is not None, "lazy overtime needs the deadlines"
+        lazy_deadlines = deadlines
+    behind_curves: list = []
+    if overtime_when_behind:
+        assert curves is not None, "overtime_when_behind needs the backward plan's curves"
+        behind_curves = curves
     for w in range(len(line.days)):
         if not unfinished:
             break
@@ -227,7 +237,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                 regular = line.regular[c]
                 extra = line.overtime[c] if overtime else 0.0
                 if extra > 0.0 and lazy is not None:
-                    extra = min(extra, _overtime_needed(line, queue, spent, deadlines, w, c, lazy))
+                    extra = min(extra, _overtime_needed(line, queue, spent, lazy_deadlines, w, c, lazy))
                 if budget is not None:
                     extra = min(extra, max(0.0, budget[c] - used_ot[c]))
                 if sweeps > 1:
@@ -261,7 +271,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                             dead[c] += 1
                         continue
                     allowed = free if overtime_orders is None or op_order[i] in overtime_orders else regular
-                    if overtime_when_behind and _needed_by(curves[i], pi) > w:
+                    if overtime_when_behind and _needed_by(behind_curves[i], pi) > w:
                         allowed = regular
                     if allowed <= EPS:
                         continue
@@ -327,7 +337,7 @@ def _needed_by(curve: list, progress: float) -> int:
 def _overtime_needed(line: CompiledScenario, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
     """Least overtime today that leaves this work center's remaining work due by every deadline
     within its remaining regular capacity plus `lazy` times its later overtime."""
-    due = {}
+    due: dict[int, float] = {}
     for i in queue:
         d = deadlines[line.op_order[i]]
         due[d] = due.get(d, 0.0) + line.op_load[i] - spent[i]
@@ -384,8 +394,8 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
             nxt[p] = i
     placed = [0.0] * n_ops
     share = [0.0] * n_ops
-    per_op = [[] for _ in range(n_ops)]
-    queues = [[] for _ in line.center_ids]
+    per_op: list[list[tuple[int, float]]] = [[] for _ in range(n_ops)]  # (w, minutes), w descending
+    queues: list[list[int]] = [[] for _ in line.center_ids]
     # Backwards every order waits for its deadline; the latest-due are placed first, unless a
     # rank per operation says otherwise.
     if rank is None:
@@ -393,7 +403,7 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
     # Operations join their work center's queue on their deadline (going backwards) and leave
     # it once placed; queues stay in rank order.
     position = [0] * n_ops
-    released = [[] for _ in range(len(line.days))]
+    released: list[list[int]] = [[] for _ in range(len(line.days))]
     for r, i in enumerate(sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i]))):
         position[i] = r
         d = due[line.op_order[i]]
@@ -453,13 +463,13 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
     if plan and all(x >= 1.0 for x in share):
         # Everything fitted: the backward plan is a plan in its own right.
         allocations, used_ot, finished = [], [0.0] * len(line.center_ids), [-1 if not ops else None for ops in line.order_ops]
-        regular_left = {}
+        regular_left: dict[tuple[int, int], float] = {}  # (w, c): regular minutes not yet given
         for i in range(n_ops):
             for w, take in per_op[i]:
                 c = line.op_center[i]
-                left = regular_left.get((w, c), line.regular[c])
-                reg = take if take <= left else left
-                regular_left[(w, c)] = left - reg
+                day_left = regular_left.get((w, c), line.regular[c])
+                reg = take if take <= day_left else day_left
+                regular_left[(w, c)] = day_left - reg
                 allocations.append(Allocation(w, i, reg, take - reg))
                 used_ot[c] += take - reg
         for j, ops in enumerate(line.order_ops):
@@ -495,7 +505,8 @@ def _fair_shares(line: CompiledScenario, queue: list, due: list, w: int, share: 
             rooms[i] = room
     if sum(rooms.values()) <= free:
         return rooms
-    given, open_ = {}, dict(rooms)
+    given: dict[int, float] = {}
+    open_ = dict(rooms)
     while open_ and free > EPS:
         weight = {i: line.op_load[i] * (1.0 - share[i]) for i in open_}
         total = sum(weight.values())

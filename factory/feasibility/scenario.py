@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 
 from datetime import date, timedelta
+from typing import Any
 
 from factory.domain.capacity import standard_minutes
 from factory.domain.refusal import Refusal, Refused
@@ -161,7 +162,8 @@ def _order(data, path: str, centers: set) -> Order:
         # which name the field.
         if type(op) is dict:
             wc = op.get("work_center")
-            mpp = op.get("minutes_per_piece")
+            # Any: straight from the JSON; mypy cannot narrow on the `type(mpp) in _NUMBERS` check below.
+            mpp: Any = op.get("minutes_per_piece")
             setup = op.get("setup_minutes", 0)
             done = op.get("done", 0)
             if (type(wc) is str and wc in centers and type(mpp) in _NUMBERS and 0 <= mpp < _INF

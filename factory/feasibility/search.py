@@ -40,7 +40,7 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
     if not with_late and overloaded(line, due, overtime):
         return None
     keys = [float(min(d, len(line.days))) for d in due]
-    best = None
+    best: tuple[Run, list] | None = None  # the plan with the fewest late orders so far, and those
 
     def outcome(run):
         nonlocal best
@@ -52,8 +52,11 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         return None
 
     found = outcome(simulate(line, keys, overtime))
-    if found or any(due[j] < 0 for j in best[1]):
-        return found or (best if with_late else None)
+    if found:
+        return found
+    assert best is not None  # outcome() found late orders, and kept that plan
+    if any(due[j] < 0 for j in best[1]):
+        return best if with_late else None
     # Backwards, the orders due first take the days just before their due dates and the
     # later ones move earlier: short orders finish just in time, long ones start at once.
     backward = latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], plan=True)
@@ -106,7 +109,7 @@ def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime:
 
 
 def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: bool,
-                   known: tuple | None = None, first: tuple | None = None) -> tuple[int | None, Run | None]:
+                   known: tuple | None = None, first: tuple[Run, bool] | None = None) -> tuple[int | None, Run | None]:
     """The earliest working day index the candidate can be due on with every other order on
     time, with its plan; (None, None) when there is none within the horizon.
 
@@ -122,12 +125,12 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
         trial[candidate] = BIG
         run = find_plan(line, trial, overtime)
         return (-1, run) if run else (None, None)
-    first, others_on_time = first or candidate_first(line, due, candidate, overtime, -1.0)
-    lo = first.finished[candidate]
+    first_run, others_on_time = first or candidate_first(line, due, candidate, overtime, -1.0)
+    lo = first_run.finished[candidate]
     if lo is None:
         return None, None
     if others_on_time:
-        return lo, first
+        return lo, first_run
     if known is not None:
         hi, best = known
     else:
@@ -175,7 +178,7 @@ def overloaded(line: CompiledScenario, due: list, overtime: bool) -> bool:
     """Some work center has more work due by some deadline than all its minutes until then:
     no plan can exist (a quick proof, before trying to plan)."""
     per_day = [r + (o if overtime else 0.0) for r, o in zip(line.regular, line.overtime)]
-    by_center = [[] for _ in line.center_ids]
+    by_center: list[list[tuple[int, float]]] = [[] for _ in line.center_ids]  # (deadline, load)
     for i, c in enumerate(line.op_center):
         d = due[line.op_order[i]]
         if d < BIG:
@@ -193,7 +196,7 @@ def overtime_floor(line: CompiledScenario, due: list) -> list:
     """Per work center, overtime minutes no plan can do without: its own remaining work due by
     some deadline beyond its regular capacity until then (rule 4 can only add to it)."""
     floor = [0.0] * len(line.center_ids)
-    by_center = [[] for _ in line.center_ids]
+    by_center: list[list[tuple[int, float]]] = [[] for _ in line.center_ids]  # (deadline, load)
     for i, c in enumerate(line.op_center):
         d = due[line.op_order[i]]
         if d < BIG:
@@ -206,11 +209,13 @@ def overtime_floor(line: CompiledScenario, due: list) -> list:
     return floor
 
 
-def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run:
+def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run | None:
     """Among plans meeting every deadline, the one with the fewest overtime clock hours found
     (docs/feasibility.md lists the candidates); stops as soon as one needs no more than the
-    overtime_floor, which no plan can beat."""
-    best, best_hours = None, float("inf")
+    overtime_floor, which no plan can beat. None only when no plan meeting every deadline was found,
+    which cannot be when `fallback` meets them all."""
+    best: Run | None = None
+    best_hours = float("inf")
     floor = overtime_floor(line, due)
     floor_hours = sum(m / (60 * line.efficiency[c]) for c, m in enumerate(floor))
 
@@ -243,10 +248,10 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
     rank = [min(due[j], len(line.days)) for j in line.op_order]
     curves = latest_curves(line, due, False, rank=rank).curves
     behind = (curves, latest_curves(line, due, False).curves)
-    for c in behind:
+    for behind_curves in behind:
         if at_floor():
             return best
-        consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
+        consider(simulate(line, keys, True, curves=behind_curves, overtime_when_behind=True))
     # Overtime only for the operations that did not fit in a backward plan in regular time, as
     # much as did not fit (a little more each time), as late as it helps.
     if small:
