@@ -14,7 +14,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 from factory.web import access, audit, compression, i18n, pages, security
 
 from factory.data import db
-from factory.config import check_config, settings_from_env
+from factory.config import check_config, instance_secret, settings_from_env
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
@@ -30,6 +30,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.config.update(settings_from_env())
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY") and app.config.get("FACTORY_ENV") != "production":
+        app.config["SECRET_KEY"] = instance_secret(app.config["SECRET_KEY_FILE"])
     check_config(app.config)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix

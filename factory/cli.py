@@ -132,22 +132,38 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int, process
     for address in lan_addresses():
         click.echo(f"  phones on the same Wi-Fi: http://{address}:{port}/")
     if has_demo_owner:
-        click.echo(f"  owner login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
         base = app.config.get("BASE_URL") or f"http://{(lan_addresses() or ['localhost'])[0]}:{port}"
         with _session() as session:
             for worker in session.exec(select(Worker).order_by(Worker.code).limit(3)):
                 click.echo(f"  worker {worker.code} {worker.name}: {base}/w/{worker.badge_token}")
         click.echo("  (every worker's badge link: GET /api/workers, or print the badges)")
+    with _session() as session:
+        demo_login = demo_login_live(session=session, production=app.config["FACTORY_ENV"] == "production")
+    if demo_login:
+        reach = "anyone on this network" if host not in ("127.0.0.1", "localhost", "::1") else "anyone on this computer"
+        click.echo(f"WARNING: the demo login {DEMO_OWNER[0]} / {DEMO_OWNER[1]} is live: {reach} can sign in as the "
+                   f"owner. Set a real password with: flask --app app create-owner --username {DEMO_OWNER[0]}")
+    proxies = app.config["TRUSTED_PROXIES"]
     if processes > 1:
-        serve_processes(app, host=host, port=port, processes=processes, threads=threads)
+        serve_processes(app, host=host, port=port, processes=processes, threads=threads, proxies=proxies)
     else:
         from waitress import serve
         # waitress stops accepting at 100 open connections by default; phones and browsers keep
         # idle ones open for minutes, so a busy workshop could reach it and new phones would hang.
-        serve(app, host=host, port=port, threads=threads, ident="factory", connection_limit=500)
+        # Behind a proxy, waitress must leave X-Forwarded-For/-Proto in place: it drops them by
+        # default, and ProxyFix (create_app) is the one place that reads them.
+        serve(app, host=host, port=port, threads=threads, ident="factory", connection_limit=500,
+              clear_untrusted_proxy_headers=not proxies)
 
 
-def serve_processes(app: Flask, *, host: str, port: int, processes: int, threads: int) -> None:
+def demo_login_live(*, session: Session, production: bool) -> bool:
+    """Whether the demo owner can sign in with the demo password (never in production)."""
+    from werkzeug.security import check_password_hash
+    user = session.exec(select(User).where(User.username == DEMO_OWNER[0])).first()
+    return not production and user is not None and check_password_hash(user.password_hash, DEMO_OWNER[1])
+
+
+def serve_processes(app: Flask, *, host: str, port: int, processes: int, threads: int, proxies: int = 0) -> None:
     """Serve with gunicorn: a master process that keeps `processes` forked copies of the app
     running on one listening socket (a crashed one is replaced), each with `threads` threads."""
     from gunicorn.app.base import BaseApplication
@@ -161,7 +177,10 @@ def serve_processes(app: Flask, *, host: str, port: int, processes: int, threads
                                "worker_class": "gthread", "proc_name": "factory",
                                "post_fork": lambda _server, _worker: app.extensions["engine"].dispose(close=False),
                                # gunicorn 24+: no control socket in $HOME (nothing here uses it)
-                               "control_socket_disable": True}.items():
+                               "control_socket_disable": True,
+                               # Behind a proxy its X-Forwarded-Proto counts wherever the proxy runs;
+                               # X-Forwarded-For is read by ProxyFix (create_app) as with waitress.
+                               **({"forwarded_allow_ips": "*"} if proxies else {})}.items():
                 if key in self.cfg.settings:
                     self.cfg.set(key, value)
 

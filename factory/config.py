@@ -24,7 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL of the database. Default: SQLite in WAL mode at instance/factory.db. "
             "PostgreSQL: postgresql+psycopg://user@host:5432/dbname"),
     Setting("SECRET_KEY", None,
-            "Signs session cookies and CSRF tokens. Required (long and random) when FACTORY_ENV=production."),
+            "Signs session cookies and CSRF tokens. Required in production: at least 32 random characters. "
+            "Default outside production: a random key made on first start in instance/secret_key (owner-only)."),
     Setting("FACTORY_ENV", "development",
             "development or production. Production refuses the placeholder secret and the demo password."),
     Setting("PORT", "5000", "Port the server listens on (all interfaces, so phones on the LAN reach it)."),
@@ -46,10 +47,11 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict:
     factory_env = env.get("FACTORY_ENV", "development")
     instance = ROOT / "instance"
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'factory.db'}"
-    secret = env.get("SECRET_KEY") or PLACEHOLDER_SECRET
     return {
         "FACTORY_ENV": factory_env,
-        "SECRET_KEY": secret,
+        # None: create_app takes the instance folder's own key (made on first start) outside production.
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SECRET_KEY_FILE": str(instance / "secret_key"),
         "DATABASE_URL": normalise_database_url(database_url),
         "BASE_URL": (env.get("BASE_URL") or "").rstrip("/") or None,
         "PORT": int(env.get("PORT", "5000")),
@@ -82,10 +84,40 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or inconsistent; the message says how to fix it."""
 
 
+MIN_SECRET_LENGTH = 32
+
+
 def check_config(config: dict) -> None:
-    """Refuse a placeholder secret outside development."""
-    if config.get("FACTORY_ENV") == "production" and config.get("SECRET_KEY") in (None, "", PLACEHOLDER_SECRET):
+    """Refuse a missing, placeholder, short or repetitive secret in production."""
+    if config.get("FACTORY_ENV") != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if (secret == PLACEHOLDER_SECRET or len(secret) < MIN_SECRET_LENGTH
+            or len(set(secret)) < MIN_SECRET_LENGTH // 3):
         raise ConfigError(
-            "SECRET_KEY must be set to a long random value when FACTORY_ENV=production "
-            "(for example: python -c \"import secrets; print(secrets.token_urlsafe(32))\")."
+            f"SECRET_KEY must be a long random value (at least {MIN_SECRET_LENGTH} characters) when "
+            "FACTORY_ENV=production (for example: python -c \"import secrets; print(secrets.token_urlsafe(32))\")."
         )
+
+
+def instance_secret(path: str | os.PathLike) -> str:
+    """The secret key kept in the instance folder, made (random, owner-only) the first time.
+
+    A development install must not sign cookies with a constant anyone can read in the source:
+    the server listens on the whole LAN, so that would let anyone on the Wi-Fi forge an owner."""
+    import secrets
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        secret = path.read_text().strip()
+        if len(secret) >= MIN_SECRET_LENGTH:
+            return secret
+        raise ConfigError(f"{path} holds no usable secret key: delete it and start again (a new one is made).")
+    with os.fdopen(fd, "w") as out:
+        secret = secrets.token_urlsafe(48)
+        out.write(secret + "\n")
+    return secret

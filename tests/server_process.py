@@ -34,16 +34,18 @@ class Server:
     """`flask --app app serve` on a loopback port, in its own process group so that a kill takes
     every process it started (gunicorn's too), as a power cut or the OOM killer would."""
 
-    def __init__(self, database_url: str, log_path: Path, processes: int = 1):
+    def __init__(self, database_url: str, log_path: Path, processes: int = 1, env: dict | None = None,
+                 args: tuple[str, ...] = ()):
         self.database_url, self.log_path, self.processes = database_url, log_path, processes
+        self.env, self.args = env or {}, args
         self.port, self.process = free_port(), None
 
     def start(self, timeout: float = 30) -> None:
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
             [FLASK, "--app", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "4",
-             "--processes", str(self.processes)],
-            cwd=ROOT, env=flask_env(self.database_url), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+             "--processes", str(self.processes), *self.args],
+            cwd=ROOT, env={**flask_env(self.database_url), **self.env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -169,7 +169,7 @@ def test_cli_demo_owner_and_api_token(app):
 def test_production_refuses_placeholder_secret_demo_and_demo_password(database_url, session):
     with pytest.raises(ConfigError):
         create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="dev-only-not-secret"))
-    app = create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="x" * 40))
+    app = create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="k7Qw9-ZpL2xR8vT4nB6mY1cH3jF5dS0aE_uG"))
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code != 0
     from factory.data.people import create_owner
     create_owner(session=session, username="owner", password="owner")

@@ -1,0 +1,161 @@
+"""What an attacker on the workshop Wi-Fi could still do (issue 13), each tried against the real
+server or the test client: proxy addresses, the secret key, tokens, sessions, passwords, strict
+input, costly uploads, exports."""
+from __future__ import annotations
+
+import http.client
+import re
+import stat
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sqlmodel import Session, select
+
+from factory import create_app
+from factory.config import PLACEHOLDER_SECRET, ConfigError
+from factory.data import db
+from factory.data.models import AuditEntry
+from factory.data.people import create_owner
+from tests.conftest import PG_URL, app_config, csrf_token
+from tests.server_process import Server
+
+
+class Browser:
+    """A phone's browser against the real server: keeps its cookie, can claim an address
+    through the proxy's X-Forwarded-For."""
+
+    def __init__(self, port: int, forwarded_for: str | None = None):
+        self.port, self.forwarded_for, self.cookie = port, forwarded_for, ""
+
+    def send(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            for header in answer.headers.get_all("Set-Cookie") or []:
+                self.cookie = header.split(";", 1)[0]
+            return answer.status, answer.read().decode()
+        finally:
+            connection.close()
+
+    def csrf(self) -> str:
+        status, page = self.send("GET", "/login")
+        assert status == 200
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def wrong_password(self) -> int:
+        return self.send("POST", "/login", {"username": "boss", "password": "not-the-password",
+                                             "csrf_token": self.csrf()})[0]
+
+
+def _server_with_owner(database_url: str, tmp_path: Path, **kwargs) -> Server:
+    db.upgrade(database_url)
+    engine = db.make_engine(database_url)
+    with Session(engine) as session:
+        create_owner(session=session, username="boss", password="boss-password")
+    engine.dispose()
+    server = Server(database_url, tmp_path / "server.log", **kwargs)
+    server.start()
+    return server
+
+
+def _audited_addresses(database_url: str) -> list[str]:
+    engine = db.make_engine(database_url)
+    with Session(engine) as session:
+        found = [e.remote_addr for e in session.exec(select(AuditEntry).where(AuditEntry.action == "auth.login"))]
+    engine.dispose()
+    return found
+
+
+# --- behind the HTTPS proxy, every phone keeps its own address -----------------------------------
+
+def test_behind_the_proxy_each_phone_has_its_own_sign_in_limit_and_audit_address(database_url, tmp_path):
+    server = _server_with_owner(database_url, tmp_path, env={"TRUSTED_PROXIES": "1"})
+    try:
+        guesser, owner = Browser(server.port, "10.0.0.7"), Browser(server.port, "10.0.0.8")
+        assert [guesser.wrong_password() for _ in range(10)] == [422] * 10
+        assert guesser.wrong_password() == 429
+        # The owner's phone, behind the same proxy, is not locked out by the guesser.
+        assert owner.wrong_password() == 422
+        status, _ = owner.send("POST", "/login", {"username": "boss", "password": "boss-password",
+                                                   "csrf_token": owner.csrf()})
+        assert status == 302
+    finally:
+        server.stop()
+    addresses = _audited_addresses(database_url)
+    assert addresses.count("10.0.0.7") == 10
+    assert addresses.count("10.0.0.8") == 2
+    assert "127.0.0.1" not in addresses
+
+
+def test_behind_the_proxy_with_several_processes_the_audit_log_sees_each_phone(database_url, tmp_path):
+    server = _server_with_owner(database_url, tmp_path, processes=2, env={"TRUSTED_PROXIES": "1"})
+    try:
+        assert Browser(server.port, "10.0.0.7").wrong_password() == 422
+        assert Browser(server.port, "10.0.0.8").wrong_password() == 422
+    finally:
+        server.stop()
+    assert sorted(_audited_addresses(database_url)) == ["10.0.0.7", "10.0.0.8"]
+
+
+def test_without_a_proxy_a_forged_forwarded_for_is_ignored(database_url, tmp_path):
+    server = _server_with_owner(database_url, tmp_path)
+    try:
+        assert Browser(server.port, "10.0.0.7").wrong_password() == 422
+    finally:
+        server.stop()
+    assert _audited_addresses(database_url) == ["127.0.0.1"]
+
+
+# --- the secret key ------------------------------------------------------------------------------
+
+def test_a_fresh_install_makes_its_own_secret_kept_owner_only(database_url, tmp_path, session):
+    key_file = tmp_path / "instance" / "secret_key"
+    first = create_app(app_config(database_url, SECRET_KEY=None, SECRET_KEY_FILE=str(key_file)))
+    secret = first.config["SECRET_KEY"]
+    assert secret != PLACEHOLDER_SECRET and len(secret) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # The next start signs with the same key, so sessions survive a restart.
+    again = create_app(app_config(database_url, SECRET_KEY=None, SECRET_KEY_FILE=str(key_file)))
+    assert again.config["SECRET_KEY"] == secret
+    # A cookie signed with the constant from the source code no longer makes anyone the owner.
+    owner = create_owner(session=session, username="boss", password="boss-password")
+    forger = create_app(app_config(database_url, SECRET_KEY=PLACEHOLDER_SECRET))
+    with forger.test_request_context():
+        from flask.sessions import SecureCookieSessionInterface
+        from datetime import datetime, timezone
+        forged = SecureCookieSessionInterface().get_signing_serializer(forger).dumps(
+            {"user_id": owner.id, "signed_in_at": datetime.now(timezone.utc).timestamp()})
+    for app in (forger, first):
+        app.extensions["engine"].dispose()
+    client = again.test_client()
+    client.set_cookie("session", forged)
+    assert client.get("/").status_code == 302  # to the login page
+    again.extensions["engine"].dispose()
+
+
+@pytest.mark.parametrize("secret", ["x", "short-secret", "a" * 64, PLACEHOLDER_SECRET, ""])
+def test_production_refuses_a_short_or_guessable_secret(database_url, secret):
+    with pytest.raises(ConfigError):
+        create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY=secret))
+
+
+def test_the_start_message_says_when_the_demo_login_is_live_on_the_lan(database_url, tmp_path):
+    server = Server(database_url, tmp_path / "dev.log", env={"FACTORY_ENV": "development"},
+                    args=("--demo",))
+    server.start(timeout=120)
+    server.stop()
+    log = (tmp_path / "dev.log").read_text()
+    assert "WARNING: the demo login owner / owner is live" in log
+    production = Server(database_url, tmp_path / "production.log")
+    production.start()
+    production.stop()
+    assert "WARNING" not in (tmp_path / "production.log").read_text()
