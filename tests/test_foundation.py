@@ -171,8 +171,8 @@ def test_production_refuses_placeholder_secret_demo_and_demo_password(database_u
         create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="dev-only-not-secret"))
     app = create_app(app_config(database_url, FACTORY_ENV="production", SECRET_KEY="k7Qw9-ZpL2xR8vT4nB6mY1cH3jF5dS0aE_uG"))
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code != 0
-    from factory.data.people import create_owner
-    create_owner(session=session, username="owner", password="owner")
+    from factory.data.people import create_demo_owner
+    create_demo_owner(session=session, username="owner", password="owner")
     session.commit()
     client = app.test_client()
     page = client.post("/login", data={"username": "owner", "password": "owner", "csrf_token": csrf_token(client)})

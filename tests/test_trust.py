@@ -159,3 +159,116 @@ def test_the_start_message_says_when_the_demo_login_is_live_on_the_lan(database_
     production.start()
     production.stop()
     assert "WARNING" not in (tmp_path / "production.log").read_text()
+
+
+# --- API tokens are for the API only -------------------------------------------------------------
+
+def test_an_api_token_cannot_act_as_the_owner_on_pages_or_mint_a_new_token(app, client, session, api_headers):
+    from factory.data.models import ApiToken
+    assert client.get("/api/workers", headers=api_headers).status_code == 200
+    assert client.get("/workers", headers=api_headers).status_code == 302  # the login page
+    token = csrf_token(client)  # the stranger's own session, as a browser would have it
+    answer = client.post("/api-tokens", data={"csrf_token": token}, headers=api_headers)
+    assert answer.status_code == 302 and "/login" in answer.location
+    assert len(session.exec(select(ApiToken)).all()) == 1
+
+
+# --- sign-out ends the session on the server -----------------------------------------------------
+
+def _copy_cookie(source, app):
+    copy = app.test_client()
+    copy.set_cookie("session", source.get_cookie("session").value)
+    return copy
+
+
+def test_a_copied_owner_cookie_stops_working_after_sign_out(app, owner_client):
+    copied = _copy_cookie(owner_client, app)
+    assert copied.get("/").status_code == 200
+    owner_client.post("/logout", data={"csrf_token": csrf_token(owner_client, "/")})
+    assert owner_client.get("/").status_code == 302
+    assert copied.get("/").status_code == 302
+
+
+def test_a_new_password_ends_every_session_signed_in_with_the_old_one(app, owner_client):
+    assert owner_client.get("/").status_code == 200
+    result = app.test_cli_runner().invoke(args=["create-owner", "--username", "boss",
+                                                "--password", "a-new-long-password"])
+    assert result.exit_code == 0, result.output
+    assert owner_client.get("/").status_code == 302
+    client = app.test_client()
+    assert client.post("/login", data={"username": "boss", "password": "a-new-long-password",
+                                       "csrf_token": csrf_token(client)}).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_the_csrf_token_changes_at_sign_in(app, client, owner):
+    before = csrf_token(client)
+    assert client.post("/login", data={"username": "boss", "password": "boss-password",
+                                       "csrf_token": before}).status_code == 302
+    after = csrf_token(client, "/")
+    assert after != before
+    # A form carrying the token from before sign-in is refused.
+    assert client.post("/api-tokens", data={"csrf_token": before}).status_code == 400
+
+
+# --- the owner's password ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["0000", "owner", "short-pw", "1234567890", "qwertyuiop", "Password123",
+                                      "woaini1314", "aaaaaaaaaaaa", "ababababab"])
+def test_a_short_or_common_owner_password_is_refused(app, session, password):
+    result = app.test_cli_runner().invoke(args=["create-owner", "--username", "lin", "--password", password])
+    assert result.exit_code != 0
+    assert "password" in result.output
+    from factory.data.models import User
+    assert session.exec(select(User)).first() is None
+
+
+def test_the_demo_owner_signs_in_with_the_demo_password_in_development(app, client, demo):
+    assert client.post("/login", data={"username": "owner", "password": "owner",
+                                       "csrf_token": csrf_token(client)}).status_code == 302
+
+
+def test_an_unknown_username_costs_a_password_check_too(app, client, owner, monkeypatch):
+    from factory.data import people
+    checked = []
+    real = people.check_password_hash
+    monkeypatch.setattr(people, "check_password_hash", lambda h, p: checked.append(p) or real(h, p))
+    for name in ("boss", "nobody-here"):
+        answer = client.post("/login", data={"username": name, "password": "wrong-password",
+                                             "csrf_token": csrf_token(client)})
+        assert answer.status_code == 422
+    assert checked == ["wrong-password", "wrong-password"]
+
+
+# --- NUL bytes and token guessing on the public pages --------------------------------------------
+
+@pytest.mark.parametrize("path", ["/t/a%00b", "/t/a%00b/photo", "/o/a%00b", "/w/a%00b", "/orders/a%00b"])
+def test_a_nul_byte_in_a_public_url_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_nul_byte_in_a_query_or_at_sign_in_is_refused_not_a_server_error(client, owner):
+    assert client.get("/login?next=/%00").status_code == 400
+    for field in ("username", "password"):
+        form = {"username": "boss", "password": "boss-password", "csrf_token": csrf_token(client)}
+        form[field] = form[field] + "\x00"
+        answer = client.post("/login", data=form)
+        assert answer.status_code == 422
+        assert "/login" not in (answer.location or "")
+
+
+def test_guessing_ticket_and_order_tokens_is_slowed_per_address(client, app, workshop):
+    for n in range(30):
+        assert client.get(f"/t/guess{n}" if n % 2 else f"/o/guess{n}").status_code == 404
+    assert client.get("/t/guess-again").status_code == 429
+    # Even a real ticket waits now, for this address; another phone is not held up.
+    real = f"/t/{workshop.tickets[0].token}"
+    assert client.get(real).status_code == 429
+    other = app.test_client()
+    assert other.get(real, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+
+
+def test_opening_real_tickets_never_counts_as_guessing(client, workshop):
+    real = f"/t/{workshop.tickets[0].token}"
+    for _ in range(40):
+        assert client.get(real).status_code == 200

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from factory.web.access import sign_in_owner, sign_in_worker
 from factory.auth import bp
-from factory.data.db import get_session
+from factory.data.db import get_session, write_transaction
 from factory.web.i18n import COOKIE, LANGUAGES
 from factory.web.security import limit_attempts
-from factory.data.people import authenticate_owner
+from factory.data.people import authenticate_owner, end_owner_sessions
 from factory.data.workforce import worker_by_badge
 
 
@@ -41,7 +41,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out whoever is signed in on this browser."""
+    """Sign out whoever is signed in on this browser; the owner's sign-out ends every owner
+    session (a copied cookie too), since cookies themselves cannot be called back."""
+    if g.get("user") is not None:
+        with write_transaction() as write:
+            end_owner_sessions(session=write, user_id=g.user.id)
     session.clear()
     flash(_("You are signed out."))
     return redirect(url_for("auth.login"))

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.data.models import (ApiToken, Holiday, Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket,
                             User, WorkCenter, Workday, Worker, WorkerWorkCenter)
-from factory.data.people import create_owner
+from factory.data.people import create_demo_owner
 
 DEMO_OWNER = ("owner", "owner")
 SHANGHAI = timezone(timedelta(hours=8))
@@ -262,7 +262,7 @@ def load_demo(*, session: Session, today: date) -> Demo:
                          worker_id=workers[s.worker].id, good=s.good, defects=s.defects, created_at=s.at,
                          source="demo"))
     session.flush()
-    create_owner(session=session, username=DEMO_OWNER[0], password=DEMO_OWNER[1])
+    create_demo_owner(session=session, username=DEMO_OWNER[0], password=DEMO_OWNER[1])
     return demo
 
 

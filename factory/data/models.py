@@ -209,6 +209,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(default="owner", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+    # Sessions carry the generation they were signed in at: signing out or a new password counts
+    # it up, so every cookie issued before (a copied one too) stops working.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ApiToken(SQLModel, table=True):

@@ -26,13 +26,18 @@ def load_identity() -> None:
     g.user = None
     g.worker = None
     g.via_token = False
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        g.user = user_for_token(session=get_session(), token=header[7:].strip())
-        g.via_token = g.user is not None
+    if request.path.startswith("/api/"):
+        # Bearer tokens are for the API only: a leaked scanner token must not open the owner's
+        # pages (where it could mint a new token and outlive its own revocation).
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            g.user = user_for_token(session=get_session(), token=header[7:].strip())
+            g.via_token = g.user is not None
         return
     if "user_id" in session and not _owner_session_expired():
-        g.user = get_session().get(User, session["user_id"])
+        user = get_session().get(User, session["user_id"])
+        if user is not None and session.get("generation") == user.session_generation:
+            g.user = user
     if "worker_id" in session:
         worker = get_session().get(Worker, session["worker_id"])
         # A new badge token (lost phone, left the workshop) signs the old phone out.
@@ -53,7 +58,10 @@ def badge_fingerprint(badge_token: str) -> str:
 
 def sign_in_owner(user: User) -> None:
     session.pop("user_id", None)
+    # A new CSRF token from here on: one planted or read before sign-in is worth nothing.
+    session.pop("csrf_token", None)
     session["user_id"] = user.id
+    session["generation"] = user.session_generation
     session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
     session.permanent = True
 

@@ -1,21 +1,53 @@
 """Response hardening and brute-force brakes: security headers, a Content-Security-Policy that
-allows only the app's own scripts, and a small rate limiter for sign-in attempts."""
+allows only the app's own scripts, a small rate limiter for sign-in attempts and token guessing,
+and no NUL bytes in paths."""
 from __future__ import annotations
 
 import threading
 import time
 from collections import defaultdict, deque
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "connect-src 'self'; worker-src 'self' blob:; media-src 'self' blob:; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
+# Public pages opened by a token in the path (ticket, order sheet): misses are counted per address,
+# so nobody can walk through tokens; scanning real tickets never counts.
+TOKEN_PAGES = ("/t/", "/o/")
+TOKEN_MISSES, TOKEN_WINDOW = 30, 60.0
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul)
+    app.before_request(brake_token_guessing)
+    app.after_request(count_token_miss)
     app.after_request(add_security_headers)
     app.extensions["rate_limiter"] = RateLimiter()
+
+
+def refuse_nul() -> None:
+    """A NUL byte is never part of a real path or query (PostgreSQL cannot even compare it): 404/400
+    before any view looks it up."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
+def brake_token_guessing() -> None:
+    if request.path.startswith(TOKEN_PAGES) and current_app.extensions["rate_limiter"].over(
+            f"token-miss:{request.remote_addr}", limit=TOKEN_MISSES, window=TOKEN_WINDOW):
+        abort(429)
+
+
+def count_token_miss(response: Response) -> Response:
+    if response.status_code == 404 and request.path.startswith(TOKEN_PAGES):
+        current_app.extensions["rate_limiter"].hit(f"token-miss:{request.remote_addr}", limit=TOKEN_MISSES,
+                                                   window=TOKEN_WINDOW)
+    return response
 
 
 def add_security_headers(response: Response) -> Response:
@@ -53,6 +85,13 @@ class RateLimiter:
                 return False
             hits.append(now)
             return True
+
+    def over(self, key: str, *, limit: int, window: float, now: float | None = None) -> bool:
+        """Whether the key has used up its attempts, without recording one."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.get(key)
+            return hits is not None and sum(1 for t in hits if t > now - window) >= limit
 
     def reset(self, key: str) -> None:
         with self._lock:
