@@ -272,3 +272,91 @@ def test_opening_real_tickets_never_counts_as_guessing(client, workshop):
     real = f"/t/{workshop.tickets[0].token}"
     for _ in range(40):
         assert client.get(real).status_code == 200
+
+
+# --- strict JSON types in the API ----------------------------------------------------------------
+
+def _order_body(**changes) -> dict:
+    return {"customer": "Strict Ltd", "product": "SCARF", "quantity": 10, "due": "2030-05-01", **changes}
+
+
+@pytest.mark.parametrize("field,value", [("quantity", "7"), ("quantity", " 5 "), ("quantity", 2.0), ("quantity", "1_0"),
+                                         ("quantity", True), ("priority", "1"), ("bundle_size", 5.0),
+                                         ("due", "2030-05-01T10:00:00"), ("due", "2030-05-01T00:00"),
+                                         ("due", 20300501), ("customer", 12345)])
+def test_the_api_takes_integers_dates_and_text_only_as_such(client, session, workshop, api_headers, field, value):
+    from factory.data.models import Order
+    before = len(session.exec(select(Order)).all())
+    answer = client.post("/api/orders", json=_order_body(**{field: value}), headers=api_headers)
+    assert answer.status_code == 422, answer.get_json()
+    assert field in answer.get_json()["errors"]
+    assert len(session.exec(select(Order)).all()) == before
+    assert client.post("/api/orders", json=_order_body(), headers=api_headers).status_code == 201
+
+
+@pytest.mark.parametrize("change", [{"good": True}, {"good": "3"}, {"good": 1.0}, {"defects": False}])
+def test_a_scan_through_the_api_takes_whole_numbers_only(client, session, workshop, api_headers, change):
+    from factory.data.models import Scan
+    body = {"id": "strict-scan-0001", "ticket": workshop.tickets[0].token, "operation": "knitting",
+            "worker": workshop.knitter.code, "good": 1, **change}
+    answer = client.post("/api/scans", json=body, headers=api_headers)
+    assert answer.status_code == 422
+    assert next(iter(change)) in answer.get_json()["errors"]
+    assert session.exec(select(Scan)).first() is None
+
+
+def test_an_inquiry_through_the_api_takes_a_date_not_a_datetime(client, workshop, api_headers):
+    answer = client.post("/api/orders/assess", json={"product": "SCARF", "quantity": 10,
+                                                     "due": "2030-05-01T23:59:59"}, headers=api_headers)
+    assert answer.status_code == 422 and "due" in answer.get_json()["errors"]
+
+
+# --- out-of-range numbers are refusals naming the field, never 500 ------------------------------
+
+def _scenario(**changes) -> dict:
+    scenario = {"today": "2026-04-13", "work_centers": [{"id": "knitting", "units": 2, "hours_per_day": 8}],
+                "orders": [], "candidate": {"id": "NEW", "quantity": 10, "due": "2026-05-01",
+                                            "operations": [{"work_center": "knitting", "minutes_per_piece": 6}]}}
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        target = scenario
+        for key in parents:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[int(last) if last.isdigit() else last] = value
+    return scenario
+
+
+@pytest.mark.parametrize("path,value,field", [
+    ("today", "9999-12-01", "today"),
+    ("candidate.due", "9999-12-31", "candidate.due"),
+    ("candidate.quantity", 10 ** 400, "candidate.quantity"),
+    ("candidate.quantity", 2.0, "candidate.quantity"),
+    ("work_centers.0.units", 10 ** 400, "work_centers[0].units"),
+    ("candidate.operations.0.setup_minutes", 1e308, "candidate.operations[0].setup_minutes"),
+    ("candidate.operations.0.minutes_per_piece", 1e308, "candidate.operations[0].minutes_per_piece"),
+])
+def test_the_feasibility_api_refuses_numbers_out_of_range_naming_the_field(client, api_headers, path, value, field):
+    answer = client.post("/api/feasibility", json=_scenario(**{path: value}), headers=api_headers)
+    assert answer.status_code == 422
+    assert answer.get_json()["error"].startswith(field + ":")
+    assert client.post("/api/feasibility", json=_scenario(), headers=api_headers).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/reports/payroll?month=9999-12", "/reports/payroll.xlsx?month=9999-12",
+                                  "/reports/payroll?month=1999-12", "/reports/payroll.xlsx?month=not-a-month"])
+def test_a_payroll_month_out_of_range_is_refused(owner_client, path):
+    answer = owner_client.get(path)
+    assert answer.status_code == 422
+    assert "YYYY-MM" in answer.get_data(as_text=True) or "2100-12" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("weekday", ["²", "7", "9" * 5000, "-1", " 1"])
+def test_workdays_outside_monday_to_sunday_are_refused_and_nothing_changes(owner_client, session, workshop, weekday):
+    from factory.data.models import Workday
+    before = sorted(session.exec(select(Workday.weekday)))
+    answer = owner_client.post("/settings/workdays", data={"weekday": ["0", weekday],
+                                                           "csrf_token": csrf_token(owner_client, "/settings")})
+    assert answer.status_code == 422
+    assert "Monday to Sunday" in answer.get_data(as_text=True) or "周一到周日" in answer.get_data(as_text=True)
+    session.expire_all()
+    assert sorted(session.exec(select(Workday.weekday))) == before

@@ -11,7 +11,7 @@ from factory.feasibility import assess
 from factory.web.i18n import select_locale
 from factory.data.inquiries import InquiryIn, assess_inquiry
 from factory.domain.refusal import Refused
-from factory.inputs import validate
+from factory.inputs import validate_json
 from factory.web.refusals import json_answer
 from factory.web.workshop_time import workshop_today
 
@@ -40,7 +40,7 @@ def feasibility():
 @owner_required
 def assess_order():
     """Assess {"product", "quantity", "due"} against the workshop's open orders and capacity."""
-    inquiry, errors = validate(InquiryIn, request.get_json(silent=True))
+    inquiry, errors = validate_json(InquiryIn, request.get_json(silent=True))
     if errors:
         return answer(outputs.FieldErrors, {"errors": errors}, 422)
     try:

@@ -157,7 +157,9 @@ def openapi_document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Production tracker API", "version": "1",
                  "description": "JSON API of the production tracker. Get a token with "
-                                "`flask --app app api-token USERNAME`; see docs/api.md."},
+                                "`flask --app app api-token USERNAME`; see docs/api.md. Types are strict: "
+                                "an integer is a JSON integer (not \"7\", 2.0 or true), a boolean a JSON "
+                                "boolean, a date a YYYY-MM-DD string (not a date-time)."},
         "paths": _paths(),
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
                        "schemas": {**_model_schemas(), **response_schemas(REF), "Scenario": _scenario_schema()}},

@@ -11,7 +11,7 @@ from factory.web.links import ticket_url
 from factory.data.workshop_setup import all_products, routes_by_product, work_centers
 from factory.data.orders import create_order, order_by_number, order_json, order_view
 from factory.domain.refusal import Refused
-from factory.inputs import OrderCreate, validate
+from factory.inputs import OrderCreate, validate_json
 from factory.web.refusals import json_answer
 
 
@@ -19,7 +19,7 @@ from factory.web.refusals import json_answer
 @owner_required
 def order_create():
     """Create an accepted order with its tickets; 422 names each bad field."""
-    order_in, errors = validate(OrderCreate, request.get_json(silent=True))
+    order_in, errors = validate_json(OrderCreate, request.get_json(silent=True))
     if errors:
         return {"errors": errors}, 422
     try:

@@ -10,14 +10,14 @@ from factory.api.outputs import answer as api_answer
 from factory.web.refusals import answer
 from factory.data.models import utcnow
 from factory.data.scans import ScanIn, ScanRequest, record_scan
-from factory.inputs import validate
+from factory.inputs import validate_json
 
 
 @bp.post("/scans")
 @owner_required
 def scans():
     """Record {"id", "ticket", "operation", "worker", "good", "defects"}: 201, or 200 for the same id again."""
-    scan_in, errors = validate(ScanIn, request.get_json(silent=True))
+    scan_in, errors = validate_json(ScanIn, request.get_json(silent=True))
     if errors:
         return api_answer(outputs.FieldErrors, {"errors": errors}, 422)
     body, status = answer(record_scan(now=utcnow(), request=ScanRequest(

@@ -39,9 +39,13 @@ def chosen_month() -> tuple[date, dict]:
     """?month=YYYY-MM, this month by default."""
     raw = request.args.get("month", "")
     try:
-        return (date.fromisoformat(raw + "-01") if raw else workshop_today().replace(day=1)), {}
+        month = date.fromisoformat(raw + "-01") if raw else workshop_today().replace(day=1)
     except ValueError:
         return workshop_today().replace(day=1), {"month": _("Enter a month as YYYY-MM.")}
+    if not date(2000, 1, 1) <= month <= date(2100, 12, 1):  # the page links the month after
+        return workshop_today().replace(day=1), {"month": _("Enter a month between %(first)s and %(last)s.",
+                                                           first="2000-01", last="2100-12")}
+    return month, {}
 
 
 @bp.get("/reports/payroll")
@@ -59,7 +63,11 @@ def payroll_report():
 @owner_required
 def payroll_export():
     """The month's payroll as an Excel file."""
-    month, _errors = chosen_month()
+    month, errors = chosen_month()
+    if errors:
+        return render_template("desk/payroll.html", totals=[], month=month, errors=errors,
+                               previous=(month - timedelta(days=1)).replace(day=1),
+                               following=month_bounds(month)[1] + timedelta(days=1)), 422
     data = payroll_workbook(payroll(session=get_session(), month=month, zone=workshop_zone()), month.strftime("%Y-%m"))
     return Response(data, mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename=payroll-{month:%Y-%m}.xlsx"})

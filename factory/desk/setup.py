@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from factory.data.db import get_session, write_transaction
 from factory.data.models import WorkCenter
@@ -16,6 +17,9 @@ from factory.web.access import owner_required
 from factory.web.refusals import errors as refusal_errors
 
 CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
+
+
+WEEKDAYS = ("0", "1", "2", "3", "4", "5", "6")
 
 
 def settings_page(errors: dict | None = None, editing: int | str | None = None, values: dict | None = None,
@@ -55,9 +59,12 @@ def work_center_save(center_id: int | None):
 @owner_required
 def workdays_save():
     """Which weekdays the workshop works."""
-    days = {int(d) for d in request.form.getlist("weekday") if d.isdigit() and int(d) <= 6}
+    chosen = request.form.getlist("weekday")
+    # Exactly the checkboxes' values: int() would take "²"-like digits or 5,000 of them.
+    if any(d not in WEEKDAYS for d in chosen):
+        return settings_page({"weekday": _("Choose weekdays from Monday to Sunday.")}, "workdays", status=422)
     with write_transaction() as session:
-        set_workdays(session=session, weekdays=days)
+        set_workdays(session=session, weekdays={int(d) for d in chosen})
     return redirect(url_for("desk.settings") + "#calendar")
 
 

@@ -13,6 +13,11 @@ from factory.domain.refusal import Refusal, Refused
 DEFAULT_WORKDAYS = (0, 1, 2, 3, 4, 5)
 DEFAULT_HORIZON_DAYS = 90
 MAX_HORIZON_DAYS = 3660
+# Beyond these a scenario is a mistake (or an attack): no date arithmetic or float can overflow.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+MAX_QUANTITY = 10_000_000
+MAX_UNITS = 10_000
+MAX_MINUTES = 100_000.0
 
 
 class ScenarioError(Refused, ValueError):
@@ -132,7 +137,7 @@ def parse_scenario(data) -> Scenario:
         seen.add(wc_id)
         centers.append(WorkCenter(
             id=wc_id,
-            units=_number(_required(wc, "units", path + ".units"), path + ".units"),
+            units=_number(_required(wc, "units", path + ".units"), path + ".units", maximum=MAX_UNITS),
             hours_per_day=_number(_required(wc, "hours_per_day", path + ".hours_per_day"), path + ".hours_per_day",
                                   maximum=24),
             efficiency=_number(wc.get("efficiency", 1.0), path + ".efficiency", positive=True),
@@ -166,8 +171,9 @@ def _order(data, path: str, centers: set) -> Order:
             mpp: Any = op.get("minutes_per_piece")
             setup = op.get("setup_minutes", 0)
             done = op.get("done", 0)
-            if (type(wc) is str and wc in centers and type(mpp) in _NUMBERS and 0 <= mpp < _INF
-                    and type(setup) in _NUMBERS and 0 <= setup < _INF and type(done) is int and 0 <= done <= before):
+            if (type(wc) is str and wc in centers and type(mpp) in _NUMBERS and 0 <= mpp <= MAX_MINUTES
+                    and type(setup) in _NUMBERS and 0 <= setup <= MAX_MINUTES and type(done) is int
+                    and 0 <= done <= before):
                 ops.append(Operation(wc, float(mpp), float(setup), done))
                 before = done
                 continue
@@ -177,7 +183,6 @@ def _order(data, path: str, centers: set) -> Order:
 
 
 _NUMBERS = (int, float)
-_INF = float("inf")
 
 
 def _operation(op, op_path: str, centers: set, quantity: int, before: int) -> Operation:
@@ -194,8 +199,8 @@ def _operation(op, op_path: str, centers: set, quantity: int, before: int) -> Op
     return Operation(
         work_center=wc,
         minutes_per_piece=_number(_required(op, "minutes_per_piece", op_path + ".minutes_per_piece"),
-                                  op_path + ".minutes_per_piece"),
-        setup_minutes=_number(op.get("setup_minutes", 0), op_path + ".setup_minutes"),
+                                  op_path + ".minutes_per_piece", maximum=MAX_MINUTES),
+        setup_minutes=_number(op.get("setup_minutes", 0), op_path + ".setup_minutes", maximum=MAX_MINUTES),
         done=done,
     )
 
@@ -206,15 +211,19 @@ def _order_head(data, path: str) -> tuple:
     if type(data) is dict:
         order_id, quantity, due, ops_data = data.get("id"), data.get("quantity"), data.get("due"), data.get("operations")
         if (type(order_id) is str and order_id and order_id == order_id.strip() and type(quantity) is int
-                and quantity >= 1 and type(due) is str and type(ops_data) is list and ops_data):
+                and 1 <= quantity <= MAX_QUANTITY and type(due) is str and len(due) == 10 and type(ops_data) is list
+                and ops_data):
             try:
-                return order_id, quantity, date.fromisoformat(due), ops_data
+                day = date.fromisoformat(due)
             except ValueError:
-                pass
+                day = None
+            if day is not None and EARLIEST <= day <= LATEST:
+                return order_id, quantity, day, ops_data
     if not isinstance(data, dict):
         raise ScenarioError(path, "must be an object")
     order_id = _text(_required(data, "id", path + ".id"), path + ".id")
-    quantity = _integer(_required(data, "quantity", path + ".quantity"), path + ".quantity", minimum=1)
+    quantity = _integer(_required(data, "quantity", path + ".quantity"), path + ".quantity", minimum=1,
+                        maximum=MAX_QUANTITY)
     due = _date(_required(data, "due", path + ".due"), path + ".due")
     ops_data = _list(_required(data, "operations", path + ".operations"), path + ".operations")
     if not ops_data:
@@ -246,7 +255,10 @@ def _text(value, path: str) -> str:
 def _number(value, path: str, positive: bool = False, maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(path, "must be a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ScenarioError(path, "must be at most " + (f"{maximum:g}" if maximum is not None else "1e308")) from None
     if not math.isfinite(value):
         raise ScenarioError(path, "must be a finite number")
     if value < 0:
@@ -259,12 +271,9 @@ def _number(value, path: str, positive: bool = False, maximum: float | None = No
 
 
 def _integer(value, path: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # Strict: 2.0 or "7" is not a whole number in a JSON scenario, as in the rest of the API.
+    if type(value) is not int:
         raise ScenarioError(path, "must be a whole number")
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise ScenarioError(path, "must be a whole number")
-        value = int(value)
     if minimum is not None and value < minimum:
         raise ScenarioError(path, "must not be negative" if minimum == 0 else f"must be at least {minimum}")
     if maximum is not None and value > maximum:
@@ -276,6 +285,11 @@ def _date(value, path: str) -> date:
     if not isinstance(value, str):
         raise ScenarioError(path, "must be a date written YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise ScenarioError(path, f"{value!r} is not a date written YYYY-MM-DD") from None
+        raise ScenarioError(path, f"{value[:40]!r} is not a date written YYYY-MM-DD") from None
+    if len(value) != 10:  # 20260413 and 2026-W16-1 are ISO too, but not the documented form
+        raise ScenarioError(path, f"{value[:40]!r} is not a date written YYYY-MM-DD")
+    if not EARLIEST <= day <= LATEST:
+        raise ScenarioError(path, f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return day
