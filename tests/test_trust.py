@@ -360,3 +360,110 @@ def test_workdays_outside_monday_to_sunday_are_refused_and_nothing_changes(owner
     assert "Monday to Sunday" in answer.get_data(as_text=True) or "周一到周日" in answer.get_data(as_text=True)
     session.expire_all()
     assert sorted(session.exec(select(Workday.weekday))) == before
+
+
+# --- uploads that would cost the server dearly are refused before decoding ----------------------
+
+def _import(client, name: str, data: bytes):
+    import io
+    return client.post("/orders/import", data={"file": (io.BytesIO(data), name),
+                                               "csrf_token": csrf_token(client, "/orders/import")},
+                       content_type="multipart/form-data")
+
+
+def _xlsx_with(extra_parts: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+    from tests.test_order_import import HEADER, xlsx
+    source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, ["义乌恒达", "SCARF", 120, "2030-06-01"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            if part.filename not in extra_parts:
+                target.writestr(part, source.read(part))
+        for name, content in extra_parts.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def test_an_xlsx_that_unpacks_to_a_huge_shared_strings_part_is_refused(owner_client, session, workshop):
+    from factory.data.models import Order
+    before = len(session.exec(select(Order)).all())
+    huge = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si><t>x</t></si>" * 2_000_000 + b"</sst>"
+    data = _xlsx_with({"xl/sharedStrings.xml": huge})
+    assert len(data) < 300_000
+    answer = _import(owner_client, "orders.xlsx", data)
+    assert answer.status_code == 422
+    assert "20 MB" in answer.get_data(as_text=True)
+    session.rollback()
+    assert len(session.exec(select(Order)).all()) == before
+
+
+def test_an_xlsx_with_too_many_cells_is_refused(owner_client, workshop):
+    cells = b"".join(b'<c r="A%d"/>' % n for n in range(1, 100_002))
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+             + cells + b"</row></sheetData></worksheet>")
+    answer = _import(owner_client, "orders.xlsx", _xlsx_with({"xl/worksheets/sheet1.xml": sheet}))
+    assert answer.status_code == 422
+    assert "100000" in answer.get_data(as_text=True).replace(",", "")
+
+
+def test_a_utf16_csv_from_excel_is_read(owner_client, workshop):
+    data = "客户\t产品\t数量\t交期\r\n义乌恒达\tSCARF\t120\t2030-06-01\r\n".encode("utf-16")
+    answer = _import(owner_client, "orders.csv", data)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "义乌恒达" in answer.get_data(as_text=True)
+
+
+def _png(mode: str, size: tuple[int, int]) -> bytes:
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG")
+    return out.getvalue()
+
+
+def _upload_photo(client, data: bytes, name: str = "photo.png"):
+    import io
+    from tests.test_desk import product_form
+    return client.post("/products/SCARF", data=product_form(client, photo=(io.BytesIO(data), name)),
+                       content_type="multipart/form-data")
+
+
+def test_a_photo_with_too_many_pixels_is_refused_from_its_header(owner_client, session, workshop):
+    from PIL import Image
+    data = _png("1", (7000, 7000))  # 49 megapixels in a few kilobytes
+    assert len(data) < 300_000
+    answer = _upload_photo(owner_client, data)
+    assert answer.status_code == 422
+    assert "16" in answer.get_data(as_text=True) and "megapixel" in answer.get_data(as_text=True).lower() \
+        or "百万像素" in answer.get_data(as_text=True)
+    session.rollback()
+    session.refresh(workshop.product)
+    assert workshop.product.photo is None
+
+
+def _png16(width: int, height: int, color_type: int) -> bytes:
+    """A 16-bit PNG written by hand (Pillow writes only 8-bit colour), every sample 0x1234."""
+    import struct
+    import zlib
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[color_type]
+    raw = b"".join(b"\x00" + b"\x12\x34" * channels * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 16, color_type, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("color_type", [0, 2, 4, 6])
+def test_a_16_bit_png_is_taken_as_a_photo_with_its_own_tones(owner_client, session, workshop, color_type):
+    import io
+    from PIL import Image
+    answer = _upload_photo(owner_client, _png16(800, 600, color_type))
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:500]
+    session.rollback()
+    session.refresh(workshop.product)
+    stored = Image.open(io.BytesIO(workshop.product.photo))
+    first = stored.convert("L").getpixel((10, 10))
+    assert abs(first - 0x12) <= 2  # 0x1234 of 0xffff is dark grey, not clipped to white

@@ -3,6 +3,7 @@ and the working calendar. Input models name each bad field; writes are small typ
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -19,7 +20,12 @@ from pydantic import field_validator
 
 PHOTO_MAX_BYTES = 6 * 1024 * 1024
 PHOTO_MAX_SIDE = 1200
+# Checked from the file's header before any pixel is decoded. A JPEG is decoded at a reduced scale
+# (draft), so a phone's 48-megapixel photo stays cheap; other formats decode whole, so they get
+# a lower limit; and at most PHOTO_DECODERS photos are decoded at once per process.
 PHOTO_MAX_PIXELS = 50_000_000
+PHOTO_MAX_PIXELS_FULL_DECODE = 16_000_000
+PHOTO_DECODERS = threading.BoundedSemaphore(2)
 
 
 class ProductIn(Input):
@@ -72,11 +78,16 @@ def prepare_photo(data: bytes) -> tuple[bytes, str]:
         raise Refused(Refusal("photo_too_large", "photo", {"limit": PHOTO_MAX_BYTES // 2 ** 20}))
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise Refused(Refusal("photo_too_many_pixels", "photo"))
+            limit = PHOTO_MAX_PIXELS if probe.format == "JPEG" else PHOTO_MAX_PIXELS_FULL_DECODE
+            if probe.width * probe.height > limit:
+                raise Refused(Refusal("photo_too_many_pixels", "photo", {"limit": limit // 1_000_000}))
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
+        with PHOTO_DECODERS, Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # JPEG only: decode at 1/2, 1/4 or 1/8
             image.load()
+            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+                # 16-bit greyscale (scanners, some PNG tools): bring it to 8 bits instead of refusing it.
+                image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
             image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             out = io.BytesIO()
             if image.mode in ("RGBA", "LA", "P") and "transparency" in image.info or image.mode in ("RGBA", "LA"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +17,12 @@ from factory.inputs import OrderCreate, validate
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500
+# An .xlsx is a zip: a small upload can unpack to gigabytes (a huge unused shared-strings part)
+# or hold millions of cells. Both are measured from the zip's own records before openpyxl reads it.
+XLSX_MAX_UNPACKED = 20 * 1024 * 1024
+XLSX_MAX_PARTS = 1000
+XLSX_MAX_CELLS = 100_000
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
 # Column headers people write, in English or Chinese, and the field each one fills.
 HEADERS = {
     "customer": "customer", "客户": "customer", "客户名称": "customer",
@@ -62,8 +70,31 @@ def read_table(filename: str, data: bytes) -> list[list]:
     raise problem("file_type")
 
 
+def check_xlsx_size(data: bytes) -> None:
+    """Refuse an .xlsx that would cost the server dearly to read, before anything is decoded:
+    too much unpacked data (zip records say how much; zipfile never reads past them) or too many
+    cells in the worksheets."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise problem("xlsx_unreadable", reason=type(exc).__name__) from exc
+    if len(parts) > XLSX_MAX_PARTS or sum(p.file_size for p in parts) > XLSX_MAX_UNPACKED:
+        raise problem("xlsx_too_big", limit=XLSX_MAX_UNPACKED // (1024 * 1024))
+    cells = 0
+    for part in parts:
+        if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+            try:
+                cells += len(_CELL.findall(archive.read(part)))
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise problem("xlsx_unreadable", reason=type(exc).__name__) from exc
+    if cells > XLSX_MAX_CELLS:
+        raise problem("xlsx_too_many_cells", limit=XLSX_MAX_CELLS, rows=MAX_ROWS)
+
+
 def _read_xlsx(data: bytes) -> list[list]:
     from openpyxl import load_workbook
+    check_xlsx_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         rows = []
@@ -78,8 +109,10 @@ def _read_xlsx(data: bytes) -> list[list]:
 
 
 def _read_csv(data: bytes) -> list[list]:
-    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8.
-    for encoding in ("utf-8-sig", "gb18030"):
+    # Excel on Chinese Windows saves CSV as GB18030 (GBK); everything else sends UTF-8. Excel's
+    # "Unicode text" is UTF-16 with a byte-order mark, separated by tabs.
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
@@ -87,8 +120,11 @@ def _read_csv(data: bytes) -> list[list]:
             continue
     else:
         raise problem("csv_encoding")
+    first = text.split("
+", 1)[0]
+    delimiter = "	" if "	" in first and "," not in first else ","
     try:
-        return [row for _, row in zip(range(MAX_ROWS + 2), csv.reader(io.StringIO(text)))]
+        return [row for _, row in zip(range(MAX_ROWS + 2), csv.reader(io.StringIO(text), delimiter=delimiter))]
     except csv.Error as exc:
         raise problem("csv_unreadable", reason=str(exc)) from exc
 

@@ -67,7 +67,8 @@ def _setup_words(code: str, n: dict) -> str | None:
     words = {
         "photo_missing": lambda: _("Choose a photo to upload."),
         "photo_too_large": lambda: _("The photo is larger than %(limit)s MB.", limit=n["limit"]),
-        "photo_too_many_pixels": lambda: _("The photo has too many pixels."),
+        "photo_too_many_pixels": lambda: _("The photo has more than %(limit)s megapixels; send a smaller one "
+                                           "(a phone photo or a JPEG is fine).", limit=n["limit"]),
         "photo_unreadable": lambda: _("This file is not a photo (JPEG, PNG, WebP or GIF)."),
         "operation_code_twice": lambda: _("Each operation needs its own code."),
         "route_empty": lambda: _("A route needs at least one operation."),
@@ -90,7 +91,11 @@ def _setup_words(code: str, n: dict) -> str | None:
         "file_empty": lambda: _("The file is empty."),
         "file_type": lambda: _("Upload an .xlsx or .csv file."),
         "xlsx_unreadable": lambda: _("This is not a readable Excel file (%(reason)s).", reason=n["reason"]),
-        "csv_encoding": lambda: _("The CSV file is neither UTF-8 nor GBK text."),
+        "xlsx_too_big": lambda: _("The Excel file holds more than %(limit)s MB of data once unpacked; "
+                                  "copy the orders into a new, plain sheet.", limit=n["limit"]),
+        "xlsx_too_many_cells": lambda: _("The Excel file has more than %(limit)s cells; at most %(rows)s orders "
+                                         "are imported at once.", limit=n["limit"], rows=n["rows"]),
+        "csv_encoding": lambda: _("The CSV file is neither UTF-8, UTF-16 nor GBK text."),
         "csv_unreadable": lambda: _("The CSV file cannot be read (%(reason)s).", reason=n["reason"]),
         "no_rows": lambda: _("The file has no rows."),
         "missing_columns": lambda: _("Columns missing from the first row: %(columns)s.", columns=n["columns"]),
