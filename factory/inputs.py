@@ -2,17 +2,29 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 T = TypeVar("T", bound=BaseModel)
 
-RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+def _visible(value: str) -> str:
+    # Zero-width spaces, joiners, direction marks and the like are not stripped by strip(): a
+    # name made only of them would look empty everywhere it is shown.
+    if value and all(unicodedata.category(c)[0] in "CZ" for c in value):
+        raise ValueError(_("Enter visible text (this holds only invisible characters)."))
+    return value
+
+
+RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+                         AfterValidator(_visible)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+# The pattern of a client-generated scan id (factory.data.scans.ClientId), for its message.
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{8,56}$"
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
@@ -89,7 +101,14 @@ def message_for(error: dict) -> str:
     if kind in ("string_type",):
         return _("Enter text.")
     if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        if pattern == CLIENT_ID_PATTERN:
+            return _("Use %(min)s to %(max)s letters, digits, '-' or '_'.", min=8, max=56)
+        if "." not in pattern:
+            return _("Use only letters, digits, '-' and '_'.")
         return _("Use only letters, digits, '-', '_' and '.'.")
+    if kind == "too_long":
+        return _("Too many entries (at most %(limit)s).", limit=ctx.get("max_length"))
     if kind in ("bool_type", "bool_parsing"):
         return _("Enter yes or no.")
     if kind == "value_error":

@@ -467,3 +467,113 @@ def test_a_16_bit_png_is_taken_as_a_photo_with_its_own_tones(owner_client, sessi
     stored = Image.open(io.BytesIO(workshop.product.photo))
     first = stored.convert("L").getpixel((10, 10))
     assert abs(first - 0x12) <= 2  # 0x1234 of 0xffff is dark grey, not clipped to white
+
+
+# --- exports, backups and the audit log ----------------------------------------------------------
+
+def test_the_export_leaves_secrets_out_and_both_files_are_owner_only(app, session, workshop, owner, api_headers,
+                                                                     tmp_path):
+    import json
+    import zipfile
+    export, backup = tmp_path / "all.zip", tmp_path / "backups" / ("copy.db" if not PG_URL else "copy.dump")
+    assert app.test_cli_runner().invoke(args=["export", str(export)]).exit_code == 0
+    if not PG_URL or __import__("shutil").which("pg_dump"):
+        result = app.test_cli_runner().invoke(args=["backup", str(backup)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(export.stat().st_mode) == 0o600
+    with zipfile.ZipFile(export) as archive:
+        text = "".join(archive.read(name).decode() for name in archive.namelist())
+        workers = [json.loads(line) for line in archive.read("worker.jsonl").decode().splitlines()]
+    assert workers and all("badge_token" not in w for w in workers) and "code" in workers[0]
+    assert workshop.knitter.badge_token not in text
+    assert owner.password_hash not in text
+    assert "password_hash" not in text and "token_hash" not in text
+
+
+def test_a_failed_sign_in_stores_only_the_login_form_fields_cut_short(app, client, session):
+    answer = client.post("/login", data={"username": "u" * 500, "password": "secret-guess", "next": "/orders",
+                                         "csrf_token": csrf_token(client), "junk": "j" * 4000, "more": "x"})
+    assert answer.status_code == 422
+    [entry] = session.exec(select(AuditEntry)).all()
+    import json
+    assert json.loads(entry.detail) == {"username": "u" * 80, "next": "/orders"}
+    assert entry.username == "u" * 80
+
+
+# --- the worker's phone ---------------------------------------------------------------------------
+
+def test_another_workers_badge_link_asks_before_switching(worker_client, workshop):
+    other = f"/w/{workshop.linker.badge_token}"
+    page = worker_client.get(other)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert workshop.knitter.name in text and workshop.linker.name in text
+    assert workshop.knitter.name in worker_client.get("/me").get_data(as_text=True)
+    answer = worker_client.post(other, data={"csrf_token": csrf_token(worker_client, other)})
+    assert answer.status_code == 302
+    me = worker_client.get("/me").get_data(as_text=True)
+    assert workshop.linker.name in me and workshop.knitter.name not in me
+    # The own badge again signs in without a question.
+    assert worker_client.get(other).status_code == 302
+
+
+def test_my_day_is_never_cached(worker_client):
+    assert worker_client.get("/me").headers["Cache-Control"] == "no-store"
+
+
+def test_undo_only_through_the_scans_own_ticket(worker_client, session, workshop):
+    from tests.test_floor import log, scans
+    first, other = workshop.tickets[0], workshop.tickets[1]
+    assert log(worker_client, first, id="own-ticket-01", good="5").status_code == 303
+    elsewhere = worker_client.post(f"/t/{other.token}/scans/own-ticket-01/undo",
+                                   data={"csrf_token": csrf_token(worker_client, f"/t/{other.token}")})
+    assert elsewhere.status_code == 404
+    assert [s.good for s in scans(session)] == [5]
+    own = worker_client.post(f"/t/{first.token}/scans/own-ticket-01/undo",
+                             data={"csrf_token": csrf_token(worker_client, f"/t/{first.token}")})
+    assert own.status_code == 303
+    assert [s.good for s in scans(session)] == [5, -5]
+
+
+# --- orders: routes, names, search, messages -----------------------------------------------------
+
+def test_an_order_for_a_product_without_a_route_is_refused(client, session, api_headers, workshop):
+    from factory.data.models import Order, Product
+    session.add(Product(code="NOROUTE", name="无工序"))
+    session.commit()
+    before = len(session.exec(select(Order)).all())
+    answer = client.post("/api/orders", json=_order_body(product="NOROUTE"), headers=api_headers)
+    assert answer.status_code == 422
+    assert "route" in answer.get_json()["errors"]["product"] or "工序" in answer.get_json()["errors"]["product"]
+    session.rollback()
+    assert len(session.exec(select(Order)).all()) == before
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u200d\u2060\ufeff", "\u202e\u202c", " \u3000 "])
+def test_a_customer_name_of_only_invisible_characters_is_refused(client, api_headers, workshop, name):
+    answer = client.post("/api/orders", json=_order_body(customer=name), headers=api_headers)
+    assert answer.status_code == 422 and "customer" in answer.get_json()["errors"]
+
+
+def test_percent_and_underscore_in_the_order_search_are_plain_characters(owner_client, client, api_headers, workshop):
+    from bs4 import BeautifulSoup
+    for customer in ("100% Wool Co", "Plain Knits"):
+        assert client.post("/api/orders", json=_order_body(customer=customer), headers=api_headers).status_code == 201
+
+    def found(q):
+        page = BeautifulSoup(owner_client.get("/orders", query_string={"q": q}).get_data(as_text=True), "html.parser")
+        return " ".join(row.get_text(" ") for row in page.select("table.orders tbody tr"))
+    assert "100% Wool Co" in found("%") and "Plain Knits" not in found("%")
+    assert "Plain Knits" not in found("_")
+
+
+def test_messages_say_what_is_wrong(client, api_headers, workshop):
+    too_short = client.post("/api/scans", json={"id": "abc", "ticket": workshop.tickets[0].token,
+                                                "operation": "knitting", "worker": "W1", "good": 1},
+                            headers=api_headers).get_json()["errors"]["id"]
+    assert "8" in too_short and "56" in too_short and "." not in too_short.rstrip("。.")
+    lines = [{"quantity": 1}] * 201
+    many = client.post("/api/orders", json=_order_body(quantity=201, lines=lines),
+                       headers=api_headers).get_json()["errors"]["lines"]
+    assert "200" in many

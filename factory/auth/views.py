@@ -51,13 +51,17 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@bp.get("/w/<token>")
+@bp.route("/w/<token>", methods=["GET", "POST"])
 def badge(token: str):
-    """A worker's badge link: signs this phone in as that worker."""
+    """A worker's badge link: signs this phone in as that worker; a phone signed in as someone
+    else asks first (a colleague's badge scanned by mistake must not move the pieces)."""
     limit_attempts(current_app, f"badge:{request.remote_addr}", limit=30, window=60)
     worker = worker_by_badge(session=get_session(), token=token)
     if worker is None:
         abort(404)
+    current = g.get("worker")
+    if request.method == "GET" and current is not None and current.id != worker.id:
+        return render_template("auth/switch_worker.html", current=current, new=worker)
     sign_in_worker(worker)
     return redirect(url_for("floor.my_day"))
 

@@ -40,6 +40,8 @@ def checked_product(*, session: Session, order_in: OrderCreate) -> Product:
     """The order's product, or Refused naming every bad field."""
     product = session.exec(select(Product).where(Product.code == order_in.product)).first()
     refusals = order_refusals(order_in, product)
+    if product is not None and session.exec(select(Operation.id).where(Operation.product_id == product.id)).first() is None:
+        refusals.append(Refusal("product_without_route", "product"))  # its tickets would have nothing to scan
     if refusals:
         raise Refused(*refusals)
     return product

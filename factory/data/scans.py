@@ -276,6 +276,12 @@ def _scan_by_client_id(*, session: Session, client_id: str) -> Scan | None:
     return session.exec(select(Scan).where(Scan.client_id == client_id)).first()
 
 
+def scan_ticket_id(*, session: Session, client_id: str) -> int | None:
+    """The ticket a scan was logged on, or None for an unknown id."""
+    scan = _scan_by_client_id(session=session, client_id=client_id)
+    return scan.ticket_id if scan is not None else None
+
+
 def ticket_counts(*, session: Session, ticket_id: int, route: list[Operation], up_to: int | None = None) -> list[Count]:
     """The ticket's good and defect totals per operation of its route, optionally as they stood
     right after scan `up_to` (exact: scans of one ticket are serialised by the ticket lock)."""

@@ -37,7 +37,9 @@ def find_orders(*, session: Session, search: OrderSearch, limit: int = 500) -> l
     if search.status:
         query = query.where(Order.status == search.status.value)
     if search.q:
-        query = query.where(Order.number.contains(search.q) | Order.customer.contains(search.q))
+        # autoescape: a typed % or _ is a character to find, not a wildcard matching everything.
+        query = query.where(Order.number.contains(search.q, autoescape=True)
+                            | Order.customer.contains(search.q, autoescape=True))
     if search.due_from:
         query = query.where(Order.due >= search.due_from)
     if search.due_to:

@@ -1,7 +1,12 @@
-"""Backups and exports: a consistent copy of a running database, and every table as JSON."""
+"""Backups and exports: a consistent copy of a running database, and every table as JSON.
+
+Both are created readable by their owner only (0600): a backup holds the workers' badge tokens
+and the owner's password hash, and an export holds every order and wage. The export leaves the
+secrets out (it is for reading elsewhere); a backup cannot, it is the database."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,7 +24,8 @@ def backup_database(engine: Engine, target: Path) -> Path:
     SQLite: the online backup API copies a snapshot page by page (writers wait only briefly).
     PostgreSQL: pg_dump in its custom format (restore with pg_restore).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only(target)
     if engine.dialect.name == "sqlite":
         source = sqlite3.connect(engine.url.database, timeout=30)
         try:
@@ -38,6 +44,18 @@ def backup_database(engine: Engine, target: Path) -> Path:
     return target
 
 
+def _owner_only(target: Path) -> None:
+    """Create (or empty) `target` with owner-only permissions before anything is written to it."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    if os.name == "posix":
+        os.chmod(target, 0o600)
+
+
+# Credentials: a badge token signs a phone in as that worker, the hashes open the owner's account
+# to guessing and identify API tokens.
+SECRET_COLUMNS = {"worker": {"badge_token"}, "app_user": {"password_hash"}, "api_token": {"token_hash"}}
+
+
 def _plain(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -53,13 +71,16 @@ def export_all(engine: Engine, target: Path) -> dict[str, int]:
     metadata = MetaData()
     metadata.reflect(engine)
     counts = {}
+    _owner_only(target)
     with engine.connect() as connection, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for table in metadata.sorted_tables:
             if table.name == "alembic_version":
                 continue
             lines = []
+            secret = SECRET_COLUMNS.get(table.name, set())
             for row in connection.execute(select(table).order_by(*table.primary_key.columns)):
-                lines.append(json.dumps({k: _plain(v) for k, v in row._mapping.items()}, ensure_ascii=False))
+                lines.append(json.dumps({k: _plain(v) for k, v in row._mapping.items() if k not in secret},
+                                        ensure_ascii=False))
             archive.writestr(f"{table.name}.jsonl", "\n".join(lines) + ("\n" if lines else ""))
             counts[table.name] = len(lines)
     return counts

@@ -12,7 +12,8 @@ from factory.web.links import ticket_url
 from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view
-from factory.data.scans import ScanForm, ScanRequest, pieces_by_operation, record_scan, scans_between, undo_scan
+from factory.data.scans import (ScanForm, ScanRequest, pieces_by_operation, record_scan, scan_ticket_id,
+                                scans_between, undo_scan)
 from factory.inputs import validate
 from factory.data.workforce import work_centers_of
 from factory.web.workshop_time import day_range_utc, workshop_today, workshop_zone
@@ -76,6 +77,9 @@ def log(token: str):
 def undo(token: str, client_id: str):
     """Undo one's own scan within two minutes (a reversing scan)."""
     found = _ticket_or_404(token)
+    # Only through the scan's own ticket: another ticket's URL must not reach (or reveal) it.
+    if scan_ticket_id(session=get_session(), client_id=client_id) not in (None, found.id):
+        abort(404)
     outcome = undo_scan(client_id=client_id, worker=g.worker.code, now=utcnow())
     if outcome.ok:
         return _after_scan(token, outcome.scan.client_id, outcome.status)

@@ -23,6 +23,8 @@ READ_ONLY = {"api.feasibility", "api.assess_order", "desk.order_import"}
 SECRET_FIELDS = {"csrf_token", "password", "password_confirm", "new_password", "token"}
 VALUE_LIMIT = 200
 DETAIL_LIMIT = 4000
+# A sign-in attempt may come from anybody: only the fields the login form has, cut short.
+LOGIN_FIELDS = {"username": 80, "next": 200}
 
 
 def init_app(app: Flask) -> None:
@@ -68,10 +70,13 @@ def record(response: Response) -> Response:
                          is_owner=is_owner):
         return response
     try:
-        body = request.get_json(silent=True) if request.is_json else None
-        fields = submitted_fields(request.form.to_dict(flat=False),
-                                  {k: [f.filename or "" for f in request.files.getlist(k)] for k in request.files},
-                                  body)
+        if request.endpoint == "auth.login":
+            fields = {k: request.form.get(k, "")[:limit] for k, limit in LOGIN_FIELDS.items() if k in request.form}
+        else:
+            body = request.get_json(silent=True) if request.is_json else None
+            fields = submitted_fields(request.form.to_dict(flat=False),
+                                      {k: [f.filename or "" for f in request.files.getlist(k)] for k in request.files},
+                                      body)
         username = user.username if is_owner else request.form.get("username", "")[:80]
         entry = AuditEntry(user_id=user.id if is_owner else None, username=username,
                            via="api" if g.get("via_token") else "web", action=request.endpoint[:80],

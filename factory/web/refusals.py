@@ -79,6 +79,8 @@ def _setup_words(code: str, n: dict) -> str | None:
         "worker_code_taken": lambda: _("Another worker already has the code %(code)s.", code=n["code"]),
         "product_code_taken": lambda: _("A product with this code exists already."),
         "unknown_product": lambda: _("Unknown product code."),
+        "product_without_route": lambda: _("This product has no route yet: add its operations on the product "
+                                           "page first."),
         "no_route": lambda: _("This product has no route yet."),
         "lines_sum": lambda: _("The color/size quantities add up to %(total)s, not %(quantity)s.",
                                total=n["total"], quantity=n["quantity"]),

@@ -58,7 +58,8 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     # Owner pages hold badge links, tokens and the workshop's figures: not kept in any cache.
     owner_page = g.get("user") is not None and not request.path.startswith("/static/")
-    if owner_page or request.path.startswith(("/w/", "/login", "/api/")):
+    # "My day" shows the worker's pay: a shared phone's cache must not keep it either.
+    if owner_page or request.path.startswith(("/w/", "/login", "/api/", "/me")):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
