@@ -27,7 +27,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Signs session cookies and CSRF tokens. Required in production: at least 32 random characters. "
             "Default outside production: a random key made on first start in instance/secret_key (owner-only)."),
     Setting("FACTORY_ENV", "development",
-            "development or production. Production refuses the placeholder secret and the demo password."),
+            "development or production. Production refuses a missing or short secret, the demo workshop and the "
+            "demo password."),
     Setting("PORT", "5000", "Port the server listens on (all interfaces, so phones on the LAN reach it)."),
     Setting("BASE_URL", None,
             "Public address printed in QR codes, e.g. http://192.168.1.20:5000. "

@@ -577,3 +577,11 @@ def test_messages_say_what_is_wrong(client, api_headers, workshop):
     many = client.post("/api/orders", json=_order_body(quantity=201, lines=lines),
                        headers=api_headers).get_json()["errors"]["lines"]
     assert "200" in many
+
+
+def test_the_security_settings_are_documented_with_what_they_protect():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
+    section = text[text.index("## 8. Security settings"):]
+    for name in ("FACTORY_ENV", "SECRET_KEY", "SECURE_COOKIES", "TRUSTED_PROXIES", "MAX_CONTENT_LENGTH",
+                 "instance/secret_key", "20 MB", "100,000", "megapixels", "0600"):
+        assert name in section, name
