@@ -61,6 +61,7 @@ def _server_with_owner(database_url: str, tmp_path: Path, **kwargs) -> Server:
     engine = db.make_engine(database_url)
     with Session(engine) as session:
         create_owner(session=session, username="boss", password="boss-password")
+        session.commit()
     engine.dispose()
     server = Server(database_url, tmp_path / "server.log", **kwargs)
     server.start()
@@ -128,6 +129,7 @@ def test_a_fresh_install_makes_its_own_secret_kept_owner_only(database_url, tmp_
     assert again.config["SECRET_KEY"] == secret
     # A cookie signed with the constant from the source code no longer makes anyone the owner.
     owner = create_owner(session=session, username="boss", password="boss-password")
+    session.commit()
     forger = create_app(app_config(database_url, SECRET_KEY=PLACEHOLDER_SECRET))
     with forger.test_request_context():
         from flask.sessions import SecureCookieSessionInterface

@@ -120,9 +120,8 @@ def _read_csv(data: bytes) -> list[list]:
             continue
     else:
         raise problem("csv_encoding")
-    first = text.split("
-", 1)[0]
-    delimiter = "	" if "	" in first and "," not in first else ","
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
         return [row for _, row in zip(range(MAX_ROWS + 2), csv.reader(io.StringIO(text), delimiter=delimiter))]
     except csv.Error as exc:
