@@ -6,7 +6,9 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from factory.domain.refusal import Refused
 from factory.web.access import sign_in_owner, sign_in_worker
+from factory.web.refusals import errors as refusal_errors
 from factory.auth import bp
 from factory.data.db import get_session, write_transaction
 from factory.web.i18n import COOKIE, LANGUAGES
@@ -29,9 +31,10 @@ def login():
     errors = {}
     if request.method == "POST":
         limit_attempts(current_app, f"login:{request.remote_addr}", limit=10, window=60)
-        user, errors = authenticate_owner(session=get_session(), username=request.form.get("username", ""),
-                                          password=request.form.get("password", ""),
-                                          production=current_app.config["FACTORY_ENV"] == "production")
+        user, refusals = authenticate_owner(session=get_session(), username=request.form.get("username", ""),
+                                            password=request.form.get("password", ""),
+                                            production=current_app.config["FACTORY_ENV"] == "production")
+        errors = refusal_errors(Refused(*refusals)) if refusals else {}
         if user:
             sign_in_owner(user)
             return redirect(_safe_next(url_for("desk.board")))

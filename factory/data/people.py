@@ -1,11 +1,11 @@
 """Owner accounts: creating them, their password rule, checking passwords, ending sessions."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from factory.data.models import User
+from factory.domain.refusal import Refusal
 
 DEMO_PASSWORDS = frozenset({"owner"})
 MIN_PASSWORD_LENGTH = 10
@@ -85,27 +85,24 @@ MAX_CREDENTIAL = 200
 
 
 def authenticate_owner(*, session: Session, username: str, password: str,
-                       production: bool) -> tuple[User | None, dict]:
-    """The owner for these credentials, or None with errors keyed by field."""
-    errors: dict = {}
-    if not username.strip():
-        errors["username"] = _l("Enter your username.")
-    if not password:
-        errors["password"] = _l("Enter your password.")
-    if errors:
-        return None, errors
+                       production: bool) -> tuple[User | None, tuple[Refusal, ...]]:
+    """The owner for these credentials, or None with the refusals (codes by field)."""
+    missing = tuple(Refusal(f"{name}_missing", name) for name, value in (("username", username.strip()),
+                                                                          ("password", password)) if not value)
+    if missing:
+        return None, missing
+    wrong = (Refusal("wrong_credentials", "password"),)
     if len(username) > MAX_CREDENTIAL or len(password) > MAX_CREDENTIAL or "\x00" in username + password:
         # Never a real account (names are at most 80 characters; PostgreSQL refuses NUL), and a
         # megabyte password would make the hash slow for nothing.
         check_password_hash(_DUMMY_HASH, password[:MAX_CREDENTIAL])
-        return None, {"password": _l("Wrong username or password.")}
+        return None, wrong
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None, {"password": _l("Wrong username or password.")}
+        return None, wrong
     if not check_password_hash(user.password_hash, password):
-        return None, {"password": _l("Wrong username or password.")}
+        return None, wrong
     if production and password in DEMO_PASSWORDS:
-        return None, {"password": _l("The demo password is not allowed in production. "
-                                     "Set a new one with: flask --app app create-owner")}
-    return user, {}
+        return None, (Refusal("demo_password_in_production", "password"),)
+    return user, ()

@@ -60,11 +60,16 @@ def explain(refusal: Refusal) -> str:
 
 
 def _setup_words(code: str, n: dict) -> str | None:
-    """Orders, products, routes, work centers, workers, tickets and imports."""
+    """Sign-in, orders, products, routes, work centers, workers, tickets and imports."""
     if code == "status_move":
         return _("An order that is %(current)s cannot become %(target)s.", current=status_label(n["current"]),
                  target=status_label(n["target"]))
     words = {
+        "username_missing": lambda: _("Enter your username."),
+        "password_missing": lambda: _("Enter your password."),
+        "wrong_credentials": lambda: _("Wrong username or password."),
+        "demo_password_in_production": lambda: _("The demo password is not allowed in production. "
+                                                 "Set a new one with: flask --app app create-owner"),
         "photo_missing": lambda: _("Choose a photo to upload."),
         "photo_too_large": lambda: _("The photo is larger than %(limit)s MB.", limit=n["limit"]),
         "photo_too_many_pixels": lambda: _("The photo has more than %(limit)s megapixels; send a smaller one "
