@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from factory.domain.labels import MM, PRESETS, layout
-from factory.data.models import Product, Ticket
+from factory.data.models import Operation, Product, Ticket
 from factory.data.orders import create_order
 from factory.printing.render import LABEL_LEVEL, label_geometry
 from factory.domain.qr import QUIET, qr_matrix
@@ -35,6 +35,10 @@ def second_order(session, workshop):
     product = Product(code="LONG", name=LONG_NAME[:120], yarn="羊毛 70%", colors="藏青/酒红", stitch="四平针",
                       notes="<b>不要</b>加粗")
     session.add(product)
+    session.flush()
+    # An order needs a route (its tickets are scanned at the route's operations).
+    session.add(Operation(product_id=product.id, position=0, code="knitting", name="织片",
+                          work_center_id=workshop.knitting.id, minutes_per_piece=6))
     session.commit()
     order = create_order(session=session, order_in=OrderCreate(
         customer="杭州某某针织服饰有限公司 & <i>HTML</i>", product="LONG", quantity=95, due=date.today() + timedelta(days=5),
