@@ -18,6 +18,7 @@ from factory import create_app
 from factory.data import db
 from factory.web.access import issue_api_token
 from factory.config import normalise_database_url
+from factory.data import people
 from factory.data.people import create_owner
 from tests.workshop_data import Workshop, make_workshop
 
@@ -28,6 +29,22 @@ CHROMIUM = "/usr/bin/chromium"
 
 def _worker_id(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+# What the app hashes owner passwords with outside the tests (test_foundation checks it is scrypt).
+PRODUCTION_PASSWORD_HASH_METHOD = people.PASSWORD_HASH_METHOD
+# scrypt costs 0.1 to 1 s of CPU per sign-in or new owner, by design; the suite signs in hundreds of
+# times. Any werkzeug method is checked by the same code, so a cheap one changes nothing else.
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(people, "PASSWORD_HASH_METHOD", TEST_PASSWORD_HASH_METHOD)
+        yield
 
 
 # --- databases ---------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from factory.data.models import User
 
 DEMO_PASSWORDS = frozenset({"owner"})
+# Slow on purpose (scrypt). The test suite alone sets a cheap method here (tests/conftest.py), so that
+# its hundreds of sign-ins do not spend minutes hashing; a test checks this default stays scrypt.
+PASSWORD_HASH_METHOD = "scrypt"
 
 
 def create_owner(*, session: Session, username: str, password: str) -> User:
@@ -20,7 +23,7 @@ def create_owner(*, session: Session, username: str, password: str) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
         user = User(username=username, password_hash="")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     user.role = "owner"
     session.add(user)
     session.commit()
