@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
@@ -113,9 +114,35 @@ def app_config(database_url: str, **overrides) -> dict:
     return config
 
 
+class TemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole test process: each test builds its own app,
+    and without this each app compiled every template it rendered again (Jinja checks the source
+    checksum, so an edited template is compiled anew)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = TemplateCache()
+
+
+def make_app(database_url: str, **overrides):
+    """`create_app` for a test, sharing compiled templates with the other tests of this process."""
+    application = create_app(app_config(database_url, **overrides))
+    application.jinja_env.bytecode_cache = TEMPLATES
+    return application
+
+
 @pytest.fixture
 def app(database_url):
-    application = create_app(app_config(database_url))
+    application = make_app(database_url)
     yield application
     application.extensions["engine"].dispose()
 
