@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from jinja2 import BytecodeCache
-from sqlalchemy import create_engine, text
-from sqlmodel import Session
+from sqlalchemy import Table, create_engine, text
+from sqlmodel import Session, SQLModel
 
 from factory import create_app
 
-from factory.data import db
+from factory.data import db, models  # noqa: F401 - the tables, for snapshots
 from factory.web.access import issue_api_token
 from factory.config import normalise_database_url
 from factory.data import people
@@ -86,14 +86,13 @@ TABLES = ("scan", "ticket", "order_line", "production_order", "worker_work_cente
           "product", "holiday", "workday", "work_center", "api_token", "app_user")
 
 
-@pytest.fixture
-def database_url(database_template, tmp_path):
-    """A fresh, migrated, empty database for one test."""
+def empty_database(database_template, directory: Path) -> str:
+    """A migrated, empty database: a copy of the template in `directory` (SQLite), or this test
+    process's own PostgreSQL database with every table emptied."""
     if database_template["kind"] == "sqlite":
-        path = tmp_path / "factory.db"
+        path = directory / "factory.db"
         shutil.copy(database_template["path"], path)
-        yield f"sqlite:///{path}"
-        return
+        return f"sqlite:///{path}"
     url = database_template["url"]
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -104,7 +103,39 @@ def database_url(database_template, tmp_path):
         if names:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
-    yield url
+    return url
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A fresh, migrated, empty database for one test."""
+    return empty_database(database_template, tmp_path)
+
+
+Snapshot = list[tuple[Table, list[dict]]]
+
+
+def snapshot_rows(engine) -> Snapshot:
+    """Every row of every table, to put back with `restore_rows`: for a module of tests that share
+    one app and one prepared workshop, each test starting from the same rows."""
+    with engine.connect() as conn:
+        return [(t, [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key.columns))])
+                for t in SQLModel.metadata.sorted_tables]
+
+
+def restore_rows(engine, snapshot: Snapshot) -> None:
+    """Every table back to the snapshot: same rows, same ids, and the next id as it was."""
+    with engine.begin() as conn:
+        for t, _ in reversed(snapshot):
+            conn.execute(t.delete())
+        for t, rows in snapshot:
+            if rows:
+                conn.execute(t.insert(), rows)
+        if engine.dialect.name == "postgresql":
+            for t, _ in snapshot:
+                if "id" in t.c and t.c.id.primary_key:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                                      f'COALESCE(MAX(id), 0) + 1, false) FROM "{t.name}"'), {"t": t.name})
 
 
 def app_config(database_url: str, **overrides) -> dict:
