@@ -6,17 +6,22 @@ import os
 import re
 import shutil
 import threading
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from jinja2 import BytecodeCache
-from sqlalchemy import Table, create_engine, text
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Table, create_engine, func, inspect
+from sqlalchemy import text as sql
+from sqlalchemy import table as sql_table
+from sqlmodel import Session, SQLModel, select
 
 from factory import create_app
 
-from factory.data import db, models  # noqa: F401 - the tables, for snapshots
+from factory.data import db
+from factory.data.models import Scan, Ticket
 from factory.web.access import issue_api_token
 from factory.config import normalise_database_url
 from factory.data import people
@@ -60,15 +65,15 @@ def database_template(request, tmp_path_factory):
         name = f"factory_test_{_worker_id(request)}_{os.getpid()}"
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sql(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         own = url.rsplit("/", 1)[0] + "/" + name
         db.upgrade(own)
         yield {"kind": "postgresql", "url": own}
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         return
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -96,12 +101,12 @@ def empty_database(database_template, directory: Path) -> str:
     url = database_template["url"]
     engine = create_engine(url)
     with engine.begin() as conn:
-        existing = [t for t in TABLES if conn.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
-        extra = [r[0] for r in conn.execute(text(
+        existing = [t for t in TABLES if conn.execute(sql("SELECT to_regclass(:t)"), {"t": t}).scalar()]
+        extra = [r[0] for r in conn.execute(sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
         names = sorted(set(existing) | set(extra))
         if names:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            conn.execute(sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
 
@@ -134,7 +139,7 @@ def restore_rows(engine, snapshot: Snapshot) -> None:
         if engine.dialect.name == "postgresql":
             for t, _ in snapshot:
                 if "id" in t.c and t.c.id.primary_key:
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                    conn.execute(sql(f"SELECT setval(pg_get_serial_sequence(:t, 'id'), "
                                       f'COALESCE(MAX(id), 0) + 1, false) FROM "{t.name}"'), {"t": t.name})
 
 
@@ -190,13 +195,96 @@ def workshop(session) -> Workshop:
     return make_workshop(session=session, today=date.today())
 
 
+_DEMO: dict = {}
+
+
 @pytest.fixture
 def demo(app, session):
+    """The demo workshop (factory.data.demo) in the test's empty database. Written by `load_demo`
+    once per test process, then copied row for row (same ids) into each test's database that
+    asks for it. Ask for `demo` before fixtures that write (e.g. `owner`)."""
     from factory.data.demo import load_demo
-    return load_demo(session=session, today=date.today())
+    engine = app.extensions["engine"]
+    assert not any(row_counts(app)().values()), "demo needs an empty database: ask for it first"
+    if "rows" not in _DEMO:
+        _DEMO["demo"] = load_demo(session=session, today=date.today())
+        _DEMO["rows"] = snapshot_rows(engine)
+    else:
+        restore_rows(engine, _DEMO["rows"])
+    return _DEMO["demo"]
+
+
+# --- reading what users see and what the database holds ------------------------------------------
+
+def soup(response) -> BeautifulSoup:
+    """A page (a test client's response, or HTML text) as a tree to look into."""
+    html = response if isinstance(response, str) else response.get_data(as_text=True)
+    return BeautifulSoup(html, "html.parser")
+
+
+def one(node, selector: str) -> Tag:
+    """The one element matching a CSS selector: none, or more than one, fails the test."""
+    found = node.select(selector)
+    assert len(found) == 1, f"{len(found)} × {selector}"
+    return found[0]
+
+
+def text(node) -> str:
+    """An element's text as a reader sees it: words separated by single spaces."""
+    return " ".join(node.get_text(" ").split())
+
+
+def fresh(session):
+    """The test's session sees what requests committed since (SQLite keeps a read snapshot)."""
+    session.rollback()
+    return session
+
+
+def tickets_of(session, order) -> list[Ticket]:
+    """The order's tickets as the database holds them now, by bundle number."""
+    return list(fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
+
+
+def scans_in(session) -> list[Scan]:
+    """Every scan stored, oldest first, as the database holds them now."""
+    return list(fresh(session).exec(select(Scan).order_by(Scan.id)))
+
+
+def add_scan(session, ticket, operation, worker, good, defects=0, at=None) -> Scan:
+    """A scan written straight to the database (for the pages that read scans)."""
+    scan = Scan(client_id=str(uuid.uuid4()), ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
+                good=good, defects=defects, created_at=at or datetime.now(timezone.utc))
+    session.add(scan)
+    session.commit()
+    return scan
+
+
+def row_counts(app):
+    """A function answering {table: rows} for every table of the app's database."""
+    engine = app.extensions["engine"]
+    names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return {n: conn.execute(select(func.count()).select_from(sql_table(n))).scalar_one() for n in names}
+    return counts
 
 
 # --- clients per role --------------------------------------------------------------------------
+
+def post_form(client, url: str, data: dict | None = None):
+    """A form posted by a signed-in client, with its CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)})
+
+
+def api_scan(client, headers, ticket, operation, worker, good, defects=0):
+    """A scan through the JSON API (as the phones' queue or another program sends it); must be stored."""
+    response = client.post("/api/scans", headers=headers, json={
+        "id": str(uuid.uuid4()), "ticket": ticket.token, "operation": operation.code, "worker": worker.code,
+        "good": good, "defects": defects})
+    assert response.status_code == 201, response.get_json()
+    return response
+
 
 def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token of the client's session, read from a page's form."""
@@ -241,6 +329,17 @@ def worker_client(app, workshop):
 
 # --- the browser -------------------------------------------------------------------------------
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives Chromium is marked `browser`, and under `--dist loadgroup` (make test)
+    they all run in one test process: one Playwright and one Chromium start-up for the suite."""
+    xdist = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+            if xdist:
+                item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a thread, as the browser sees it."""
@@ -273,6 +372,23 @@ def browser(playwright_instance):
               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
     yield b
     b.close()
+
+
+SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the browser tests saw, for docs and review
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+
+
+def sign_in(page, base: str) -> None:
+    """The owner signs in through the login page, as `owner` made them."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "boss-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
 
 
 @pytest.fixture

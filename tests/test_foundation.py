@@ -209,7 +209,7 @@ def test_login_without_csrf_token_is_refused(client, owner):
     assert client.post("/login", data={"username": "boss", "password": "boss-password"}).status_code == 400
 
 
-def test_owner_sees_demo_orders_in_english_after_switching(owner_client, demo):
+def test_owner_sees_demo_orders_in_english_after_switching(demo, owner_client):
     owner_client.get("/lang/en?next=/")
     page = owner_client.get("/orders").get_data(as_text=True)
     assert "Orders" in page and "SO" in page
