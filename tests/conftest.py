@@ -333,13 +333,16 @@ def worker_client(app, workshop):
 
 def pytest_collection_modifyitems(config, items):
     """Every test that drives Chromium is marked `browser`, and under `--dist loadgroup` (make test)
-    they all run in one test process: one Playwright and one Chromium start-up for the suite."""
+    they all run in one test process: one Playwright and one Chromium start-up for the suite.
+    The browser tests and those marked `slow` are handed out first, so that the two test processes
+    do not end with one of them alone on a long test."""
     xdist = config.pluginmanager.hasplugin("xdist")
     for item in items:
         if "browser" in item.fixturenames:
             item.add_marker(pytest.mark.browser)
             if xdist:
                 item.add_marker(pytest.mark.xdist_group("browser"))
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2)
 
 
 @pytest.fixture

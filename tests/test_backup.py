@@ -11,6 +11,7 @@ import uuid
 import zipfile
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
@@ -68,6 +69,7 @@ def test_export_has_every_table_as_json_lines(app, workshop, tmp_path):
     assert sorted(t["token"] for t in tickets) == sorted(t.token for t in workshop.tickets)
 
 
+@pytest.mark.slow
 def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     """`flask --app app backup` while phones scan through the real server, then the restore of
     docs/operations.md: the restored database holds a consistent snapshot and serves again."""

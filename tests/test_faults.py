@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from factory.data import db
@@ -19,6 +20,7 @@ from tests.workshop_data import make_workshop
 PHONES, SCANS_EACH = 6, 40
 
 
+@pytest.mark.slow
 def test_scans_survive_a_killed_server(database_url, session, tmp_path):
     shop = make_workshop(session=session, today=date.today(), quantity=4000, bundle_size=400)
     tickets = [t.token for t in shop.tickets]

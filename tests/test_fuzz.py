@@ -57,6 +57,7 @@ def fuzz_operation(app, workshop, headers: dict, path: str, method: str, mode: G
     run()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 def test_api_conforms_to_its_document(app, workshop, api_headers, mode):
     """Responses have documented statuses and shapes, never 5xx; a 4xx stores nothing. One test per
@@ -201,6 +202,7 @@ def fuzz_form(app, client, token: str, urls, values) -> None:
     run()
 
 
+@pytest.mark.slow
 def test_forms_survive_nasty_input(app, workshop, owner_client, worker_client):
     """Every form: no 5xx, and a rejected submission (4xx) changes no row."""
     tokens = {"owner": (owner_client, csrf_token(owner_client, "/orders/new")),
