@@ -1,5 +1,11 @@
-"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL with
-TEST_DATABASE_URL), app and clients per role, a small workshop, and a live server with Chromium."""
+"""Shared fixtures and helpers: a migrated database per test (SQLite by default, PostgreSQL with
+TEST_DATABASE_URL), app and clients per role, a small workshop, the demo, a live server with
+Chromium; reading pages (BeautifulSoup) and the database as users and the app left them.
+
+What keeps the suite fast without skipping a check: cheap password hashes in the tests only,
+compiled templates shared between the tests' apps, the demo written once per process and copied,
+snapshots of rows restored for tests that share costly set-up, one Chromium for all browser tests,
+and the long tests handed out first."""
 from __future__ import annotations
 
 import os
