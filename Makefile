@@ -21,7 +21,7 @@ run: install
 
 ## make test: install and run the whole suite (browser and PostgreSQL tests included when available)
 test: install
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make catalogs: extract new strings into each area's Chinese catalog and compile them
 catalogs: install

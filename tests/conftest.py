@@ -1,23 +1,36 @@
-"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL with
-TEST_DATABASE_URL), app and clients per role, a small workshop, and a live server with Chromium."""
+"""Shared fixtures and helpers: a migrated database per test (SQLite by default, PostgreSQL with
+TEST_DATABASE_URL), app and clients per role, a small workshop, the demo, a live server with
+Chromium; reading pages (BeautifulSoup) and the database as users and the app left them.
+
+What keeps the suite fast without skipping a check: cheap password hashes in the tests only,
+compiled templates shared between the tests' apps, the demo written once per process and copied,
+snapshots of rows restored for tests that share costly set-up, one Chromium for all browser tests,
+and the long tests handed out first."""
 from __future__ import annotations
 
 import os
 import re
 import shutil
 import threading
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlmodel import Session
+from bs4 import BeautifulSoup, Tag
+from jinja2 import BytecodeCache
+from sqlalchemy import Table, create_engine, func, inspect
+from sqlalchemy import text as sql
+from sqlalchemy import table as sql_table
+from sqlmodel import Session, SQLModel, select
 
 from factory import create_app
 
 from factory.data import db
+from factory.data.models import Scan, Ticket
 from factory.web.access import issue_api_token
 from factory.config import normalise_database_url
+from factory.data import people
 from factory.data.people import create_owner
 from tests.workshop_data import Workshop, make_workshop
 
@@ -28,6 +41,22 @@ CHROMIUM = "/usr/bin/chromium"
 
 def _worker_id(request) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+# What the app hashes owner passwords with outside the tests (test_foundation checks it is scrypt).
+PRODUCTION_PASSWORD_HASH_METHOD = people.PASSWORD_HASH_METHOD
+# scrypt costs 0.1 to 1 s of CPU per sign-in or new owner, by design; the suite signs in hundreds of
+# times. Any werkzeug method is checked by the same code, so a cheap one changes nothing else.
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(people, "PASSWORD_HASH_METHOD", TEST_PASSWORD_HASH_METHOD)
+        yield
 
 
 # --- databases ---------------------------------------------------------------------------------
@@ -42,15 +71,15 @@ def database_template(request, tmp_path_factory):
         name = f"factory_test_{_worker_id(request)}_{os.getpid()}"
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sql(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         own = url.rsplit("/", 1)[0] + "/" + name
         db.upgrade(own)
         yield {"kind": "postgresql", "url": own}
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         return
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -68,25 +97,56 @@ TABLES = ("scan", "ticket", "order_line", "production_order", "worker_work_cente
           "product", "holiday", "workday", "work_center", "api_token", "app_user")
 
 
-@pytest.fixture
-def database_url(database_template, tmp_path):
-    """A fresh, migrated, empty database for one test."""
+def empty_database(database_template, directory: Path) -> str:
+    """A migrated, empty database: a copy of the template in `directory` (SQLite), or this test
+    process's own PostgreSQL database with every table emptied."""
     if database_template["kind"] == "sqlite":
-        path = tmp_path / "factory.db"
+        path = directory / "factory.db"
         shutil.copy(database_template["path"], path)
-        yield f"sqlite:///{path}"
-        return
+        return f"sqlite:///{path}"
     url = database_template["url"]
     engine = create_engine(url)
     with engine.begin() as conn:
-        existing = [t for t in TABLES if conn.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
-        extra = [r[0] for r in conn.execute(text(
+        existing = [t for t in TABLES if conn.execute(sql("SELECT to_regclass(:t)"), {"t": t}).scalar()]
+        extra = [r[0] for r in conn.execute(sql(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
         names = sorted(set(existing) | set(extra))
         if names:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            conn.execute(sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
     engine.dispose()
-    yield url
+    return url
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    """A fresh, migrated, empty database for one test."""
+    return empty_database(database_template, tmp_path)
+
+
+Snapshot = list[tuple[Table, list[dict]]]
+
+
+def snapshot_rows(engine) -> Snapshot:
+    """Every row of every table, to put back with `restore_rows`: for a module of tests that share
+    one app and one prepared workshop, each test starting from the same rows."""
+    with engine.connect() as conn:
+        return [(t, [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key.columns))])
+                for t in SQLModel.metadata.sorted_tables]
+
+
+def restore_rows(engine, snapshot: Snapshot) -> None:
+    """Every table back to the snapshot: same rows, same ids, and the next id as it was."""
+    with engine.begin() as conn:
+        for t, _ in reversed(snapshot):
+            conn.execute(t.delete())
+        for t, rows in snapshot:
+            if rows:
+                conn.execute(t.insert(), rows)
+        if engine.dialect.name == "postgresql":
+            for t, _ in snapshot:
+                if "id" in t.c and t.c.id.primary_key:
+                    conn.execute(sql(f"SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                                      f'COALESCE(MAX(id), 0) + 1, false) FROM "{t.name}"'), {"t": t.name})
 
 
 def app_config(database_url: str, **overrides) -> dict:
@@ -96,9 +156,35 @@ def app_config(database_url: str, **overrides) -> dict:
     return config
 
 
+class TemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole test process: each test builds its own app,
+    and without this each app compiled every template it rendered again (Jinja checks the source
+    checksum, so an edited template is compiled anew)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = TemplateCache()
+
+
+def make_app(database_url: str, **overrides):
+    """`create_app` for a test, sharing compiled templates with the other tests of this process."""
+    application = create_app(app_config(database_url, **overrides))
+    application.jinja_env.bytecode_cache = TEMPLATES
+    return application
+
+
 @pytest.fixture
 def app(database_url):
-    application = create_app(app_config(database_url))
+    application = make_app(database_url)
     yield application
     application.extensions["engine"].dispose()
 
@@ -115,15 +201,99 @@ def workshop(session) -> Workshop:
     return make_workshop(session=session, today=date.today())
 
 
+_DEMO: dict = {}
+
+
 @pytest.fixture
 def demo(app, session):
+    """The demo workshop (factory.data.demo) in the test's empty database. Written by `load_demo`
+    once per test process, then copied row for row (same ids) into each test's database that
+    asks for it. Ask for `demo` before fixtures that write (e.g. `owner`)."""
     from factory.data.demo import load_demo
-    demo = load_demo(session=session, today=date.today())
+    engine = app.extensions["engine"]
+    assert not any(row_counts(app)().values()), "demo needs an empty database: ask for it first"
+    if "rows" not in _DEMO:
+        _DEMO["demo"] = load_demo(session=session, today=date.today())
+        session.commit()
+        _DEMO["rows"] = snapshot_rows(engine)
+    else:
+        restore_rows(engine, _DEMO["rows"])
+    return _DEMO["demo"]
+
+
+# --- reading what users see and what the database holds ------------------------------------------
+
+def soup(response) -> BeautifulSoup:
+    """A page (a test client's response, or HTML text) as a tree to look into."""
+    html = response if isinstance(response, str) else response.get_data(as_text=True)
+    return BeautifulSoup(html, "html.parser")
+
+
+def one(node, selector: str) -> Tag:
+    """The one element matching a CSS selector: none, or more than one, fails the test."""
+    found = node.select(selector)
+    assert len(found) == 1, f"{len(found)} × {selector}"
+    return found[0]
+
+
+def text(node) -> str:
+    """An element's text as a reader sees it: words separated by single spaces."""
+    return " ".join(node.get_text(" ").split())
+
+
+def fresh(session):
+    """The test's session sees what requests committed since (SQLite keeps a read snapshot)."""
+    session.rollback()
+    return session
+
+
+def tickets_of(session, order) -> list[Ticket]:
+    """The order's tickets as the database holds them now, by bundle number."""
+    return list(fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
+
+
+def scans_in(session) -> list[Scan]:
+    """Every scan stored, oldest first, as the database holds them now."""
+    return list(fresh(session).exec(select(Scan).order_by(Scan.id)))
+
+
+def add_scan(session, ticket, operation, worker, good, defects=0, at=None) -> Scan:
+    """A scan written straight to the database (for the pages that read scans)."""
+    scan = Scan(client_id=str(uuid.uuid4()), ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
+                good=good, defects=defects, created_at=at or datetime.now(timezone.utc))
+    session.add(scan)
     session.commit()
-    return demo
+    return scan
+
+
+def row_counts(app):
+    """A function answering {table: rows} for every table of the app's database."""
+    engine = app.extensions["engine"]
+    names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
+    # One statement for all tables (the fuzzers count before and after every request).
+    every_count = select(*(select(func.count()).select_from(sql_table(n)).scalar_subquery().label(n) for n in names))
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            return dict(zip(names, conn.execute(every_count).one()))
+    return counts
 
 
 # --- clients per role --------------------------------------------------------------------------
+
+def post_form(client, url: str, data: dict | None = None):
+    """A form posted by a signed-in client, with its CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)})
+
+
+def api_scan(client, headers, ticket, operation, worker, good, defects=0):
+    """A scan through the JSON API (as the phones' queue or another program sends it); must be stored."""
+    response = client.post("/api/scans", headers=headers, json={
+        "id": str(uuid.uuid4()), "ticket": ticket.token, "operation": operation.code, "worker": worker.code,
+        "good": good, "defects": defects})
+    assert response.status_code == 201, response.get_json()
+    return response
+
 
 def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token of the client's session, read from a page's form."""
@@ -172,6 +342,20 @@ def worker_client(app, workshop):
 
 # --- the browser -------------------------------------------------------------------------------
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives Chromium is marked `browser`, and under `--dist loadgroup` (make test)
+    they all run in one test process: one Playwright and one Chromium start-up for the suite.
+    The browser tests and those marked `slow` are handed out first, so that the two test processes
+    do not end with one of them alone on a long test."""
+    xdist = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+            if xdist:
+                item.add_marker(pytest.mark.xdist_group("browser"))
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2)
+
+
 @pytest.fixture
 def live_server(app):
     """The app served on a free loopback port in a thread, as the browser sees it."""
@@ -204,6 +388,23 @@ def browser(playwright_instance):
               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
     yield b
     b.close()
+
+
+SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the browser tests saw, for docs and review
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+
+
+def sign_in(page, base: str) -> None:
+    """The owner signs in through the login page, as `owner` made them."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", "boss-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
 
 
 @pytest.fixture

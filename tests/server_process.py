@@ -103,6 +103,13 @@ class Answer:
     at: float
 
 
+# Told each time a phone gets an answer, so a test can wait for a number of answers.
+ANSWERED = threading.Condition()
+# Against a hang only: a phone gives up on a scan the server has not answered in this long
+# (a restart of the server takes a few seconds).
+GIVE_UP_AFTER = 90.0
+
+
 @dataclass
 class Phone:
     """Posts scans one after another; a scan whose request fails on the connection is sent again
@@ -115,7 +122,7 @@ class Phone:
     stop: threading.Event = field(default_factory=threading.Event)
 
     def post(self, scan: dict) -> Answer:
-        attempts = 0
+        attempts, deadline = 0, time.monotonic() + GIVE_UP_AFTER
         while True:
             attempts += 1
             try:
@@ -123,13 +130,29 @@ class Phone:
                 return Answer(scan, status, body, attempts, time.monotonic())
             except (OSError, http.client.HTTPException):
                 self.connection_errors += 1
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"scan {scan['id']} unanswered after {attempts} attempts")
                 time.sleep(0.05)
 
     def run(self) -> None:
         for scan in self.scans:
             if self.stop.is_set():
                 return
-            self.answers.append(self.post(scan))
+            answer = self.post(scan)
+            with ANSWERED:
+                self.answers.append(answer)
+                ANSWERED.notify_all()
+
+
+def answered(phones: list[Phone]) -> int:
+    return sum(len(p.answers) for p in phones)
+
+
+def wait_for_answers(phones: list[Phone], count: int, timeout: float = 60) -> bool:
+    """Wait until the phones together have had `count` answers; False if that took over `timeout`
+    seconds (a deadline against a hang, not a measure of the load)."""
+    with ANSWERED:
+        return ANSWERED.wait_for(lambda: answered(phones) >= count, timeout)
 
 
 def scans_for(tickets: list[str], worker: str, count: int, operation: str = "knitting") -> list[dict]:

@@ -5,9 +5,17 @@ Placeholders in URLs are filled from the small test workshop.
 """
 from __future__ import annotations
 
-import pytest
+from dataclasses import dataclass
+from datetime import date
 
-from tests.conftest import csrf_token
+import pytest
+from flask import Flask
+from sqlmodel import Session
+
+from factory.web.i18n import COOKIE as LANGUAGE_COOKIE
+from factory.data.people import create_owner
+from tests.conftest import Snapshot, csrf_token, empty_database, make_app, restore_rows, snapshot_rows
+from tests.workshop_data import Workshop, make_workshop
 
 ANON, WORKER, OWNER, TOKEN, REVOKED = "anonymous", "worker", "owner", "api_token", "revoked_token"
 
@@ -95,34 +103,67 @@ def fill(url: str, workshop) -> str:
                       worker=workshop.knitter.code, product=workshop.product.code)
 
 
-@pytest.fixture
-def clients(app, workshop, owner, session):
+@dataclass
+class Table:
+    """One app, one workshop, the signed-in cookies and API tokens for the whole table: built once,
+    and every row starts from the same database rows (restored) and the same cookies."""
+    app: Flask
+    workshop: Workshop
+    rows: Snapshot
+    cookies: dict[str, dict[str, str]]
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def table(database_template, tmp_path_factory) -> Table:
     from factory.web.access import issue_api_token, revoke_api_token
+    app = make_app(empty_database(database_template, tmp_path_factory.mktemp("access")))
+    engine = app.extensions["engine"]
+    with Session(engine, expire_on_commit=False) as session:
+        workshop = make_workshop(session=session, today=date.today())
+        owner = create_owner(session=session, username="boss", password="boss-password")
+        revoked = issue_api_token(session=session, user=owner)
+        revoke_api_token(session=session, token=revoked)
+        valid = issue_api_token(session=session, user=owner)
+        session.commit()
     worker = app.test_client()
-    worker.get(f"/w/{workshop.knitter.badge_token}")
+    assert worker.get(f"/w/{workshop.knitter.badge_token}").status_code == 302
     owner_c = app.test_client()
-    owner_c.post("/login", data={"username": "boss", "password": "boss-password", "csrf_token": csrf_token(owner_c)})
-    revoked = issue_api_token(session=session, user=owner)
-    revoke_api_token(session=session, token=revoked)
-    live = issue_api_token(session=session, user=owner)
-    session.commit()
-    return {ANON: (app.test_client(), {}), WORKER: (worker, {}), OWNER: (owner_c, {}),
-            TOKEN: (app.test_client(), {"Authorization": f"Bearer {live}"}),
-            REVOKED: (app.test_client(), {"Authorization": f"Bearer {revoked}"})}
+    assert owner_c.post("/login", data={"username": "boss", "password": "boss-password",
+                                        "csrf_token": csrf_token(owner_c)}).status_code == 302
+    signed_in = {WORKER: worker, OWNER: owner_c}
+    names = (app.config["SESSION_COOKIE_NAME"], LANGUAGE_COOKIE)
+    cookies = {role: {n: c.get_cookie(n).value for n in names if c.get_cookie(n)} for role, c in signed_in.items()}
+    headers = {TOKEN: {"Authorization": f"Bearer {valid}"}, REVOKED: {"Authorization": f"Bearer {revoked}"}}
+    yield Table(app, workshop, snapshot_rows(engine), cookies, headers)
+    engine.dispose()
 
 
-def test_every_route_is_in_the_table(app):
+@pytest.fixture
+def clients(table):
+    """A client per role, from the table's rows and cookies (a row may sign out or void a ticket)."""
+    restore_rows(table.app.extensions["engine"], table.rows)
+    out = {}
+    for role in (ANON, WORKER, OWNER, TOKEN, REVOKED):
+        client = table.app.test_client()
+        for name, value in table.cookies.get(role, {}).items():
+            client.set_cookie(name, value)
+        out[role] = (client, table.headers.get(role, {}))
+    return out
+
+
+def test_every_route_is_in_the_table(table):
     listed = {row[0] for row in ACCESS}
-    routes = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    routes = {rule.endpoint for rule in table.app.url_map.iter_rules() if rule.endpoint != "static"}
     assert routes - listed == set(), "routes without an access row"
     assert listed - routes == set(), "rows for routes that do not exist"
 
 
 @pytest.mark.parametrize("endpoint,method,url,expected", ACCESS, ids=[f"{r[1]} {r[2]}" for r in ACCESS])
-def test_access(clients, workshop, endpoint, method, url, expected):
+def test_access(clients, table, endpoint, method, url, expected):
     for role, status in expected.items():
         client, headers = clients[role]
-        target = fill(url, workshop)
+        target = fill(url, table.workshop)
         if method == "GET":
             response = client.get(target, headers=headers)
         else:
@@ -131,3 +172,20 @@ def test_access(clients, workshop, endpoint, method, url, expected):
         assert response.status_code == status, f"{role} {method} {target}: {response.status_code}"
         if role == ANON and status == 302 and endpoint.startswith("desk."):
             assert "/login" in response.headers["Location"]
+
+
+def test_each_row_starts_from_the_same_rows_and_cookies(table, clients):
+    """What one row changes (a voided ticket, an audit entry, a sign-out) is gone for the next."""
+    engine = table.app.extensions["engine"]
+    owner, _ = clients[OWNER]
+    ticket = table.workshop.tickets[0]
+    assert owner.post(f"/tickets/{ticket.token}/void", data={"csrf_token": csrf_token(owner)}).status_code == 302
+    assert owner.post("/logout", data={"csrf_token": csrf_token(owner)}).status_code == 302
+    assert owner.get("/").status_code == 302
+    assert snapshot_rows(engine) != table.rows
+    restore_rows(engine, table.rows)
+    assert snapshot_rows(engine) == table.rows
+    again = table.app.test_client()
+    for name, value in table.cookies[OWNER].items():
+        again.set_cookie(name, value)
+    assert again.get("/").status_code == 200

@@ -8,8 +8,7 @@ import pytest
 from sqlmodel import select
 
 from factory.data.models import Inquiry, Order
-from tests.test_desk import fresh
-from tests.test_desk_browser import shot, sign_in
+from tests.conftest import fresh, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +28,7 @@ def test_the_verdict_appears_as_the_owner_types_and_accept_creates_the_order(
     assert page.url == live_server + "/assess"
     assert page.inner_text(".verdict-word") == "能接"
     assert page.locator("#verdict svg rect").count() > 0
-    shot(page, "assess-feasible.png")
+    screenshot(page, "assess-feasible.png")
 
     page.fill("input[name=quantity]", "50000")
     page.wait_for_selector(".verdict-infeasible")
@@ -38,7 +37,7 @@ def test_the_verdict_appears_as_the_owner_types_and_accept_creates_the_order(
     booked_bars = page.eval_on_selector_all(
         "#verdict svg g rect.booked", "bars => bars.filter(b => parseFloat(b.getAttribute('height')) > 0).length")
     assert booked_bars > 0  # the order already booked is still drawn
-    shot(page, "assess-infeasible.png")
+    screenshot(page, "assess-infeasible.png")
 
     page.fill("input[name=quantity]", "200")
     page.wait_for_selector(".verdict-feasible")

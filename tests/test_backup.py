@@ -7,11 +7,11 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-import time
 import uuid
 import zipfile
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, func, select
 
@@ -20,7 +20,8 @@ from factory.web.access import issue_api_token
 from factory.data.models import Scan
 from factory.data.people import create_owner
 from tests.conftest import PG_URL
-from tests.server_process import FLASK, ROOT, Phone, Server, flask_env, request, run_phones, scans_for
+from tests.server_process import (FLASK, ROOT, Phone, Server, answered, flask_env, request, run_phones,
+                                  scans_for, wait_for_answers)
 from tests.workshop_data import make_workshop
 
 
@@ -68,6 +69,7 @@ def test_export_has_every_table_as_json_lines(app, workshop, tmp_path):
     assert sorted(t["token"] for t in tickets) == sorted(t.token for t in workshop.tickets)
 
 
+@pytest.mark.slow
 def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     """`flask --app app backup` while phones scan through the real server, then the restore of
     docs/operations.md: the restored database holds a consistent snapshot and serves again."""
@@ -80,23 +82,19 @@ def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     phones = [Phone(server.port, headers, scans_for([t.token for t in shop.tickets], "W1", 600)) for _ in range(3)]
     target = tmp_path / ("copy.dump" if PG_URL else "copy.db")
 
-    def answered() -> int:
-        return sum(len(p.answers) for p in phones)
-
     try:
         threads = run_phones(phones)
-        while answered() < 30:
-            time.sleep(0.01)
-        started = answered()
+        assert wait_for_answers(phones, 30), "the phones' first 30 scans were not answered"
+        started = answered(phones)
         backup = subprocess.run([FLASK, "--app", "app", "backup", str(target)], cwd=ROOT,
                                 env=flask_env(database_url), capture_output=True, text=True, timeout=60)
-        finished = answered()
-        while answered() < finished + 20:
-            time.sleep(0.01)
+        finished = answered(phones)
+        assert wait_for_answers(phones, finished + 20), "no 20 scans answered after the backup"
         for p in phones:
             p.stop.set()
         for t in threads:
             t.join(60)
+        assert not any(t.is_alive() for t in threads), "phones still waiting for answers"
     finally:
         server.stop()
     assert backup.returncode == 0, backup.stderr

@@ -10,8 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.conftest import csrf_token
-from tests.test_fuzz import row_counts
+from tests.conftest import csrf_token, row_counts
 
 TEN_MB = 10 * 1024 * 1024
 HOSTILE = ["😀🧶 ‮مرحبا‬ 𠀀𠀁", "<script>alert(1)</script>", "=HYPERLINK(\"http://evil\",\"x\")"]

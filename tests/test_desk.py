@@ -3,44 +3,19 @@ the orders API, products and routes, work centers and the calendar."""
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-import pytest
-from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import event, func
 from sqlmodel import select
 
 from factory.data.board import OrderLoad, add_workdays, badge, estimated_completions, remaining_pieces
-from factory.data.models import Holiday, Operation, Order, OrderLine, Product, Scan, Ticket, WorkCenter, Workday
+from factory.data.models import Holiday, Operation, Order, OrderLine, Product, WorkCenter, Workday
 from factory.data.order_edits import TRANSITIONS, can_edit, can_move
 from factory.domain.progress import Count
-from tests.conftest import csrf_token
-
-
-def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def add_scan(session, ticket, operation, worker, good, defects=0, at=None) -> Scan:
-    scan = Scan(client_id=str(uuid.uuid4()), ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
-                good=good, defects=defects, created_at=at or datetime.now(timezone.utc))
-    session.add(scan)
-    session.commit()
-    return scan
-
-
-def fresh(session):
-    """The test's session sees what requests committed since (SQLite keeps a read snapshot)."""
-    session.rollback()
-    return session
-
-
-def tickets_of(session, order) -> list[Ticket]:
-    return list(fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
+from tests.conftest import add_scan, csrf_token, fresh, soup, tickets_of
 
 
 # --- pure rules ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ through the API, import with a bad row, download the payroll; the board on a pho
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,30 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from factory.data.models import Order, Ticket
-from tests.test_desk import fresh
-
-SHOTS = Path(__file__).resolve().parent.parent / "instance" / "screenshots"
-
-
-def sign_in(page, base: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", "boss-password")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
-def post_scan(client, headers, ticket, operation, worker, good, defects=0):
-    response = client.post("/api/scans", headers=headers, json={
-        "id": str(uuid.uuid4()), "ticket": ticket.token, "operation": operation.code, "worker": worker.code,
-        "good": good, "defects": defects})
-    assert response.status_code == 201, response.get_json()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
-
+from tests.conftest import api_scan, fresh, screenshot, sign_in
 
 def test_owner_creates_an_order_and_the_board_shows_a_new_scan_without_reload(
         live_server, desk_browser, app, session, workshop, owner, api_headers):
@@ -53,18 +29,22 @@ def test_owner_creates_an_order_and_the_board_shows_a_new_scan_without_reload(
     assert page.locator("table.tickets tbody tr").count() == 3
     order = fresh(session).exec(select(Order).where(Order.customer == "浏览器客户")).one()
     assert page.url.endswith(f"/orders/{order.number}")
-    shot(page, "desk-order.png")
+    screenshot(page, "desk-order.png")
 
+    # The page's clock is Playwright's: it runs as usual, and the test moves it on 5 s at once
+    # instead of waiting for the board's next poll.
+    page.clock.install()
     page.goto(live_server + "/")
     cell = page.locator(f'#order-{order.id} .step-num[data-operation="knitting"]')
     assert cell.inner_text() == "0"
     page.evaluate("window.notReloaded = true")
     ticket = session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)).first()
-    post_scan(app.test_client(), api_headers, ticket, workshop.operations[0], workshop.knitter, 33)
-    # The board polls every 5 s; the scan must show within that (plus the request's own time).
-    expect(cell).to_have_text("33", timeout=6500)
+    api_scan(app.test_client(), api_headers, ticket, workshop.operations[0], workshop.knitter, 33)
+    # The board polls every 5 s: 5 s later on the page's clock the scan is shown, without a reload.
+    page.clock.fast_forward(5000)
+    expect(cell).to_have_text("33")
     assert page.evaluate("window.notReloaded") is True
-    shot(page, "desk-board.png")
+    screenshot(page, "desk-board.png")
 
 
 def test_import_with_a_bad_row_shows_it_and_saves_nothing(live_server, desk_browser, session, workshop, owner,
@@ -81,20 +61,20 @@ def test_import_with_a_bad_row_shows_it_and_saves_nothing(live_server, desk_brow
     assert "交期" in bad.inner_text()
     assert page.locator("input[name=token]").count() == 0
     assert fresh(session).exec(select(func.count()).select_from(Order)).one() == 1
-    shot(page, "desk-import.png")
+    screenshot(page, "desk-import.png")
 
 
 def test_payroll_export_downloads_totals_that_match_the_scans(live_server, desk_browser, app, session, workshop,
                                                              owner, api_headers):
     client = app.test_client()
     k, l, p = workshop.operations
-    post_scan(client, api_headers, workshop.tickets[0], k, workshop.knitter, 40)
-    post_scan(client, api_headers, workshop.tickets[1], k, workshop.knitter, 18, 2)
-    post_scan(client, api_headers, workshop.tickets[0], l, workshop.linker, 25)
+    api_scan(client, api_headers, workshop.tickets[0], k, workshop.knitter, 40)
+    api_scan(client, api_headers, workshop.tickets[1], k, workshop.knitter, 18, 2)
+    api_scan(client, api_headers, workshop.tickets[0], l, workshop.linker, 25)
     page = desk_browser.new_page()
     sign_in(page, live_server)
     page.goto(live_server + "/reports/payroll")
-    shot(page, "desk-payroll.png")
+    screenshot(page, "desk-payroll.png")
     with page.expect_download() as download:
         page.click("#payroll-export")
     data = Path(download.value.path()).read_bytes()
@@ -104,12 +84,12 @@ def test_payroll_export_downloads_totals_that_match_the_scans(live_server, desk_
 
 
 def test_board_fits_a_phone(live_server, phone, session, workshop, owner, app, api_headers):
-    post_scan(app.test_client(), api_headers, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12)
+    api_scan(app.test_client(), api_headers, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12)
     page = phone.new_page()
     sign_in(page, live_server)
     assert page.locator(f"#order-{workshop.order.id}").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    shot(page, "desk-board-phone.png")
+    screenshot(page, "desk-board-phone.png")
     for path in ("/reports", "/wip", "/orders", "/settings", "/products/SCARF"):
         page.goto(live_server + path)
-        shot(page, "desk-phone" + path.replace("/", "-") + ".png")
+        screenshot(page, "desk-phone" + path.replace("/", "-") + ".png")

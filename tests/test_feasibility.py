@@ -414,6 +414,7 @@ def test_command_line_answers_line_by_line_and_goes_on_after_a_bad_line():
 
 # --- Against the exact linear program ---------------------------------------------------------------
 
+@pytest.mark.slow
 def test_agreement_with_the_exact_linear_program():
     """Generated scenarios (seeded; FEASIBILITY_SCENARIOS sets how many; every third one due
     where the answer turns, so that overtime is needed): the verdict, both earliest dates and

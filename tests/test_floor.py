@@ -2,79 +2,16 @@
 form, htmx and the phone's JSON queue, errors in the worker's language, undo, /me with pay."""
 from __future__ import annotations
 
-import gzip
 import re
 from datetime import datetime, timedelta, timezone
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import func, select
 
 from factory.data.models import Product, Scan
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, one, scans_in, soup, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict, parent: "Node | None"):
-        self.tag, self.attrs, self.parent, self.children, self.parts = tag, attrs, parent, [], []
-
-    @property
-    def text(self) -> str:
-        return " ".join(" ".join(p for p in [*self.parts, *(c.text for c in self.children)] if p).split())
-
-    def classes(self) -> set[str]:
-        return set((self.attrs.get("class") or "").split())
-
-    def all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list["Node"]:
-        found = []
-        for child in self.children:
-            if ((tag is None or child.tag == tag) and (cls is None or cls in child.classes())
-                    and all(child.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())):
-                found.append(child)
-            found += child.all(tag, cls, **attrs)
-        return found
-
-    def one(self, tag: str | None = None, cls: str | None = None, **attrs) -> "Node":
-        found = self.all(tag, cls, **attrs)
-        assert len(found) == 1, f"{len(found)} × {tag}.{cls} {attrs}"
-        return found[0]
-
-
-class Tree(HTMLParser):
-    VOID = {"input", "meta", "link", "br", "img", "hr", "source"}
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.root = self.current = Node("root", {}, None)
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, dict(attrs), self.current)
-        self.current.children.append(node)
-        if tag not in self.VOID:
-            self.current = node
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.parts.append(data.strip())
-
-
-def parse(response) -> Node:
-    return Tree(response.get_data(as_text=True)).root
-
-
-def scans(session) -> list[Scan]:
-    session.commit()  # a fresh snapshot (SQLite keeps the test session's old one otherwise)
-    return list(session.exec(select(Scan).order_by(Scan.id)))
 
 
 def log(client, ticket, path=None, **fields):
@@ -101,35 +38,36 @@ def linker_client(app, workshop):
 
 def test_a_visitor_sees_the_bundle_and_its_progress_but_no_form(client, workshop):
     ticket = workshop.tickets[0]
-    page = parse(client.get(f"/t/{ticket.token}"))
-    assert page.one("h1").text == "测试围巾"
-    assert workshop.order.number in page.one("p", "order-line").text
-    assert "第 1 扎" in page.one("p", "order-line").text or "1" in page.one("p", "order-line").text
-    assert page.one("p", "qty-big").text.startswith("40")
-    assert [li.one("span", "step-name").text for li in page.one("ol", "progress").all("li")] == ["织片", "套口", "包装"]
-    assert page.all("form", id="log-form") == []
-    assert "工牌" in page.one("p", "signin-hint").text
-    technique = page.one("dl", "technique").text
+    page = soup(client.get(f"/t/{ticket.token}"))
+    assert text(one(page, "h1")) == "测试围巾"
+    order_line = text(one(page, "p.order-line"))
+    assert workshop.order.number in order_line
+    assert "第 1 扎" in order_line or "1" in order_line
+    assert text(one(page, "p.qty-big")).startswith("40")
+    assert [text(one(li, "span.step-name")) for li in one(page, "ol.progress").select("li")] == ["织片", "套口", "包装"]
+    assert page.select("form#log-form") == []
+    assert "工牌" in text(one(page, "p.signin-hint"))
+    technique = text(one(page, "dl.technique"))
     assert "腈纶" in technique and "双面提花" in technique
 
 
 def test_a_worker_sees_their_operation_picked_with_its_open_pieces(worker_client, linker_client, session, workshop):
     ticket = workshop.tickets[0]
-    page = parse(worker_client.get(f"/t/{ticket.token}"))
-    form = page.one("form", id="log-form")
-    tiles = form.all("a", "op")
-    assert [t.attrs["data-op"] for t in tiles] == ["knitting", "linking", "packing"]  # own first
-    assert "other" not in tiles[0].classes() and "picked" in tiles[0].classes()
-    assert form.one("input", name="operation").attrs["value"] == "knitting"
-    assert form.one("input", id="good").attrs["value"] == "40"
+    page = soup(worker_client.get(f"/t/{ticket.token}"))
+    form = one(page, "form#log-form")
+    tiles = form.select("a.op")
+    assert [t["data-op"] for t in tiles] == ["knitting", "linking", "packing"]  # own first
+    assert "other" not in tiles[0]["class"] and "picked" in tiles[0]["class"]
+    assert one(form, "input[name=operation]")["value"] == "knitting"
+    assert one(form, "input#good")["value"] == "40"
     log(worker_client, ticket, good="30")
-    page = parse(linker_client.get(f"/t/{ticket.token}"))
-    tiles = page.one("form", id="log-form").all("a", "op")
-    assert tiles[0].attrs["data-op"] == "linking" and "picked" in tiles[0].classes()
-    assert page.one("input", id="good").attrs["value"] == "30"  # never more than knitting has finished
-    picked = parse(linker_client.get(f"/t/{ticket.token}?op=packing"))
-    assert picked.one("input", name="operation").attrs["value"] == "packing"
-    assert picked.one("input", id="good").attrs["value"] == "0"
+    page = soup(linker_client.get(f"/t/{ticket.token}"))
+    tiles = one(page, "form#log-form").select("a.op")
+    assert tiles[0]["data-op"] == "linking" and "picked" in tiles[0]["class"]
+    assert one(page, "input#good")["value"] == "30"  # never more than knitting has finished
+    picked = soup(linker_client.get(f"/t/{ticket.token}?op=packing"))
+    assert one(picked, "input[name=operation]")["value"] == "packing"
+    assert one(picked, "input#good")["value"] == "0"
 
 
 def test_a_voided_ticket_says_so_and_offers_no_form(worker_client, session, workshop):
@@ -137,9 +75,9 @@ def test_a_voided_ticket_says_so_and_offers_no_form(worker_client, session, work
     ticket.voided_at = datetime.now(timezone.utc)
     session.add(ticket)
     session.commit()
-    page = parse(worker_client.get(f"/t/{ticket.token}"))
-    assert "作废" in page.one("p", "notice").text
-    assert page.all("form", id="log-form") == []
+    page = soup(worker_client.get(f"/t/{ticket.token}"))
+    assert "作废" in text(one(page, "p.notice"))
+    assert page.select("form#log-form") == []
 
 
 def test_the_product_photo_is_served_to_anyone_with_the_ticket_link(client, session, workshop):
@@ -148,7 +86,7 @@ def test_the_product_photo_is_served_to_anyone_with_the_ticket_link(client, sess
     session.add(product)
     session.commit()
     ticket = workshop.tickets[0]
-    assert parse(client.get(f"/t/{ticket.token}")).one("img", "product-photo").attrs["src"] == f"/t/{ticket.token}/photo"
+    assert one(soup(client.get(f"/t/{ticket.token}")), "img.product-photo")["src"] == f"/t/{ticket.token}/photo"
     photo = client.get(f"/t/{ticket.token}/photo")
     assert photo.status_code == 200 and photo.data == b"\x89PNG fake" and photo.mimetype == "image/png"
     assert client.get("/t/unknown-token/photo").status_code == 404
@@ -161,14 +99,14 @@ def test_a_plain_form_logs_redirects_and_shows_the_result_with_undo(worker_clien
     response = log(worker_client, ticket, id="plain-form-01", good="38", defects="2")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/t/{ticket.token}?scan=plain-form-01")
-    page = parse(worker_client.get(response.headers["Location"]))
-    result = page.one("div", "result")
-    assert "已记：织片 38 件" in result.text and "次品 2" in result.text
-    assert result.one("button", "undo").text == "撤销"
-    assert "38 / 40" in page.one("ol", "progress").text
+    page = soup(worker_client.get(response.headers["Location"]))
+    result = one(page, "div.result")
+    assert "已记：织片 38 件" in text(result) and "次品 2" in text(result)
+    assert text(one(result, "button.undo")) == "撤销"
+    assert "38 / 40" in text(one(page, "ol.progress"))
     # A double tap sends the same id again: still one scan.
     assert log(worker_client, ticket, id="plain-form-01", good="38", defects="2").status_code == 303
-    assert [(s.good, s.defects, s.source) for s in scans(session)] == [(38, 2, "web")]
+    assert [(s.good, s.defects, s.source) for s in scans_in(session)] == [(38, 2, "web")]
 
 
 def test_htmx_gets_the_live_part_with_the_result_in_place(worker_client, session, workshop):
@@ -180,10 +118,10 @@ def test_htmx_gets_the_live_part_with_the_result_in_place(worker_client, session
     assert "HX-Request" in response.headers["Vary"]
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith("<div id=\"live\">") and "<html" not in html
-    live = parse(response)
-    assert "已记：织片 25 件" in live.one("div", "result").text
-    assert live.one("input", id="good").attrs["value"] == "15"
-    assert live.one("input", name="id").attrs["value"] != "htmx-scan-01"  # a fresh id for the next scan
+    live = soup(response)
+    assert "已记：织片 25 件" in text(one(live, "div.result"))
+    assert one(live, "input#good")["value"] == "15"
+    assert one(live, "input[name=id]")["value"] != "htmx-scan-01"  # a fresh id for the next scan
     fragment = worker_client.get(f"/t/{ticket.token}", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True) and "HX-Request" in fragment.headers["Vary"]
 
@@ -192,25 +130,25 @@ def test_over_the_open_quantity_the_worker_reads_why_in_their_language(worker_cl
     ticket = workshop.tickets[0]
     response = log(worker_client, ticket, good="41")
     assert response.status_code == 409
-    assert parse(response).one("p", "result").text == "这一扎只有 40 件在织片待做。"
+    assert text(one(soup(response), "p.result")) == "这一扎只有 40 件在织片待做。"
     worker_client.set_cookie("lang", "en")
     english = log(worker_client, ticket, good="41")
-    assert parse(english).one("p", "result").text == "Only 40 pieces are open at 织片 for this bundle."
-    assert scans(session) == []
+    assert text(one(soup(english), "p.result")) == "Only 40 pieces are open at 织片 for this bundle."
+    assert scans_in(session) == []
 
 
 def test_invalid_input_is_shown_beside_the_field(worker_client, session, workshop):
     ticket = workshop.tickets[0]
     response = log(worker_client, ticket, good="lots")
     assert response.status_code == 422
-    form = parse(response).one("form", id="log-form")
-    assert form.one("input", id="good").attrs.get("aria-invalid") == "true"
-    assert form.one("p", "field-error").text == "请输入整数。" or form.one("p", "field-error").text
+    form = one(soup(response), "form#log-form")
+    assert one(form, "input#good").get("aria-invalid") == "true"
+    assert text(one(form, "p.field-error")) == "请输入整数。" or text(one(form, "p.field-error"))
     empty = log(worker_client, ticket, good="0", defects="0")
-    assert empty.status_code == 422 and "至少记 1 件" in parse(empty).one("p", "result").text
+    assert empty.status_code == 422 and "至少记 1 件" in text(one(soup(empty), "p.result"))
     other = log(worker_client, ticket, operation="linking", good="1")
-    assert other.status_code == 403 and "不是你的工段" in parse(other).one("p", "result").text
-    assert scans(session) == []
+    assert other.status_code == 403 and "不是你的工段" in text(one(soup(other), "p.result"))
+    assert scans_in(session) == []
 
 
 def test_a_quick_second_claim_asks_and_logs_when_confirmed(worker_client, session, workshop):
@@ -218,13 +156,13 @@ def test_a_quick_second_claim_asks_and_logs_when_confirmed(worker_client, sessio
     log(worker_client, ticket, good="10")
     warned = log(worker_client, ticket, good="10")
     assert warned.status_code == 409
-    page = parse(warned)
-    assert "秒前刚记过这一扎" in page.one("p", "result").text
-    form = page.one("form", id="log-form")
-    assert form.one("input", name="confirm").attrs["value"] == "1"
-    assert form.one("button", type="submit").text == "仍然记件"
+    page = soup(warned)
+    assert "秒前刚记过这一扎" in text(one(page, "p.result"))
+    form = one(page, "form#log-form")
+    assert one(form, "input[name=confirm]")["value"] == "1"
+    assert text(one(form, "button[type=submit]")) == "仍然记件"
     assert log(worker_client, ticket, good="10", confirm="1").status_code == 303
-    assert [s.good for s in scans(session)] == [10, 10]
+    assert [s.good for s in scans_in(session)] == [10, 10]
 
 
 def test_undo_from_the_page_reverses_the_scan(worker_client, linker_client, session, workshop):
@@ -235,11 +173,11 @@ def test_undo_from_the_page_reverses_the_scan(worker_client, linker_client, sess
                               data={"csrf_token": csrf_token(linker_client, f"/t/{ticket.token}")}).status_code == 403
     response = worker_client.post(f"/t/{ticket.token}/scans/undo-page-01/undo", data={"csrf_token": token})
     assert response.status_code == 303
-    page = parse(worker_client.get(response.headers["Location"]))
-    assert "已撤销：织片 12 件" in page.one("div", "result").text
-    assert page.all("button", "undo") == []
-    assert [(s.good, s.reverses_id is not None) for s in scans(session)] == [(12, False), (-12, True)]
-    assert "0 / 40" in page.one("ol", "progress").text
+    page = soup(worker_client.get(response.headers["Location"]))
+    assert "已撤销：织片 12 件" in text(one(page, "div.result"))
+    assert page.select("button.undo") == []
+    assert [(s.good, s.reverses_id is not None) for s in scans_in(session)] == [(12, False), (-12, True)]
+    assert "0 / 40" in text(one(page, "ol.progress"))
 
 
 def test_the_phones_queue_posts_json_with_the_csrf_header(worker_client, session, workshop):
@@ -254,7 +192,7 @@ def test_the_phones_queue_posts_json_with_the_csrf_header(worker_client, session
     over = worker_client.post(f"/t/{ticket.token}/scans", json=sent | {"id": "queued-scan-03", "good": 30},
                               headers={"X-CSRFToken": token})
     assert over.status_code == 409 and over.json["error"] == "这一扎只有 19 件在织片待做。"
-    assert [(s.good, s.source) for s in scans(session)] == [(20, "queue")]
+    assert [(s.good, s.source) for s in scans_in(session)] == [(20, "queue")]
 
 
 # --- my day -------------------------------------------------------------------------------------------
@@ -276,15 +214,15 @@ def test_my_day_shows_pieces_and_pay_for_today_and_this_month(worker_client, ses
              worker_id=workshop.linker.id, good=5, created_at=now),
     ])
     session.commit()
-    page = parse(worker_client.get("/me"))
-    today = page.one("section", id="today")
-    assert today.one("span", "pieces").text == "1,003"
-    assert today.one("span", "money").text == "¥1,504.50"  # 1,003 × ¥1.50
-    assert [td.text for td in today.one("tbody").one("tr").all("td")][1:] == ["1,003", "¥1.50", "¥1,504.50"]
-    month = page.one("section", id="month")
+    page = soup(worker_client.get("/me"))
+    today = one(page, "section#today")
+    assert text(one(today, "span.pieces")) == "1,003"
+    assert text(one(today, "span.money")) == "¥1,504.50"  # 1,003 × ¥1.50
+    assert [text(td) for td in one(one(today, "tbody"), "tr").select("td")][1:] == ["1,003", "¥1.50", "¥1,504.50"]
+    month = one(page, "section#month")
     expected = 1010 if local_midnight.day > 1 else 1003
-    assert month.one("span", "pieces").text == f"{expected:,}"
-    assert len(page.one("ul", "scan-list").all("li")) == 2
+    assert text(one(month, "span.pieces")) == f"{expected:,}"
+    assert len(one(page, "ul.scan-list").select("li")) == 2
 
 
 def test_the_work_orders_qr_opens_the_order_with_each_bundles_progress(client, session, workshop):

@@ -2,26 +2,16 @@
 offline scans kept on the phone and sent once; the page's weight; the page without JavaScript."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from sqlmodel import select
 
-from factory.data.models import Scan
+from tests.conftest import scans_in, screenshot
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the tests saw, for docs and review
 
 
 def stored(session) -> list[tuple[int, int, str]]:
-    session.commit()  # a fresh snapshot
-    return [(s.good, s.defects, s.source) for s in session.exec(select(Scan).order_by(Scan.id))]
-
-
-def shoot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+    return [(s.good, s.defects, s.source) for s in scans_in(session)]
 
 
 def signed_in_ticket(phone, live_server, workshop, ticket):
@@ -49,7 +39,7 @@ def test_a_worker_logs_pieces_undoes_and_sees_them_on_my_day(live_server, phone,
     assert "已记：织片 38 件" in page.inner_text(".result.ok")
     assert "38 / 40" in page.inner_text("ol.progress")
     assert page.input_value("#good") == "2"
-    shoot(page, "ticket-logged.png")
+    screenshot(page, "ticket-logged.png")
     page.click("button.undo")
     page.wait_for_selector("text=已撤销：织片 38 件")
     assert "0 / 40" in page.inner_text("ol.progress")
@@ -62,7 +52,7 @@ def test_a_worker_logs_pieces_undoes_and_sees_them_on_my_day(live_server, phone,
     assert page.inner_text("#today .pieces") == "30"
     assert page.inner_text("#today .money") == "¥45.00"
     assert page.locator(".scan-list li").count() == 3
-    shoot(page, "me.png")
+    screenshot(page, "me.png")
 
 
 def test_offline_scans_wait_on_the_phone_and_arrive_exactly_once(live_server, phone, session, workshop):
@@ -76,15 +66,20 @@ def test_offline_scans_wait_on_the_phone_and_arrive_exactly_once(live_server, ph
     page.click("#log-form button[type=submit]")
     page.wait_for_selector("text=2 条待发送")
     assert "没有网络" in page.inner_text("#queue")
-    shoot(page, "ticket-offline.png")
+    screenshot(page, "ticket-offline.png")
     assert stored(session) == []
     phone.set_offline(False)
     page.wait_for_selector("text=已发送 2 条")
     page.wait_for_selector("text=15 / 40")  # the progress was fetched again
     assert page.evaluate("JSON.parse(localStorage.getItem('factory.scan-queue.v1'))") == []
     assert stored(session) == [(10, 0, "queue"), (5, 0, "queue")]
-    page.reload()
-    page.wait_for_timeout(300)
+    # After a reload the page tries to send its queue at once (floor.js runs flush() as it loads):
+    # with the queue empty it must send nothing. Watch for any POST until the page has loaded.
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.reload(wait_until="load")
+    assert page.evaluate("localStorage.getItem('factory.scan-queue.v1')") == "[]"
+    assert posts == []
     assert stored(session) == [(10, 0, "queue"), (5, 0, "queue")]
 
 
@@ -154,6 +149,6 @@ def test_without_javascript_the_plain_form_logs_and_redirects(live_server, brows
         page.click("button.undo")
         page.wait_for_selector("text=已撤销：织片 40 件")
         assert stored(session) == [(40, 0, "web"), (-40, 0, "web")]
-        shoot(page, "ticket-nojs.png")
+        screenshot(page, "ticket-nojs.png")
     finally:
         context.close()

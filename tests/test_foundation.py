@@ -195,11 +195,24 @@ def test_owner_login_rejects_wrong_password_beside_the_field(client, owner):
     assert re.search(r'data-field="password">[^<]*用户名或密码错误', page.get_data(as_text=True))
 
 
+def test_outside_the_tests_owner_passwords_are_hashed_with_scrypt(client, session, monkeypatch):
+    """The suite hashes with a cheap method (conftest); the app itself uses scrypt, and signs in with it."""
+    from factory.data import people
+    from tests.conftest import PRODUCTION_PASSWORD_HASH_METHOD
+    assert PRODUCTION_PASSWORD_HASH_METHOD == "scrypt"
+    monkeypatch.setattr(people, "PASSWORD_HASH_METHOD", PRODUCTION_PASSWORD_HASH_METHOD)
+    user = people.create_owner(session=session, username="boss", password="boss-password")
+    assert user.password_hash.startswith("scrypt:") and "boss-password" not in user.password_hash
+    response = client.post("/login", data={"username": "boss", "password": "boss-password",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+
+
 def test_login_without_csrf_token_is_refused(client, owner):
     assert client.post("/login", data={"username": "boss", "password": "boss-password"}).status_code == 400
 
 
-def test_owner_sees_demo_orders_in_english_after_switching(owner_client, demo):
+def test_owner_sees_demo_orders_in_english_after_switching(demo, owner_client):
     owner_client.get("/lang/en?next=/")
     page = owner_client.get("/orders").get_data(as_text=True)
     assert "Orders" in page and "SO" in page

@@ -1,15 +1,13 @@
 """In a real browser: the owner signs in and sees the demo orders; a worker's phone opens a badge link."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlmodel import select
 
 from factory.data.models import Order, Worker
+from tests.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the tests saw, for docs and review
 
 
 def test_owner_signs_in_and_sees_the_demo_orders(live_server, desk_browser, session, demo):
@@ -25,8 +23,7 @@ def test_owner_signs_in_and_sees_the_demo_orders(live_server, desk_browser, sess
     assert page.locator(".board-row").count() == len(open_orders)
     assert page.locator(".board-row").first.locator(".order-number").inner_text() == first.number
     assert "生产看板" in page.content()
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, "board.png"))
+    screenshot(page, "board.png")
 
 
 def test_a_phone_opens_a_badge_link_and_is_signed_in(live_server, phone, session, demo):

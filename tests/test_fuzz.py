@@ -10,10 +10,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
-from sqlalchemy import func, inspect, select, table
 
 from factory.api.openapi import openapi_document
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, row_counts
 
 API_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 API_OPERATIONS = sorted((path, method.upper()) for path, item in openapi_document()["paths"].items() for method in item)
@@ -23,17 +22,6 @@ def fuzz_settings(examples: int):
     """Few examples, always the same ones (derandomized), no example database, no deadline."""
     return settings(max_examples=examples, derandomize=True, database=None, deadline=None,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-
-
-def row_counts(app):
-    """A function answering {table: rows} for every table of the app's database."""
-    engine = app.extensions["engine"]
-    names = [n for n in inspect(engine).get_table_names() if n != "alembic_version"]
-
-    def counts() -> dict[str, int]:
-        with engine.connect() as conn:
-            return {n: conn.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
-    return counts
 
 
 # --- the JSON API ------------------------------------------------------------------------------------
@@ -69,6 +57,7 @@ def fuzz_operation(app, workshop, headers: dict, path: str, method: str, mode: G
     run()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 def test_api_conforms_to_its_document(app, workshop, api_headers, mode):
     """Responses have documented statuses and shapes, never 5xx; a 4xx stores nothing. One test per
@@ -215,6 +204,7 @@ def fuzz_form(app, client, token: str, urls, values) -> None:
     run()
 
 
+@pytest.mark.slow
 def test_forms_survive_nasty_input(app, workshop, owner_client, worker_client):
     """Every form: no 5xx, and a rejected submission (4xx) changes no row."""
     tokens = {"owner": (owner_client, csrf_token(owner_client, "/orders/new")),

@@ -12,8 +12,7 @@ from sqlmodel import select
 from factory.data.models import Order, Ticket
 from factory.domain.refusal import Refused
 from factory.files.order_import import parse_rows, read_table
-from tests.conftest import csrf_token
-from tests.test_desk import fresh, soup
+from tests.conftest import csrf_token, fresh, soup
 
 HEADER = ["客户", "产品", "数量", "交期", "优先级", "每扎件数", "颜色", "尺码", "备注"]
 

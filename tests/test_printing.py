@@ -12,15 +12,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
-from sqlmodel import select
 
 from factory.domain.labels import MM, PRESETS, layout
-from factory.data.models import Operation, Product, Ticket
+from factory.data.models import Operation, Product
 from factory.data.orders import create_order
 from factory.printing.render import LABEL_LEVEL, label_geometry
 from factory.domain.qr import QUIET, qr_matrix
 from factory.inputs import OrderCreate
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sign_in, tickets_of
 
 DPI = 200
 PX_PER_MM = DPI / 25.4
@@ -46,12 +45,6 @@ def second_order(session, workshop):
                                {"quantity": 35, "color": "酒红", "size": "M"}]), number="SO26-0902")
     session.commit()
     return order
-
-
-def tickets_of(session, order) -> list[Ticket]:
-    session.commit()  # end the test's read transaction: see what the app wrote since
-    session.expire_all()
-    return list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
 
 
 def pages_as_images(pdf: bytes, tmp_path: Path, dpi: int = DPI) -> list[Image.Image]:
@@ -310,10 +303,7 @@ def test_print_pages_list_orders_and_preview_the_order(owner_client, workshop, s
 @pytest.mark.browser
 def test_print_preview_in_chromium(live_server, desk_browser, owner, workshop, tmp_path):
     page = desk_browser.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=username]", "boss")
-    page.fill("input[name=password]", "boss-password")
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/orders/{workshop.order.number}/print")
     assert page.locator("[data-print]").is_visible()
     page.screenshot(path=str(tmp_path / "print.png"), full_page=True)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from factory.domain.charts import bar_chart, nice_ceiling
 from factory.data.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker, payroll
 from factory.data.wip import waiting_by_work_center
-from tests.test_desk import add_scan, fresh, soup
+from tests.conftest import add_scan, fresh, soup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -314,6 +314,7 @@ def scan_from_another_process(url: str, token: str, worker: str, prefix: str, n:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_parallel_scans_from_processes_keep_the_exact_total(database_url, session, workshop):
     ticket = workshop.tickets[2]  # 20 pieces
     context = multiprocessing.get_context("spawn")

@@ -38,6 +38,10 @@ def password_problem(password: str) -> str | None:
         return "this password is among the first ones anybody would guess: choose another"
     return None
 
+# Slow on purpose (scrypt). The test suite alone sets a cheap method here (tests/conftest.py), so that
+# its hundreds of sign-ins do not spend minutes hashing; a test checks this default stays scrypt.
+PASSWORD_HASH_METHOD = "scrypt"
+
 
 def create_owner(*, session: Session, username: str, password: str) -> User:
     """Create the owner account, or set a new password if it exists (which ends every session
@@ -65,7 +69,7 @@ def _save_owner(*, session: Session, username: str, password: str) -> User:
         user = User(username=username, password_hash="")
     else:
         user.session_generation += 1
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     user.role = "owner"
     session.add(user)
     session.flush()
