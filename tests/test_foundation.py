@@ -202,6 +202,7 @@ def test_outside_the_tests_owner_passwords_are_hashed_with_scrypt(client, sessio
     assert PRODUCTION_PASSWORD_HASH_METHOD == "scrypt"
     monkeypatch.setattr(people, "PASSWORD_HASH_METHOD", PRODUCTION_PASSWORD_HASH_METHOD)
     user = people.create_owner(session=session, username="boss", password="boss-password")
+    session.commit()
     assert user.password_hash.startswith("scrypt:") and "boss-password" not in user.password_hash
     response = client.post("/login", data={"username": "boss", "password": "boss-password",
                                            "csrf_token": csrf_token(client)})

@@ -168,6 +168,7 @@ NOT_AUDITED = {
     "api.scans": "scans through the API: their own ledger",
     "api.feasibility": "asks, changes nothing", "api.assess_order": "asks, changes nothing",
     "desk.order_import": "checks an upload, changes nothing (the confirm does)",
+    "auth.badge": "a worker signs in on a phone (confirming a switch): no owner's change",
 }
 
 

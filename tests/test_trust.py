@@ -525,7 +525,8 @@ def test_my_day_is_never_cached(worker_client):
 
 
 def test_undo_only_through_the_scans_own_ticket(worker_client, session, workshop):
-    from tests.test_floor import log, scans
+    from tests.conftest import scans_in as scans
+    from tests.test_floor import log
     first, other = workshop.tickets[0], workshop.tickets[1]
     assert log(worker_client, first, id="own-ticket-01", good="5").status_code == 303
     elsewhere = worker_client.post(f"/t/{other.token}/scans/own-ticket-01/undo",

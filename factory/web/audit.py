@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # The workers' scans and the floor are recorded as scans, not here.
 NOT_AUDITED_PREFIXES = ("floor.",)
-NOT_AUDITED = {"api.scans", "static"}
+NOT_AUDITED = {"api.scans", "static", "auth.badge"}
 # Asking is not changing: these POST routes only compute an answer.
 READ_ONLY = {"api.feasibility", "api.assess_order", "desk.order_import"}
 SECRET_FIELDS = {"csrf_token", "password", "password_confirm", "new_password", "token"}
