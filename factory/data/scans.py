@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field as PydanticField, StringConstraints
 
-from sqlalchemy import Engine, and_, exists, func
+from sqlalchemy import Engine, and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -137,11 +137,11 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     worker = session.exec(select(Worker).where(Worker.code == request.worker, Worker.active == True)).first()  # noqa: E712
     if worker is None:
         return refused(Refusal("unknown_worker", "worker", {"code": request.worker}))
-    refusal = _closed(ticket=ticket, order=order) or _not_their_center(session=session, worker=worker,
+    refusal = _closed(session=session, ticket=ticket, order=order) or _not_their_center(session=session, worker=worker,
                                                                       operation=operation)
     if refusal:
         return refused(refusal)
-    counts = ticket_counts(session=session, ticket_id=ticket.id, route=route)
+    counts = ticket_counts(session=session, ticket=ticket, route=route)
     position = route.index(operation)
     refusal = check_scan(quantity=ticket.quantity, counts=counts, position=position, good=request.good,
                          defects=request.defects, operation=operation.name,
@@ -166,9 +166,12 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
                        progress_from_counts(ticket=ticket, route=route, counts=counts))
 
 
-def _closed(*, ticket: Ticket, order: Order) -> Refusal | None:
+def _closed(*, session: Session, ticket: Ticket, order: Order) -> Refusal | None:
     if ticket.voided_at is not None:
-        return Refusal("ticket_voided", "ticket", {"bundle": ticket.bundle_no})
+        current = ticket_in_force(session=session, ticket=ticket)
+        return Refusal("ticket_voided", "ticket", {"bundle": ticket.bundle_no,
+                                                   "replacement": current.bundle_no if current else None,
+                                                   "replacement_token": current.token if current else None})
     if order.status in {s.value for s in CLOSED_TO_SCANS}:
         return Refusal("order_closed", "ticket", {"number": order.number, "status": order.status})
     return None
@@ -233,12 +236,12 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
     if done is not None and done.worker_id == worker.id:
         return _replay(session=session, stored=done, request=None)
     order = session.get(Order, ticket.order_id)
-    refusal = _closed(ticket=ticket, order=order)
+    refusal = _closed(session=session, ticket=ticket, order=order)
     if refusal:
         return refused(refusal)
     route = route_of(session=session, product_id=order.product_id)
     position = [op.id for op in route].index(original.operation_id)
-    refusal = check_undo(quantity=ticket.quantity, counts=ticket_counts(session=session, ticket_id=ticket.id, route=route),
+    refusal = check_undo(quantity=ticket.quantity, counts=ticket_counts(session=session, ticket=ticket, route=route),
                          position=position, good=original.good, defects=original.defects,
                          age_seconds=(now - as_utc(original.created_at)).total_seconds(),
                          same_worker=original.worker_id == worker.id, is_reversal=original.reverses_id is not None,
@@ -265,11 +268,26 @@ def route_of(*, session: Session, product_id: int) -> list[Operation]:
     return list(session.exec(select(Operation).where(Operation.product_id == product_id).order_by(Operation.position)))
 
 
-def ticket_counts(*, session: Session, ticket_id: int, route: list[Operation], up_to: int | None = None) -> list[Count]:
-    """The ticket's good and defect totals per operation of its route, optionally as they stood
-    right after scan `up_to` (exact: scans of one ticket are serialised by the ticket lock)."""
+def bundle_tickets(ticket: Ticket):
+    """The ids of every ticket of this ticket's bundle (the first and its reissues), as a subquery."""
+    key = ticket.bundle_key
+    return select(Ticket.id).where(or_(Ticket.id == key, Ticket.bundle_id == key))
+
+
+def ticket_in_force(*, session: Session, ticket: Ticket) -> Ticket | None:
+    """The ticket of this bundle that takes scans now (None when the bundle is voided without a reissue)."""
+    key = ticket.bundle_key
+    return session.exec(select(Ticket).where(or_(Ticket.id == key, Ticket.bundle_id == key),
+                                             Ticket.voided_at.is_(None)).order_by(Ticket.id.desc())).first()
+
+
+def ticket_counts(*, session: Session, ticket: Ticket, route: list[Operation], up_to: int | None = None) -> list[Count]:
+    """The bundle's good and defect totals per operation of its route, over every ticket of the
+    bundle (a reissued ticket carries on where the lost one stopped), optionally as they stood
+    right after scan `up_to` (exact: scans of one bundle are serialised by the lock on the ticket
+    in force, and a voided ticket takes none)."""
     query = (select(Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects))
-             .where(Scan.ticket_id == ticket_id).group_by(Scan.operation_id))
+             .where(Scan.ticket_id.in_(bundle_tickets(ticket))).group_by(Scan.operation_id))
     if up_to is not None:
         query = query.where(Scan.id <= up_to)
     sums = {op: Count(int(g or 0), int(d or 0)) for op, g, d in session.exec(query)}
@@ -277,7 +295,7 @@ def ticket_counts(*, session: Session, ticket_id: int, route: list[Operation], u
 
 
 def progress_of(*, session: Session, ticket: Ticket, route: list[Operation], up_to: int | None = None) -> TicketProgress:
-    counts = ticket_counts(session=session, ticket_id=ticket.id, route=route, up_to=up_to)
+    counts = ticket_counts(session=session, ticket=ticket, route=route, up_to=up_to)
     return progress_from_counts(ticket=ticket, route=route, counts=counts)
 
 

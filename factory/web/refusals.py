@@ -28,6 +28,12 @@ def explain(refusal: Refusal) -> str:
     if code == "order_closed":
         return _("Order %(number)s is %(status)s and takes no more scans.", number=n["number"],
                  status=status_label(n["status"]))
+    if code == "ticket_voided":
+        if n.get("replacement"):
+            return _("This ticket (bundle #%(bundle)s) was voided; bundle #%(replacement)s replaces it. Scan the new "
+                     "ticket: it carries on where this one stopped.", bundle=n["bundle"],
+                     replacement=n["replacement"])
+        return _("This ticket was voided; scan its replacement.")
     if code == "undo_too_late":
         return _("A scan can be undone for %(limit)s minutes only. Ask the office to correct it.",
                  limit=n["limit"])
@@ -42,7 +48,6 @@ def explain(refusal: Refusal) -> str:
         "negative": _("Must be at least 0."),
         "empty": _("Log at least one piece, good or defective."),
         "too_many": _("Must be at most %(limit)s.", limit=n.get("limit", "")),
-        "ticket_voided": _("This ticket was voided; scan its replacement."),
         "id_reused": _("This scan id was already used for a different scan."),
         "not_yours": _("Only the worker who logged a scan can undo it."),
         "already_undone": _("This scan is already undone."),
