@@ -78,7 +78,7 @@ def test_a_ticket_reissued_mid_route_carries_on_where_the_lost_one_stopped(engin
                                                               "good": 1},
                               headers={"X-CSRFToken": csrf_token(worker_client, f"/t/{new.token}")})
     assert page.status_code == 409
-    assert f"#{new.bundle_no}" in page.get_json()["error"]
+    assert f"第 {new.bundle_no} 扎" in page.get_json()["error"]
     old_page = soup(worker_client.get(f"/t/{old.token}"))
     assert old_page.select_one(f'a[href="/t/{new.token}"]') is not None
     # The replacement's page shows the bundle's progress; the order counts each piece once.
@@ -115,3 +115,117 @@ def test_a_ticket_reissued_after_the_last_operation_takes_nothing_more(engine, o
     assert [view.done(op) for op in view.operations] == [20, 20, 20]
     assert [c.good for c in view.ticket_counts(newer)] == [20, 20, 20]
     assert fresh(session).exec(select(Scan)).all().__len__() == 3
+
+
+# --- 2. corrections in the open ---------------------------------------------------------------------
+
+def now_scan(engine, ticket, operation, worker, good, defects=0):
+    """A scan logged now (so it shows on today's pages)."""
+    outcome = scan(engine, ticket, operation, worker, good, defects, now=datetime.now(timezone.utc))
+    assert outcome.status == 201, outcome.refusal
+    return outcome.scan
+
+
+def rows(session) -> list[tuple]:
+    return [(s.worker_id, s.good, s.defects, s.reason, s.user_id is not None, s.reverses_id is not None)
+            for s in fresh(session).exec(select(Scan).order_by(Scan.id))]
+
+
+def test_the_api_reverses_a_scan_with_a_reason_once(engine, client, api_headers, session, workshop, owner):
+    from factory.data.models import AuditEntry
+    ticket = workshop.tickets[0]
+    first = now_scan(engine, ticket, "knitting", workshop.knitter, 40)
+    url = f"/api/scans/{first.client_id}/reverse"
+    empty = client.post(url, json={"reason": "  "}, headers=api_headers)
+    assert empty.status_code == 422 and "reason" in empty.get_json()["errors"]
+    assert client.post("/api/scans/no-such-scan-id/reverse", json={"reason": "x"},
+                       headers=api_headers).status_code == 404
+    answer = client.post(url, json={"reason": "数错了"}, headers=api_headers)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["reverses"] == first.client_id and body["reason"] == "数错了" and body["correction"] is None
+    assert (body["good"], body["worker"]) == (-40, "W1")
+    assert body["progress"]["operations"][0]["open"] == 40
+    again = client.post(url, json={"reason": "数错了"}, headers=api_headers)
+    assert again.status_code == 200 and again.get_json() == body
+    conflict = client.post(url, json={"reason": "another reason"}, headers=api_headers)
+    assert conflict.status_code == 409 and conflict.get_json()["reason"] == "already_corrected"
+    assert rows(session) == [(workshop.knitter.id, 40, 0, "", False, False),
+                             (workshop.knitter.id, -40, 0, "数错了", True, True)]
+    # The worker cannot undo what the office reversed; the audit log has the office's calls.
+    from factory.data.scans import undo_scan
+    undo = undo_scan(engine=engine, client_id=first.client_id, worker="W1", now=datetime.now(timezone.utc))
+    assert undo.refusal.code == "already_undone"
+    audited = [(e.action, e.status) for e in fresh(session).exec(select(AuditEntry).order_by(AuditEntry.id))]
+    assert audited == [("api.scan_reverse", 201), ("api.scan_reverse", 200)]
+
+
+def test_a_correction_is_a_reversal_and_a_new_scan_in_one_transaction(engine, client, api_headers, session,
+                                                                       workshop):
+    ticket = workshop.tickets[0]
+    first = now_scan(engine, ticket, "knitting", workshop.knitter, 40)
+    url = f"/api/scans/{first.client_id}/reverse"
+    # More than the bundle: refused, and the reversal is not written either.
+    over = client.post(url, json={"reason": "记错人", "worker": "W2", "good": 41}, headers=api_headers)
+    assert over.status_code == 409 and over.get_json()["reason"] == "over_open"
+    assert len(rows(session)) == 1
+    answer = client.post(url, json={"reason": "记错人", "worker": "W2", "good": 38, "defects": 2},
+                         headers=api_headers)
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["correction"]["worker"] == "W2"
+    assert rows(session) == [(workshop.knitter.id, 40, 0, "", False, False),
+                             (workshop.knitter.id, -40, 0, "记错人", True, True),
+                             (workshop.linker.id, 38, 2, "记错人", True, False)]
+    again = client.post(url, json={"reason": "记错人", "worker": "W2", "good": 38, "defects": 2},
+                        headers=api_headers)
+    assert again.status_code == 200 and again.get_json() == answer.get_json()
+
+
+def test_a_reversal_that_leaves_downstream_with_more_is_refused_naming_it(engine, client, api_headers, session,
+                                                                          workshop):
+    ticket = workshop.tickets[0]
+    knitted = now_scan(engine, ticket, "knitting", workshop.knitter, 40)
+    now_scan(engine, ticket, "linking", workshop.linker, 30)
+    url = f"/api/scans/{knitted.client_id}/reverse"
+    refused = client.post(url, json={"reason": "x"}, headers=api_headers)
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "downstream_has_more"
+    assert "套口" in refused.get_json()["error"] and "30" in refused.get_json()["error"]
+    assert client.post(url, json={"reason": "x", "good": 29}, headers=api_headers).status_code == 409
+    assert client.post(url, json={"reason": "少织了 5 件", "good": 35}, headers=api_headers).status_code == 201
+    assert len(rows(session)) == 4
+
+
+def test_the_owner_corrects_from_the_order_page_and_the_worker_reads_why(engine, owner_client, worker_client,
+                                                                        session, workshop):
+    from factory.data.models import AuditEntry
+    ticket = workshop.tickets[0]
+    first = now_scan(engine, ticket, "knitting", workshop.knitter, 40)
+    order_page = soup(owner_client.get(f"/orders/{workshop.order.number}"))
+    link = order_page.select_one(f'li[data-scan="{first.client_id}"] a')["href"]
+    form = owner_client.get(link)
+    assert form.status_code == 200
+    token = soup(form).select_one("input[name=csrf_token]")["value"]
+    missing = owner_client.post(link, data={"csrf_token": token, "action": "reverse", "reason": ""})
+    assert missing.status_code == 422
+    assert soup(missing).select_one('.field-error[data-field="reason"]') is not None
+    assert len(rows(session)) == 1
+    done = owner_client.post(link, data={"csrf_token": token, "action": "correct", "reason": "其实是 36 件",
+                                         "worker": "W1", "good": "36", "defects": "0"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/orders/{workshop.order.number}")
+    assert rows(session)[1:] == [(workshop.knitter.id, -40, 0, "其实是 36 件", True, True),
+                                 (workshop.knitter.id, 36, 0, "其实是 36 件", True, False)]
+    timeline = soup(owner_client.get(f"/orders/{workshop.order.number}")).select_one("ul.timeline").get_text(" ")
+    assert "其实是 36 件" in timeline
+    me = soup(worker_client.get("/me"))
+    assert "其实是 36 件" in me.select_one(".scan-list").get_text(" ")
+    assert me.select_one("#today .pieces").get_text() == "36"
+    assert "desk.scan_correct" in [e.action for e in fresh(session).exec(select(AuditEntry))]
+
+
+def test_the_workers_page_lists_their_scans_to_correct(engine, owner_client, session, workshop):
+    first = now_scan(engine, workshop.tickets[0], "knitting", workshop.knitter, 12)
+    page = soup(owner_client.get(f"/workers/{workshop.knitter.id}/scans"))
+    row = page.select_one(f'tr[data-scan="{first.client_id}"]')
+    assert row is not None and "12" in row.get_text(" ")
+    link = row.select_one("a")["href"]
+    assert owner_client.get(link).status_code == 200

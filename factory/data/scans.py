@@ -4,6 +4,7 @@ with the ticket locked, so concurrent scans of one ticket keep exact totals on S
 PostgreSQL; a client-generated id makes every retry safe."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,8 +22,8 @@ from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus,
                             Worker, WorkerWorkCenter)
 from factory.domain.progress import Count, available, open_pieces
 from factory.inputs import Code, Input
-from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_scan, check_undo,
-                                suggest)
+from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_flow,
+                                       check_reversal, check_scan, check_undo, suggest)
 
 # The HTTP status each refusal answers with (pages and API alike).
 STATUS = {
@@ -31,8 +32,20 @@ STATUS = {
     "not_your_work_center": 403, "not_yours": 403,
     "ticket_voided": 409, "order_closed": 409, "over_open": 409, "too_soon": 409, "id_reused": 409,
     "undo_of_undo": 409, "already_undone": 409, "undo_too_late": 409, "used_downstream": 409,
+    "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
 }
 UNDO_PREFIX = "undo:"
+# The new scan of an office correction (the reversal of the scan takes UNDO_PREFIX, like an undo).
+FIX_PREFIX = "fix:"
+CLIENT_ID_LENGTH = 64
+
+
+def derived_id(prefix: str, client_id: str) -> str:
+    """The id of a scan made from another (its undo, its correction): the prefix and the id, or a
+    digest of the id where that would not fit the column (a correction of a correction)."""
+    if len(prefix) + len(client_id) <= CLIENT_ID_LENGTH:
+        return prefix + client_id
+    return prefix + hashlib.sha256(client_id.encode()).hexdigest()[:CLIENT_ID_LENGTH - len(prefix)]
 
 
 @dataclass(frozen=True)
@@ -83,10 +96,22 @@ class ScanOutcome:
     worker: Worker | None = None
     undoes: Scan | None = None
     progress: TicketProgress | None = None
+    correction: Scan | None = None  # the new scan of an office correction
+    correction_worker: Worker | None = None
 
     @property
     def ok(self) -> bool:
         return self.refusal is None
+
+    def reversal_json(self) -> dict:
+        """The body answering an office reversal or correction; a repeat gets exactly this again."""
+        fix = self.correction
+        return {"id": self.scan.client_id, "reverses": self.undoes.client_id, "reason": self.scan.reason,
+                "ticket": self.ticket.token, "operation": self.operation.code, "worker": self.worker.code,
+                "good": self.scan.good, "defects": self.scan.defects,
+                "correction": {"id": fix.client_id, "worker": self.correction_worker.code, "good": fix.good,
+                               "defects": fix.defects} if fix else None,
+                "progress": self.progress.json()}
 
     def json(self) -> dict:
         """The body sent back; a retry of the same id gets exactly this again."""
@@ -218,7 +243,7 @@ def undo_scan(*, engine: Engine, client_id: str, worker: str, now: datetime, sou
             return _undo(session=session, client_id=client_id, worker_code=worker, now=now, source=source)
     except IntegrityError:
         with write_transaction(engine) as session:
-            stored = _scan_by_client_id(session=session, client_id=UNDO_PREFIX + client_id)
+            stored = _scan_by_client_id(session=session, client_id=derived_id(UNDO_PREFIX, client_id))
             if stored is None:
                 raise
             return _replay(session=session, stored=stored, request=None)
@@ -233,7 +258,7 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
     if worker is None:
         return refused(Refusal("unknown_worker", "worker", {"code": worker_code}))
     done = session.exec(select(Scan).where(Scan.reverses_id == original.id)).first()
-    if done is not None and done.worker_id == worker.id:
+    if done is not None and done.worker_id == worker.id and done.user_id is None:
         return _replay(session=session, stored=done, request=None)
     order = session.get(Order, ticket.order_id)
     refusal = _closed(session=session, ticket=ticket, order=order)
@@ -249,7 +274,7 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
                          next_operation=route[position + 1].name if position + 1 < len(route) else "")
     if refusal:
         return refused(refusal)
-    reversal = Scan(client_id=UNDO_PREFIX + original.client_id, ticket_id=ticket.id, operation_id=original.operation_id,
+    reversal = Scan(client_id=derived_id(UNDO_PREFIX, original.client_id), ticket_id=ticket.id, operation_id=original.operation_id,
                     worker_id=worker.id, good=-original.good, defects=-original.defects, created_at=now,
                     reverses_id=original.id, source=source)
     session.add(reversal)
@@ -258,10 +283,127 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
                        progress_of(session=session, ticket=ticket, route=route, up_to=reversal.id))
 
 
+# --- office corrections -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Correction:
+    """What the office says the scan should have been: another worker, another count, or both;
+    what is not given stays as the scan had it (defects: none)."""
+    worker: str | None = None
+    good: int | None = None
+    defects: int | None = None
+
+    def applied_to(self, scan: Scan, worker: Worker) -> Correction:
+        return Correction(self.worker or worker.code, scan.good if self.good is None else self.good,
+                          self.defects or 0)
+
+
+def reverse_scan(*, engine: Engine, client_id: str, reason: str, user_id: int, now: datetime,
+                 correction: Correction | None = None) -> ScanOutcome:
+    """The office reverses a scan (a new reversing scan with the reason and who), at any age and
+    for any worker, and with `correction` logs what it should have been, in the same transaction.
+    The same request again answers with the first result; a different one is a conflict."""
+    try:
+        with write_transaction(engine) as session:
+            return _reverse(session=session, client_id=client_id, reason=reason, user_id=user_id, now=now,
+                            correction=correction)
+    except IntegrityError:
+        with write_transaction(engine) as session:
+            return _reverse(session=session, client_id=client_id, reason=reason, user_id=user_id, now=now,
+                            correction=correction)
+
+
+def _reverse(*, session: Session, client_id: str, reason: str, user_id: int, now: datetime,
+             correction: Correction | None) -> ScanOutcome:
+    reason = reason.strip()
+    if not reason:
+        return refused(Refusal("reason_required", "reason"))
+    original = _scan_by_client_id(session=session, client_id=client_id)
+    if original is None:
+        return refused(Refusal("unknown_scan", "id"))
+    ticket = session.exec(select(Ticket).where(Ticket.id == original.ticket_id).with_for_update()).one()
+    in_force = ticket_in_force(session=session, ticket=ticket)
+    if in_force is not None and in_force.id != ticket.id:
+        # Scans of the bundle are logged on the ticket in force: hold its lock too.
+        session.exec(select(Ticket).where(Ticket.id == in_force.id).with_for_update()).one()
+    if correction is not None:
+        correction = correction.applied_to(original, session.get(Worker, original.worker_id))
+    done = session.exec(select(Scan).where(Scan.reverses_id == original.id)).first()
+    if done is not None:
+        return _replay_reversal(session=session, done=done, reason=reason, correction=correction)
+    order = session.get(Order, ticket.order_id)
+    route = route_of(session=session, product_id=order.product_id)
+    position = [op.id for op in route].index(original.operation_id)
+    operation = route[position]
+    following = route[position + 1].name if position + 1 < len(route) else ""
+    counts, refusal = check_reversal(counts=ticket_counts(session=session, ticket=ticket, route=route),
+                                     position=position, good=original.good, defects=original.defects,
+                                     is_reversal=original.reverses_id is not None, operation=operation.name,
+                                     next_operation=following, correcting=correction is not None)
+    new_worker = None
+    if refusal is None and correction is not None:
+        new_worker = session.exec(select(Worker).where(Worker.code == correction.worker)).first()
+        if new_worker is None:
+            return refused(Refusal("unknown_worker", "worker", {"code": correction.worker}))
+        refusal = check_scan(quantity=ticket.quantity, counts=counts, position=position, good=correction.good,
+                             defects=correction.defects, operation=operation.name,
+                             previous=route[position - 1].name if position else "")
+        if refusal is None:
+            counts[position] = Count(counts[position].good + correction.good,
+                                     counts[position].defects + correction.defects)
+            refusal = check_flow(counts=counts, position=position, operation=operation.name,
+                                 next_operation=following)
+    if refusal:
+        return refused(refusal)
+    reversal = Scan(client_id=derived_id(UNDO_PREFIX, original.client_id), ticket_id=original.ticket_id,
+                    operation_id=original.operation_id, worker_id=original.worker_id, good=-original.good,
+                    defects=-original.defects, created_at=now, worked_at=now, reverses_id=original.id,
+                    source="office", user_id=user_id, reason=reason)
+    session.add(reversal)
+    session.flush()
+    fix = None
+    if correction is not None:
+        fix = Scan(client_id=derived_id(FIX_PREFIX, original.client_id), ticket_id=original.ticket_id,
+                   operation_id=original.operation_id, worker_id=new_worker.id, good=correction.good,
+                   defects=correction.defects, created_at=now, worked_at=now, source="office", user_id=user_id,
+                   reason=reason)
+        session.add(fix)
+        session.flush()
+    return ScanOutcome(201, None, reversal, ticket, operation, session.get(Worker, original.worker_id), original,
+                       progress_from_counts(ticket=ticket, route=route, counts=counts), fix, new_worker)
+
+
+def _replay_reversal(*, session: Session, done: Scan, reason: str, correction: Correction | None) -> ScanOutcome:
+    """A scan already reversed: by the office with this same request, the first answer again;
+    otherwise a conflict."""
+    if done.user_id is None:
+        return refused(Refusal("already_undone"))
+    original = session.get(Scan, done.reverses_id)
+    fix = _scan_by_client_id(session=session, client_id=derived_id(FIX_PREFIX, original.client_id))
+    fix_worker = session.get(Worker, fix.worker_id) if fix else None
+    asked = (correction.worker, correction.good, correction.defects) if correction else None
+    stored = (fix_worker.code, fix.good, fix.defects) if fix else None
+    if done.reason != reason or asked != stored:
+        return refused(Refusal("already_corrected", numbers={"reason": done.reason}))
+    outcome = _replay(session=session, stored=done, request=None)
+    ticket = outcome.ticket
+    route = route_of(session=session, product_id=session.get(Order, ticket.order_id).product_id)
+    outcome.progress = progress_of(session=session, ticket=ticket, route=route, up_to=(fix or done).id)
+    outcome.worker = session.get(Worker, outcome.undoes.worker_id)
+    outcome.correction, outcome.correction_worker = fix, fix_worker
+    return outcome
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 def _scan_by_client_id(*, session: Session, client_id: str) -> Scan | None:
     return session.exec(select(Scan).where(Scan.client_id == client_id)).first()
+
+
+def scan_by_client_id(*, session: Session, client_id: str) -> Scan | None:
+    if not client_id or len(client_id) > CLIENT_ID_LENGTH:
+        return None
+    return _scan_by_client_id(session=session, client_id=client_id)
 
 
 def route_of(*, session: Session, product_id: int) -> list[Operation]:
@@ -359,12 +501,12 @@ class PiecesLine:
 
 
 def pieces_by_operation(*, session: Session, worker_id: int, start: datetime, end: datetime) -> list[PiecesLine]:
-    """Net pieces (undone scans cancel out) per product and operation in [start, end)."""
+    """Net pieces (undone scans cancel out) per product and operation worked in [start, end)."""
     rows = session.exec(
         select(Product.name, Operation.name, Operation.piece_rate, func.sum(Scan.good), func.sum(Scan.defects),
                func.count(Scan.id))
         .join(Operation, Operation.id == Scan.operation_id).join(Product, Product.id == Operation.product_id)
-        .where(Scan.worker_id == worker_id, Scan.created_at >= start, Scan.created_at < end)
+        .where(Scan.worker_id == worker_id, Scan.worked_at >= start, Scan.worked_at < end)
         .group_by(Product.id, Product.name, Operation.id, Operation.name, Operation.piece_rate, Operation.position)
         .order_by(Product.name, Operation.position)).all()
     return [PiecesLine(p, o, Decimal(rate), int(g or 0), int(d or 0), int(n)) for p, o, rate, g, d, n in rows
@@ -383,20 +525,23 @@ class ScanLine:
     defects: int
     undone: bool
     reversal: bool
+    reason: str = ""  # the office's reason, for its corrections
+    office: bool = False  # a reversal or correction made by the office
 
 
 def scans_between(*, session: Session, worker_id: int, start: datetime, end: datetime, limit: int = 50) -> list[ScanLine]:
-    """A worker's scans in [start, end), newest first."""
+    """A worker's scans worked in [start, end), newest first."""
     undo = aliased(Scan)
     rows = session.exec(
         select(Scan, Order.number, Ticket.bundle_no, Ticket.token, Operation.name,
                exists().where(undo.reverses_id == Scan.id))
         .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
         .join(Operation, Operation.id == Scan.operation_id)
-        .where(and_(Scan.worker_id == worker_id, Scan.created_at >= start, Scan.created_at < end))
-        .order_by(Scan.id.desc()).limit(limit)).all()
-    return [ScanLine(s.client_id, as_utc(s.created_at), number, bundle, token, op, s.good, s.defects, bool(undone),
-                     s.reverses_id is not None) for s, number, bundle, token, op, undone in rows]
+        .where(and_(Scan.worker_id == worker_id, Scan.worked_at >= start, Scan.worked_at < end))
+        .order_by(Scan.worked_at.desc(), Scan.id.desc()).limit(limit)).all()
+    return [ScanLine(s.client_id, as_utc(s.worked_at), number, bundle, token, op, s.good, s.defects, bool(undone),
+                     s.reverses_id is not None, s.reason, s.user_id is not None)
+            for s, number, bundle, token, op, undone in rows]
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -422,3 +567,17 @@ class ScanIn(Input):
     worker: Code
     good: int = PydanticField(ge=0, le=MAX_PIECES)
     defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
+
+
+class ReverseIn(Input):
+    """An office reversal: the reason, and for a correction what the scan should have been."""
+    reason: str = PydanticField(default="", max_length=500)
+    worker: Code | None = None
+    good: int | None = PydanticField(default=None, ge=0, le=MAX_PIECES)
+    defects: int | None = PydanticField(default=None, ge=0, le=MAX_PIECES)
+
+    def correction(self) -> Correction | None:
+        """None for a plain reversal."""
+        if self.worker is None and self.good is None and self.defects is None:
+            return None
+        return Correction(self.worker, self.good, self.defects)

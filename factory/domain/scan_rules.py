@@ -61,6 +61,32 @@ def check_undo(*, quantity: int, counts: list[Count], position: int, good: int, 
     return None
 
 
+def check_flow(*, counts: list[Count], position: int, operation: str = "", next_operation: str = "") -> Refusal | None:
+    """After a change at `position`, the next operation must not have logged more pieces than the
+    good pieces this one passed on (a downstream operation never holds more than its upstream)."""
+    if position + 1 < len(counts) and counts[position + 1].logged > counts[position].good:
+        return Refusal("downstream_has_more", numbers={
+            "operation": operation, "next": next_operation, "logged": counts[position + 1].logged,
+            "left": max(0, counts[position].good)})
+    return None
+
+
+def check_reversal(*, counts: list[Count], position: int, good: int, defects: int, is_reversal: bool,
+                   operation: str = "", next_operation: str = "",
+                   correcting: bool = False) -> tuple[list[Count], Refusal | None]:
+    """The office reversing a scan of `good` + `defects` pieces at `position`: allowed at any age,
+    for any worker, as long as the flow stays true (for a correction, the caller checks the flow
+    once the corrected scan is added). Returns the totals after it, and the refusal."""
+    if is_reversal:
+        return counts, Refusal("reversal_of_reversal")
+    after = [Count(c.good - good, c.defects - defects) if k == position else c for k, c in enumerate(counts)]
+    if after[position].good < 0 or after[position].defects < 0:
+        return counts, Refusal("already_undone")
+    if correcting:
+        return after, None
+    return after, check_flow(counts=after, position=position, operation=operation, next_operation=next_operation)
+
+
 def min_interval_seconds(*, pieces: int, minutes_per_piece: float) -> float:
     """The shortest plausible time between two claims of the same bundle at one operation."""
     return max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces * minutes_per_piece * 60 * DOUBLE_CLAIM_SHARE)

@@ -1,11 +1,14 @@
 """Workers (add, change, new badge for a lost phone, left / back), API tokens, the audit log."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from factory.data.corrections import ledger_lines
 from factory.web.access import issue_api_token, owner_required
 from factory.web.audit import recent_entries
 from factory.data.db import get_session
@@ -17,6 +20,7 @@ from factory.data.workforce import (WorkerIn, WorkerRejected, issue_new_badge, s
                                workers_with_centers)
 
 AUDIT_PAGE = 100
+LEDGER_DAYS = 31
 # What an audited endpoint did, in the owner's words (others show the endpoint's name).
 ACTIONS = {
     "auth.login": _l("Signed in (or tried)"), "auth.logout": _l("Signed out"),
@@ -31,6 +35,7 @@ ACTIONS = {
     "staff.worker_save": _l("Added or changed a worker"), "staff.worker_badge": _l("Issued a new badge"),
     "staff.worker_active": _l("Signed a worker out / back in"), "staff.token_create": _l("Created an API token"),
     "staff.token_revoke": _l("Revoked an API token"),
+    "desk.scan_correct": _l("Corrected a scan"), "api.scan_reverse": _l("Corrected a scan (API)"),
 }
 
 
@@ -77,6 +82,16 @@ def worker_save(worker_id: int | None):
         return workers_page(errors=rejected.errors, editing=worker_id or "new", values=_worker_form(), status=422)
     flash(_("Saved: %(code)s %(name)s", code=saved.code, name=saved.name))
     return redirect(url_for("staff.workers") + f"#worker-{saved.id}")
+
+
+@bp.get("/workers/<int:worker_id>/scans")
+@owner_required
+def worker_scans(worker_id: int):
+    """A worker's scans of the last weeks, each one correctable, and their refused queued scans."""
+    worker = _worker(worker_id)
+    since = utcnow() - timedelta(days=LEDGER_DAYS)
+    return render_template("staff/worker_scans.html", worker=worker, days=LEDGER_DAYS,
+                           lines=ledger_lines(session=get_session(), worker_id=worker.id, since=since))
 
 
 @bp.post("/workers/<int:worker_id>/badge")

@@ -34,6 +34,12 @@ def explain(refusal: Refusal) -> str:
                      "ticket: it carries on where this one stopped.", bundle=n["bundle"],
                      replacement=n["replacement"])
         return _("This ticket was voided; scan its replacement.")
+    if code == "downstream_has_more":
+        return _("%(next)s has already logged %(logged)s pieces of this bundle; after this, %(operation)s would "
+                 "have passed on only %(left)s. Correct %(next)s first.", next=n["next"], logged=n["logged"],
+                 operation=n["operation"], left=n["left"])
+    if code == "already_corrected":
+        return _("This scan was already corrected (reason: %(reason)s).", reason=n.get("reason", ""))
     if code == "undo_too_late":
         return _("A scan can be undone for %(limit)s minutes only. Ask the office to correct it.",
                  limit=n["limit"])
@@ -52,6 +58,8 @@ def explain(refusal: Refusal) -> str:
         "not_yours": _("Only the worker who logged a scan can undo it."),
         "already_undone": _("This scan is already undone."),
         "undo_of_undo": _("An undo cannot be undone; log the pieces again."),
+        "reason_required": _("Give the reason: it is kept with the correction and shown to the worker."),
+        "reversal_of_reversal": _("This is itself a reversal and cannot be reversed; log the pieces again."),
     }
     if code in simple:
         return simple[code]
