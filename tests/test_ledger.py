@@ -229,3 +229,66 @@ def test_the_workers_page_lists_their_scans_to_correct(engine, owner_client, ses
     assert row is not None and "12" in row.get_text(" ")
     link = row.select_one("a")["href"]
     assert owner_client.get(link).status_code == 200
+
+
+# --- 3 and 4. the queue: the worker who tapped, refused scans kept ------------------------------------
+
+def queue_post(worker_client, ticket, **body):
+    token = csrf_token(worker_client, f"/t/{ticket.token}")
+    return worker_client.post(f"/t/{ticket.token}/scans", json={"id": str(uuid.uuid4()), "operation": "knitting",
+                                                                 **body}, headers={"X-CSRFToken": token})
+
+
+def test_the_server_refuses_a_queued_scan_of_another_worker_and_keeps_nothing(worker_client, session, workshop):
+    from factory.data.models import RefusedScan
+    answer = queue_post(worker_client, workshop.tickets[0], good=12, worker="W2")
+    assert answer.status_code == 403 and answer.get_json()["reason"] == "other_worker"
+    assert "kept" not in answer.get_json()
+    assert fresh(session).exec(select(Scan)).all() == [] and session.exec(select(RefusedScan)).all() == []
+    mine = queue_post(worker_client, workshop.tickets[0], good=12, worker="W1")
+    assert mine.status_code == 201 and mine.get_json()["worker"] == "W1"
+
+
+def test_a_refused_queued_scan_is_kept_once_and_listed_for_worker_and_office(worker_client, owner_client, session,
+                                                                            workshop):
+    from factory.data.models import RefusedScan
+    ticket = workshop.tickets[0]
+    scan_id = str(uuid.uuid4())
+    for _ in range(2):
+        answer = queue_post(worker_client, ticket, good=41, id=scan_id)
+        assert answer.status_code == 409 and answer.get_json()["kept"] is True
+    bad = queue_post(worker_client, ticket, good=-1)
+    assert bad.status_code == 422 and bad.get_json()["kept"] is True
+    kept = fresh(session).exec(select(RefusedScan).order_by(RefusedScan.id)).all()
+    assert [(k.client_id, k.good, k.code, k.status) for k in kept][0] == (scan_id, 41, "over_open", 409)
+    assert len(kept) == 2 and fresh(session).exec(select(Scan)).all() == []
+    me = soup(worker_client.get("/me")).select_one("#attention")
+    assert me is not None and me.select_one(f'li[data-scan="{scan_id}"]') is not None
+    assert "40" in me.select_one(f'li[data-scan="{scan_id}"] .reason').get_text()
+    office = soup(owner_client.get(f"/workers/{workshop.knitter.id}/scans")).select_one("#attention")
+    assert office is not None and scan_id in str(office)
+
+
+# --- 6. when the work happened ------------------------------------------------------------------------
+
+def test_the_work_time_is_the_tap_bounded_by_arrival_sync_and_the_limit():
+    from factory.domain.scan_rules import TAP_TIME_LIMIT, work_time
+    now = T0
+    assert work_time(now=now, tapped=None, synced=None) == now
+    assert work_time(now=now, tapped=now - timedelta(minutes=50), synced=now - timedelta(hours=1)) == \
+        now - timedelta(minutes=50)
+    assert work_time(now=now, tapped=now + timedelta(minutes=5), synced=None) == now  # never after arrival
+    assert work_time(now=now, tapped=now - timedelta(hours=2), synced=now - timedelta(hours=1)) == \
+        now - timedelta(hours=1)  # never before the phone's previous sync
+    assert work_time(now=now, tapped=now - timedelta(days=3), synced=None) == now - TAP_TIME_LIMIT
+
+
+def test_a_queued_scan_counts_on_the_day_it_was_worked(worker_client, session, workshop):
+    tapped = datetime.now(timezone.utc) - timedelta(minutes=30)
+    ms = int(tapped.timestamp() * 1000)
+    answer = queue_post(worker_client, workshop.tickets[0], good=5, tapped_at=ms, synced_at=ms - 60_000)
+    assert answer.status_code == 201
+    stored = fresh(session).exec(select(Scan)).one()
+    assert abs((stored.worked_at.replace(tzinfo=timezone.utc) - tapped).total_seconds()) < 1
+    assert stored.created_at.replace(tzinfo=timezone.utc) - stored.worked_at.replace(tzinfo=timezone.utc) \
+        >= timedelta(minutes=29)

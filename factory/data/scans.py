@@ -23,7 +23,7 @@ from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus,
 from factory.domain.progress import Count, available, open_pieces
 from factory.inputs import Code, Input
 from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_flow,
-                                       check_reversal, check_scan, check_undo, suggest)
+                                       check_reversal, check_scan, check_undo, suggest, work_time)
 
 # The HTTP status each refusal answers with (pages and API alike).
 STATUS = {
@@ -32,7 +32,7 @@ STATUS = {
     "not_your_work_center": 403, "not_yours": 403,
     "ticket_voided": 409, "order_closed": 409, "over_open": 409, "too_soon": 409, "id_reused": 409,
     "undo_of_undo": 409, "already_undone": 409, "undo_too_late": 409, "used_downstream": 409,
-    "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
+    "other_worker": 403, "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
 }
 UNDO_PREFIX = "undo:"
 # The new scan of an office correction (the reversal of the scan takes UNDO_PREFIX, like an undo).
@@ -60,6 +60,7 @@ class ScanRequest:
     defects: int = 0
     source: str = "web"
     confirm: bool = True
+    worked_at: datetime | None = None  # when the work happened (a queued scan's tap time, bounded)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class OperationProgress:
     good: int
     defects: int
     open: int
+    minutes_per_piece: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,8 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     if refusal:
         return refused(refusal)
     scan = Scan(client_id=request.client_id, ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
-                good=request.good, defects=request.defects, created_at=now, source=request.source)
+                good=request.good, defects=request.defects, created_at=now, source=request.source,
+                worked_at=min(request.worked_at or now, now))
     session.add(scan)
     session.flush()
     if order.status == OrderStatus.accepted.value:
@@ -445,7 +448,8 @@ def progress_from_counts(*, ticket: Ticket, route: list[Operation], counts: list
     still_open = open_pieces(ticket.quantity, counts)
     return TicketProgress(ticket.token, ticket.quantity, [
         OperationProgress(op.code, op.name, op.work_center_id, available(ticket.quantity, counts, k),
-                          counts[k].good, counts[k].defects, still_open[k]) for k, op in enumerate(route)])
+                          counts[k].good, counts[k].defects, still_open[k], op.minutes_per_piece)
+        for k, op in enumerate(route)])
 
 
 def scan_for_worker(*, session: Session, client_id: str, worker_id: int, ticket_id: int) -> ScanOutcome | None:
@@ -551,12 +555,29 @@ Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 
 class ScanForm(Input):
-    """A scan from the ticket page (form or the phone's queue): the ticket and worker are known."""
+    """A scan from the ticket page (form or the phone's queue): the ticket and worker are known.
+    The queue also sends the worker who tapped, the tap time and when the page was served (both
+    in milliseconds since 1970 on the server's clock, as the page computed them)."""
     id: ClientId
     operation: Code
     good: int = PydanticField(ge=0, le=MAX_PIECES)
     defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
     confirm: bool = False
+    worker: Code | None = None
+    tapped_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
+    synced_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
+
+    def work_time(self, now: datetime) -> datetime:
+        return work_time(now=now, tapped=_from_ms(self.tapped_at), synced=_from_ms(self.synced_at))
+
+
+def _from_ms(ms: int | None) -> datetime | None:
+    if ms is None:
+        return None
+    try:
+        return datetime.fromtimestamp(ms / 1000, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 class ScanIn(Input):

@@ -4,6 +4,8 @@ operation to suggest. A refusal carries a code and the numbers a person needs to
 words live at the edge (factory/web/refusals.py)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from factory.domain.progress import Count, available, open_pieces
 from factory.domain.refusal import Refusal
 
@@ -15,6 +17,8 @@ DOUBLE_CLAIM_FLOOR_SECONDS = 30
 DOUBLE_CLAIM_SHARE = 0.5
 # The most pieces one scan may log (the largest order is 1,000,000 pieces).
 MAX_PIECES = 100_000
+# A scan kept on a phone may say it was worked at most this long before it reached the server.
+TAP_TIME_LIMIT = timedelta(hours=12)
 
 
 def check_scan(*, quantity: int, counts: list[Count], position: int, good: int, defects: int,
@@ -104,6 +108,18 @@ def check_double_claim(*, pieces: int, minutes_per_piece: float, seconds_since_l
     return Refusal("too_soon", "good", {
         "pieces": pieces, "operation": operation, "minutes": max(1, round(pieces * minutes_per_piece)),
         "ago": int(seconds_since_last // 60), "seconds": int(seconds_since_last)})
+
+
+def work_time(*, now: datetime, tapped: datetime | None, synced: datetime | None) -> datetime:
+    """When the work of a scan happened: the phone's tap time, never after the scan arrived (`now`),
+    never before the phone's previous contact with the server (`synced`, when the page was served)
+    and never more than TAP_TIME_LIMIT before arrival. A scan sent at once was worked on arrival."""
+    if tapped is None:
+        return now
+    earliest = now - TAP_TIME_LIMIT
+    if synced is not None and earliest < synced <= now:
+        earliest = synced
+    return min(now, max(earliest, tapped))
 
 
 def suggest(*, open_by_position: list[int], own_positions: list[int]) -> int | None:

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import select
 
+from factory.data.attention import needs_attention
 from factory.data.corrections import ledger_lines
+from factory.web.refusals import explain
 from factory.web.access import issue_api_token, owner_required
 from factory.web.audit import recent_entries
 from factory.data.db import get_session
@@ -90,8 +92,9 @@ def worker_scans(worker_id: int):
     """A worker's scans of the last weeks, each one correctable, and their refused queued scans."""
     worker = _worker(worker_id)
     since = utcnow() - timedelta(days=LEDGER_DAYS)
-    return render_template("staff/worker_scans.html", worker=worker, days=LEDGER_DAYS,
-                           lines=ledger_lines(session=get_session(), worker_id=worker.id, since=since))
+    return render_template("staff/worker_scans.html", worker=worker, days=LEDGER_DAYS, explain=explain,
+                           lines=ledger_lines(session=get_session(), worker_id=worker.id, since=since),
+                           attention=needs_attention(session=get_session(), worker_id=worker.id, since=since))
 
 
 @bp.post("/workers/<int:worker_id>/badge")

@@ -38,6 +38,9 @@ def explain(refusal: Refusal) -> str:
         return _("%(next)s has already logged %(logged)s pieces of this bundle; after this, %(operation)s would "
                  "have passed on only %(left)s. Correct %(next)s first.", next=n["next"], logged=n["logged"],
                  operation=n["operation"], left=n["left"])
+    if code == "other_worker":
+        return _("This scan was logged by %(worker)s; it is sent when %(worker)s signs in on this phone again.",
+                 worker=n.get("worker", ""))
     if code == "already_corrected":
         return _("This scan was already corrected (reason: %(reason)s).", reason=n.get("reason", ""))
     if code == "undo_too_late":
