@@ -292,3 +292,133 @@ def test_a_queued_scan_counts_on_the_day_it_was_worked(worker_client, session, w
     assert abs((stored.worked_at.replace(tzinfo=timezone.utc) - tapped).total_seconds()) < 1
     assert stored.created_at.replace(tzinfo=timezone.utc) - stored.worked_at.replace(tzinfo=timezone.utc) \
         >= timedelta(minutes=29)
+
+
+# --- 5. every create happens once ---------------------------------------------------------------------
+
+def signed_in_owners(app, owner, n: int) -> list:
+    clients = []
+    for _ in range(n):
+        c = app.test_client()
+        assert c.post("/login", data={"username": "boss", "password": "boss-password",
+                                      "csrf_token": csrf_token(c)}).status_code == 302
+        clients.append(c)
+    return clients
+
+
+def in_parallel(calls) -> list:
+    """Run the calls at the same moment from threads; their answers in order."""
+    import threading
+    barrier, answers = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(k):
+        barrier.wait()
+        answers[k] = calls[k]()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return answers
+
+
+def count(session, model) -> int:
+    from sqlmodel import func
+    return fresh(session).exec(select(func.count()).select_from(model)).one()
+
+
+def test_a_double_submitted_order_form_creates_one_order(app, owner, owner_client, session, workshop):
+    from factory.data.models import Order
+    page = soup(owner_client.get("/orders/new"))
+    once = page.select_one("input[name=once]")["value"]
+    form = {"customer": "双击客户", "product": "SCARF", "quantity": "60", "due": "2030-06-01", "priority": "0",
+            "bundle_size": "30", "once": once}
+    first = owner_client.post("/orders/new", data={**form, "csrf_token": csrf_token(owner_client, "/orders/new")})
+    again = owner_client.post("/orders/new", data={**form, "csrf_token": csrf_token(owner_client, "/orders/new")})
+    assert first.status_code == again.status_code == 302 and first.headers["Location"] == again.headers["Location"]
+    assert count(session, Order) == 2
+    # Parallel submits of one form (four clicks at once): one order, every answer the same.
+    once = soup(owner_client.get("/orders/new")).select_one("input[name=once]")["value"]
+    clients = signed_in_owners(app, owner, 4)
+    tokens = [csrf_token(c, "/orders/new") for c in clients]
+    answers = in_parallel([lambda c=c, t=t: c.post("/orders/new", data={**form, "once": once, "csrf_token": t})
+                           for c, t in zip(clients, tokens)])
+    assert {a.status_code for a in answers} == {302} and len({a.headers["Location"] for a in answers}) == 1
+    assert count(session, Order) == 3
+    # A refused form claims nothing: corrected and sent again with its key, it creates.
+    bad = owner_client.post("/orders/new", data={**form, "quantity": "0", "once": "fresh-key-123",
+                                                 "csrf_token": csrf_token(owner_client, "/orders/new")})
+    assert bad.status_code == 422 and count(session, Order) == 3
+    good = owner_client.post("/orders/new", data={**form, "once": "fresh-key-123",
+                                                  "csrf_token": csrf_token(owner_client, "/orders/new")})
+    assert good.status_code == 302 and count(session, Order) == 4
+
+
+def test_two_quick_clicks_on_save_n_orders_create_them_once(app, owner, owner_client, session, workshop):
+    import io
+    from factory.data.models import Order
+    data = "customer,product,quantity,due\nA,SCARF,10,2030-06-01\nB,SCARF,20,2030-06-02\n".encode()
+    preview = owner_client.post("/orders/import", data={"file": (io.BytesIO(data), "o.csv"),
+                                                        "csrf_token": csrf_token(owner_client, "/orders/import")},
+                                content_type="multipart/form-data")
+    token = soup(preview).select_one("input[name=token]")["value"]
+    clients = [owner_client] + signed_in_owners(app, owner, 3)
+    tokens = [csrf_token(c, "/orders/import") for c in clients]
+    answers = in_parallel([lambda c=c, t=t: c.post("/orders/import/confirm", data={"token": token, "csrf_token": t})
+                           for c, t in zip(clients, tokens)])
+    assert [a.status_code for a in answers] == [302] * 4
+    assert count(session, Order) == 3
+
+
+@pytest.mark.parametrize("what", ["product", "worker", "reissue", "inquiry"])
+def test_every_other_create_form_creates_once(app, owner, owner_client, session, workshop, what):
+    from factory.data.models import Inquiry, Order, Product, Worker
+    if what == "product":
+        url, page, model = "/products", "/products", Product
+        form = {"code": "HAT", "name": "帽子"}
+    elif what == "worker":
+        url, page, model = "/workers", "/workers", Worker
+        form = {"code": "W7", "name": "新工人", "work_centers": "knitting"}
+    elif what == "reissue":
+        url, page, model = f"/tickets/{workshop.tickets[0].token}/replace", \
+            f"/orders/{workshop.order.number}/print", Ticket
+        form = {}
+    else:
+        url, page, model = "/assess/accept", "/assess?product=SCARF&quantity=60&due=2030-06-01&customer=X", Order
+        form = {"product": "SCARF", "quantity": "60", "due": "2030-06-01", "customer": "双击客户"}
+    html = owner_client.get(page).get_data(as_text=True)
+    field = "request_id" if what == "inquiry" else "once"
+    form[field] = soup(owner_client.get(page)).select_one(f"input[name={field}]")["value"]
+    assert html
+    before = count(session, model)
+    clients = [owner_client] + signed_in_owners(app, owner, 2)
+    tokens = [csrf_token(c, page) for c in clients]
+    answers = in_parallel([lambda c=c, t=t: c.post(url, data={**form, "csrf_token": t})
+                           for c, t in zip(clients, tokens)])
+    assert [a.status_code for a in answers] == [302] * 3, [a.get_data(as_text=True)[:300] for a in answers]
+    assert len({a.headers["Location"] for a in answers}) == 1
+    assert count(session, model) == before + 1
+    if what == "inquiry":
+        assert count(session, Inquiry) == 1
+
+
+def test_orders_take_the_products_bundle_size_also_when_accepted_from_an_inquiry(owner_client, session,
+                                                                                  workshop):
+    from factory.data.models import Order, Product
+    page = soup(owner_client.get("/products/SCARF"))
+    token = page.select_one("input[name=csrf_token]")["value"]
+    form = {"csrf_token": token, "name": "测试围巾", "bundle_size": "25"}
+    assert owner_client.post("/products/SCARF", data=form).status_code == 302
+    assert fresh(session).exec(select(Product)).one().bundle_size == 25
+    bad = owner_client.post("/products/SCARF", data={**form, "bundle_size": "0"})
+    assert bad.status_code == 422 and soup(bad).select_one('[aria-invalid="true"]#bundle_size') is not None
+    accept = soup(owner_client.get("/assess?product=SCARF&quantity=60&due=2030-06-01&customer=X"))
+    answer = owner_client.post("/assess/accept", data={
+        "product": "SCARF", "quantity": "60", "due": "2030-06-01", "customer": "询价客户",
+        "request_id": accept.select_one("input[name=request_id]")["value"],
+        "csrf_token": accept.select_one("input[name=csrf_token]")["value"]})
+    assert answer.status_code == 302
+    order = fresh(session).exec(select(Order).where(Order.customer == "询价客户")).one()
+    tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
+    assert order.bundle_size == 25 and sorted(t.quantity for t in tickets) == [10, 25, 25]

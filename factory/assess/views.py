@@ -11,7 +11,8 @@ from sqlmodel import select
 from factory import htmx
 from factory.web.access import owner_required
 from factory.assess import bp
-from factory.data.db import get_session, write_transaction
+from factory.data.db import get_session
+from factory.web.once import create_once
 from factory.feasibility.completions import booked_plan
 from factory.web.i18n import select_locale
 from factory.data.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
@@ -58,15 +59,21 @@ def decide(decision: str):
         verdict, errors = _verdict_for(request.form)
     if errors:
         return _render("assess/page.html", verdict, errors, request.form), 422
-    with write_transaction() as session:
+    def decide_once(session) -> str:
         inquiry = record_decision(session=session, verdict=verdict, decision=outcome,
                                   reason=data.reason, customer=data.customer, request_id=data.request_id)
-        number = session.get(Order, inquiry.order_id).number if inquiry.order_id else None
-    if number:
-        flash(_("Order %(number)s created. Print its work order and bundle labels now.", number=number))
-        return redirect(url_for("desk.order", number=number))
-    flash(_("Declined and kept for later review."))
-    return redirect(url_for("assess.page"))
+        if inquiry.order_id is None:
+            return url_for("assess.page")
+        return url_for("desk.order", number=session.get(Order, inquiry.order_id).number)
+
+    # The form's request id is its one-time key: a double click decides (and creates an order) once.
+    target = create_once(kind="inquiry", key=data.request_id, create=decide_once)
+    if target.startswith(url_for("assess.page")):
+        flash(_("Declined and kept for later review."))
+    else:
+        flash(_("Order %(number)s created. Print its work order and bundle labels now.",
+                number=target.rsplit("/", 1)[-1]))
+    return redirect(target)
 
 
 def _render(template: str, verdict, errors: dict, form) -> str:

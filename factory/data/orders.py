@@ -67,21 +67,25 @@ def create_order(*, session: Session, order_in: OrderCreate, status: str = Order
     if order_in.lines and sum(line.quantity for line in order_in.lines) != order_in.quantity:
         errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
                             total=sum(line.quantity for line in order_in.lines), quantity=order_in.quantity)
-    errors.update(bundle_errors(order_in))
+    default = product.bundle_size if product is not None else None
+    errors.update(bundle_errors(order_in.model_copy(update={"bundle_size": order_in.bundle_size or default})))
     if errors:
         raise OrderRejected(errors)
     now = utcnow()
+    # Without a bundle size of its own, the order takes the product's: a ticket of more pieces
+    # than that is the owner's explicit choice.
+    bundle_size = order_in.bundle_size or product.bundle_size
     order = Order(number=number or next_order_number(session=session, year=now.year),
                   customer=order_in.customer, product_id=product.id, quantity=order_in.quantity,
                   due=order_in.due, priority=order_in.priority, status=status,
-                  bundle_size=order_in.bundle_size, notes=order_in.notes,
+                  bundle_size=bundle_size, notes=order_in.notes,
                   accepted_at=now if status != OrderStatus.draft.value else None)
     session.add(order)
     session.flush()
     lines = [Line(line.quantity, line.color, line.size) for line in order_in.lines] or [Line(order_in.quantity)]
     for line in order_in.lines:
         session.add(OrderLine(order_id=order.id, color=line.color, size=line.size, quantity=line.quantity))
-    for bundle in split_into_bundles(lines, order_in.bundle_size):
+    for bundle in split_into_bundles(lines, bundle_size):
         session.add(Ticket(order_id=order.id, bundle_no=bundle.bundle_no, color=bundle.color,
                            size=bundle.size, quantity=bundle.quantity))
     if commit:

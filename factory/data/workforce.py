@@ -51,7 +51,8 @@ class WorkerRejected(ValueError):
 
 
 def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn) -> Worker:
-    """Add a worker, or change one's code, name and work centers; refused with errors by field."""
+    """Add a worker, or change one's code, name and work centers; refused with errors by field.
+    `session` is the caller's write transaction."""
     centers = {wc.code: wc for wc in session.exec(select(WorkCenter))}
     errors = {}
     unknown = [c for c in worker_in.work_centers if c not in centers]
@@ -72,7 +73,7 @@ def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn)
     session.flush()
     session.add_all(WorkerWorkCenter(worker_id=worker.id, work_center_id=centers[c].id)
                     for c in dict.fromkeys(worker_in.work_centers))
-    session.commit()
+    session.flush()
     return worker
 
 

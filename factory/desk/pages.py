@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask import make_response, render_template
 
+from factory.data.once import new_key
 from factory.desk import bp
 from factory.web.workshop_time import workshop_zone
 
@@ -24,6 +25,12 @@ def page(template: str, fragment: str | None = None, status: int = 200, **contex
     response = make_response(render_template(chosen, num=number_format(), **context), status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@bp.app_template_global("once_key")
+def once_key() -> str:
+    """A one-time key for a create form (see factory.web.once)."""
+    return new_key()
 
 
 @bp.app_template_filter("local_time")

@@ -7,10 +7,12 @@ from sqlmodel import select
 
 from factory.web.access import owner_required
 from factory.data.db import get_session
+from factory.web.once import create_once
 from factory.desk import bp
 from factory.data.models import Operation, Product, WorkCenter
 from factory.inputs import Code, Input, RequiredText, validate
-from factory.data.workshop_setup import ProductIn, Rejected, route_inputs, save_photo, save_product, save_route
+from factory.data.workshop_setup import (ProductIn, Rejected, add_product, route_inputs, save_photo, save_product,
+                                         save_route)
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
 
@@ -50,16 +52,19 @@ def products():
 @owner_required
 def product_new():
     """Add a product by code and name; its details and route are filled in on its own page."""
-    session = get_session()
     new, errors = validate(NewProduct, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
-    if new and session.exec(select(Product).where(Product.code == new.code)).first():
-        errors = {"code": _("A product with this code exists already.")}
-    if errors:
+    try:
+        if errors:
+            raise Rejected(errors)
+        target = create_once(kind="product", key=request.form.get("once"),
+                             create=lambda session: url_for("desk.product", code=add_product(
+                                 session=session, code=new.code, name=new.name).code))
+    except Rejected as rejected:
+        session = get_session()
         return render_template("desk/products.html", products=session.exec(select(Product).order_by(Product.code)).all(),
-                               routes={}, errors=errors, values=request.form), 422
-    session.add(Product(code=new.code, name=new.name))
-    session.commit()
-    return redirect(url_for("desk.product", code=new.code))
+                               routes={}, errors=rejected.errors, values=request.form), 422
+    return redirect(target)
+
 
 
 @bp.route("/products/<code>", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from factory.data.attention import needs_attention
 from factory.data.corrections import ledger_lines
+from factory.web.once import create_once
 from factory.web.refusals import explain
 from factory.web.access import issue_api_token, owner_required
 from factory.web.audit import recent_entries
@@ -73,15 +74,24 @@ def workers():
 @owner_required
 def worker_save(worker_id: int | None):
     """Add a worker, or change one's code, name and work centers."""
-    worker = _worker(worker_id) if worker_id else None
+    if worker_id:
+        _worker(worker_id)
     worker_in, errors = validate(WorkerIn, _worker_form())
+
+    def save(session) -> str:
+        saved = save_worker(session=session, worker=session.get(Worker, worker_id) if worker_id else None,
+                            worker_in=worker_in)
+        return f"{saved.id}"
+
     try:
         if errors:
             raise WorkerRejected(errors)
-        saved = save_worker(session=get_session(), worker=worker, worker_in=worker_in)
+        # A new worker is created once per form (its one-time key); a change is the same whatever its repeats.
+        saved_id = create_once(kind="worker", key=None if worker_id else request.form.get("once"), create=save)
     except WorkerRejected as rejected:
         get_session().rollback()
         return workers_page(errors=rejected.errors, editing=worker_id or "new", values=_worker_form(), status=422)
+    saved = get_session().get(Worker, int(saved_id))
     flash(_("Saved: %(code)s %(name)s", code=saved.code, name=saved.name))
     return redirect(url_for("staff.workers") + f"#worker-{saved.id}")
 
