@@ -131,7 +131,7 @@
     }
     var queue = load();
     queue.push({url: url, id: data.get("id"), operation: op, good: good, defects: defects, worker: ME,
-                tapped: serverTime(), synced: SERVED, confirm: true, at: Date.now()});
+                tapped: serverTime(), synced: SERVED, confirm: data.get("confirm") === "1", at: Date.now()});
     save(queue);
     form.querySelector("[name=id]").value = newId();
     setConfirm(form, false);
@@ -169,7 +169,7 @@
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
         body: JSON.stringify({id: item.id, operation: item.operation, good: Number(item.good),
-                              defects: Number(item.defects), worker: item.worker || ME, confirm: true,
+                              defects: Number(item.defects), worker: item.worker || ME, confirm: !!item.confirm,
                               tapped_at: item.tapped || undefined, synced_at: item.synced || undefined})
       }).then(function (response) {
         if (response.status === 200 || response.status === 201) {

@@ -41,6 +41,7 @@ ACCESS = [
     ("desk.wip", "GET", "/wip", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.settings", "GET", "/settings", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.work_center_save", "POST", "/settings/work-centers", {ANON: 400, WORKER: 403, OWNER: 422}),
+    ("desk.shifts_save", "POST", "/settings/shifts", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("desk.workdays_save", "POST", "/settings/workdays", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("desk.holiday_add", "POST", "/settings/holidays", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.holiday_remove", "POST", "/settings/holidays/2026-10-01/delete", {ANON: 400, WORKER: 403, OWNER: 302}),

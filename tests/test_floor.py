@@ -219,7 +219,7 @@ def test_a_quick_second_claim_asks_and_logs_when_confirmed(worker_client, sessio
     warned = log(worker_client, ticket, good="10")
     assert warned.status_code == 409
     page = parse(warned)
-    assert "秒前刚记过这一扎" in page.one("p", "result").text
+    assert "标准分钟" in page.one("p", "result").text
     form = page.one("form", id="log-form")
     assert form.one("input", name="confirm").attrs["value"] == "1"
     assert form.one("button", type="submit").text == "仍然记件"

@@ -154,6 +154,9 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "desk.product_route": ("owner", url("/products/{c}/route", c=maybe(codes)), route),
         "desk.work_center_save": ("owner", url("/settings/work-centers/{i}", i=maybe(
             [str(w.knitting.id)], st.one_of(st.integers(min_value=0).map(str), st.just(str(10 ** 30))))), center),
+        "desk.shifts_save": ("owner", st.just("/settings/shifts"), fields(
+            starts_0=maybe(["07:30", ""]), ends_0=maybe(["18:30", "02:00"]), breaks_0=maybe(["11:30-12:30", ""]),
+            starts_6=n, ends_6=n, breaks_6=n)),
         "desk.workdays_save": ("owner", st.just("/settings/workdays"), fields(weekday=maybe(["1", "6"]))),
         "desk.holiday_add": ("owner", st.just("/settings/holidays"), fields(day=maybe(["2030-10-01"]), name=n)),
         "desk.holiday_remove": ("owner", url("/settings/holidays/{d}/delete", d=maybe(["2030-10-01"])), fields()),

@@ -422,3 +422,109 @@ def test_orders_take_the_products_bundle_size_also_when_accepted_from_an_inquiry
     order = fresh(session).exec(select(Order).where(Order.customer == "询价客户")).one()
     tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
     assert order.bundle_size == 25 and sorted(t.quantity for t in tickets) == [10, 25, 25]
+
+
+# --- 6. plausible claims over the shift hours -----------------------------------------------------
+
+def test_working_minutes_follow_the_shifts_breaks_and_night_shifts():
+    from factory.domain.plausibility import ShiftHours, parse_breaks, shift_errors, shift_start, working_minutes
+    day = ShiftHours(0, 7 * 60 + 30, 18 * 60 + 30, tuple(parse_breaks("11:30-12:30, 15:30-16:00")))
+    night = ShiftHours(1, 20 * 60, 6 * 60, tuple(parse_breaks("00:00-00:30")))
+    shifts = {0: day, 1: night}
+    monday = datetime(2025, 3, 3)
+    assert working_minutes(shifts, monday.replace(hour=7, minute=30), monday.replace(hour=16)) == 510 - 90
+    assert shift_start(shifts, monday.replace(hour=12)) == monday.replace(hour=7, minute=30)
+    assert shift_start(shifts, monday.replace(hour=19)) is None
+    # Tuesday 20:00 to Wednesday 06:00, half an hour's break after midnight.
+    wednesday_5 = datetime(2025, 3, 5, 5, 0)
+    assert shift_start(shifts, wednesday_5) == datetime(2025, 3, 4, 20, 0)
+    assert working_minutes(shifts, datetime(2025, 3, 4, 20, 0), wednesday_5) == 9 * 60 - 30
+    assert parse_breaks("12:00-13:00，17:30 - 18:00") == [(720, 780), (1050, 1080)] and parse_breaks("noon") is None
+    assert shift_errors(450, 1110, [(300, 360)]) == "break_outside" and shift_errors(450, 450, []) == "shift_empty"
+    assert shift_errors(1200, 360, [(0, 30)]) is None
+
+
+def set_shifts(session, starts="00:00", ends="23:59", breaks=""):
+    from factory.data.models import Shift
+    from factory.domain.plausibility import minute_of
+    for d in range(7):
+        session.add(Shift(weekday=d, starts=minute_of(starts), ends=minute_of(ends), breaks=breaks))
+    session.commit()
+
+
+def test_one_tap_cannot_credit_a_whole_order_without_confirming(worker_client, session, workshop):
+    """The issue's case: an order without a bundle size is one ticket of 1,500 pieces."""
+    from factory.data.models import Order
+    from factory.data.orders import create_order
+    from factory.inputs import OrderCreate
+    set_shifts(session)
+    order = create_order(session=session, order_in=OrderCreate(customer="大单", product="SCARF", quantity=1500,
+                                                               due=date.today() + timedelta(days=30)))
+    ticket = fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id)).one()
+    page = soup(worker_client.get(f"/t/{ticket.token}"))
+    assert page.select_one("#good")["value"] == "1500"
+    form = {"csrf_token": page.select_one("input[name=csrf_token]")["value"],
+            "id": page.select_one("input[name=id]")["value"], "operation": "knitting", "good": "1500",
+            "defects": "0"}
+    asked = worker_client.post(f"/t/{ticket.token}/scans", data=form)
+    assert asked.status_code == 409
+    asked_page = soup(asked)
+    assert "9000" in asked_page.select_one("p.result.error").get_text() or \
+        "9,000" in asked_page.select_one("p.result.error").get_text()
+    assert asked_page.select_one("input[name=confirm]")["value"] == "1"
+    assert fresh(session).exec(select(Scan)).all() == []
+    confirmed = worker_client.post(f"/t/{ticket.token}/scans", data={**form, "confirm": "1"})
+    assert confirmed.status_code == 303
+    stored = fresh(session).exec(select(Scan)).one()
+    assert stored.good == 1500 and stored.implausible is True
+    assert order.id == session.get(Order, order.id).id
+
+
+def test_the_api_answers_implausible_unless_confirmed(engine, client, api_headers, session, workshop):
+    set_shifts(session)
+    body = {"ticket": workshop.tickets[0].token, "operation": "knitting", "worker": "W1", "good": 40}
+    assert client.post("/api/scans", json={**body, "id": "plausible-1"}, headers=api_headers).status_code == 201
+    # 40 more pieces (240 standard minutes) a moment after the first claim: not plausible.
+    body["ticket"] = workshop.tickets[1].token
+    refused = client.post("/api/scans", json={**body, "id": "plausible-2"}, headers=api_headers)
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "implausible"
+    assert client.post("/api/scans", json={**body, "id": "plausible-2", "confirm": True},
+                       headers=api_headers).status_code == 201
+    flags = [s.implausible for s in fresh(session).exec(select(Scan).order_by(Scan.id))]
+    assert flags == [False, True]
+
+
+def test_claims_are_measured_against_the_shift_and_its_breaks(engine, session, workshop):
+    from zoneinfo import ZoneInfo
+    set_shifts(session, "07:30", "18:30", "11:30-12:30, 15:30-16:00")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    at_16 = datetime(2025, 3, 3, 16, 0, tzinfo=shanghai).astimezone(timezone.utc)  # Monday, 420 working minutes
+
+    def claim(ticket, good, now, confirm=False):
+        return record_scan(engine=engine, now=now, request=ScanRequest(
+            str(uuid.uuid4()), ticket.token, "knitting", "W1", good, confirm=confirm, zone=shanghai))
+
+    # 40 × 6 = 240 standard minutes since the shift start: fits in 420 × 3.
+    assert claim(workshop.tickets[0], 40, at_16).status == 201
+    # Ten minutes later, another 40 pieces: 240 minutes in 10 working minutes is not plausible.
+    refused = claim(workshop.tickets[1], 40, at_16 + timedelta(minutes=10))
+    assert refused.refusal.code == "implausible" and refused.refusal.numbers["working"] == 10
+    # 80 minutes later it fits (80 × 3 + 5 = 245 ≥ 240).
+    assert claim(workshop.tickets[1], 40, at_16 + timedelta(minutes=80)).status == 201
+
+
+def test_the_owner_sets_shift_hours_on_the_settings_page(owner_client, session, workshop):
+    from factory.data.models import Shift
+    token = soup(owner_client.get("/settings")).select_one("#shifts ~ form input[name=csrf_token]")["value"]
+    bad = owner_client.post("/settings/shifts", data={"csrf_token": token, "starts_0": "07:30", "ends_0": "18:30",
+                                                      "breaks_0": "06:00-07:00"})
+    assert bad.status_code == 422 and fresh(session).exec(select(Shift)).all() == []
+    assert soup(bad).select_one('[data-field="shift_0"]') is not None
+    good = owner_client.post("/settings/shifts", data={"csrf_token": token, "starts_0": "07:30", "ends_0": "18:30",
+                                                       "breaks_0": "11:30-12:30", "starts_5": "20:00",
+                                                       "ends_5": "06:00"})
+    assert good.status_code == 302
+    rows = {s.weekday: (s.starts, s.ends, s.breaks) for s in fresh(session).exec(select(Shift))}
+    assert rows == {0: (450, 1110, "11:30-12:30"), 5: (1200, 360, "")}
+    page = soup(owner_client.get("/settings"))
+    assert page.select_one('tr[data-weekday="5"] input[name=starts_5]')["value"] == "20:00"

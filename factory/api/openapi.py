@@ -187,7 +187,9 @@ def _paths() -> dict:
                 "403": _answer("The worker does not work at the operation's work center.", "ScanRefusal"),
                 "404": _answer("No such ticket.", "ScanRefusal"),
                 "409": _answer("Refused by the rules: more than is open, order closed, ticket voided, "
-                               "or the id was used for a different scan.", "ScanRefusal"),
+                               "the id was used for a different scan, or `implausible` (more standard minutes "
+                               "than the working time allows; send again with \"confirm\": true).",
+                               "ScanRefusal"),
                 "413": TOO_LARGE,
                 "422": _answer("A bad field, an unknown operation or worker.", "FieldErrors")}}},
         "/api/scans/{client_id}/reverse": {"post": {

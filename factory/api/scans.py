@@ -10,6 +10,7 @@ from factory.web.refusals import answer
 from factory.data.models import utcnow
 from factory.data.scans import ReverseIn, ScanIn, ScanRequest, record_scan, reverse_scan
 from factory.inputs import validate
+from factory.web.workshop_time import workshop_zone
 
 
 @bp.post("/scans")
@@ -20,7 +21,8 @@ def scans():
     if errors:
         return answer(None, errors)
     return answer(record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
-        scan_in.id, scan_in.ticket, scan_in.operation, scan_in.worker, scan_in.good, scan_in.defects, source="api")))
+        scan_in.id, scan_in.ticket, scan_in.operation, scan_in.worker, scan_in.good, scan_in.defects, source="api",
+        confirm=scan_in.confirm, zone=workshop_zone())))
 
 
 @bp.post("/scans/<path:client_id>/reverse")

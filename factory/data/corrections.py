@@ -56,6 +56,7 @@ class LedgerLine:
     reversed: bool  # another scan reverses this one
     reason: str
     office: bool  # made by the office (a reversal or a correction)
+    implausible: bool = False  # confirmed although more than the working time allowed: to check
 
 
 def ledger_lines(*, session: Session, worker_id: int | None = None, order_id: int | None = None,
@@ -74,5 +75,6 @@ def ledger_lines(*, session: Session, worker_id: int | None = None, order_id: in
         query = query.where(Scan.worked_at >= since)
     rows = session.exec(query.order_by(Scan.worked_at.desc(), Scan.id.desc()).limit(limit)).all()
     return [LedgerLine(s.client_id, as_utc(s.worked_at), number, bundle, operation, worker, s.good, s.defects,
-                       s.reverses_id is not None, undone is not None, s.reason, s.user_id is not None)
+                       s.reverses_id is not None, undone is not None, s.reason, s.user_id is not None,
+                       s.implausible)
             for s, number, bundle, operation, worker, undone in rows]

@@ -217,6 +217,8 @@ class Scan(SQLModel, table=True):
     worked_at: datetime | None = Field(default=None, nullable=False)
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
     reason: str = Field(default="", max_length=500)
+    # Claimed more standard minutes than the working time allowed, and confirmed: for the office to check.
+    implausible: bool = False
 
 
 @event.listens_for(Scan, "before_insert")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Annotated
 
@@ -22,7 +22,9 @@ from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus,
                             Worker, WorkerWorkCenter)
 from factory.domain.progress import Count, available, open_pieces
 from factory.inputs import Code, Input
-from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_flow,
+from factory.data.shifts import shift_hours
+from factory.domain.plausibility import check_plausible, shift_start, working_minutes
+from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_flow,
                                        check_reversal, check_scan, check_undo, suggest, work_time)
 
 # The HTTP status each refusal answers with (pages and API alike).
@@ -30,7 +32,7 @@ STATUS = {
     "unknown_ticket": 404, "unknown_scan": 404,
     "unknown_operation": 422, "unknown_worker": 422, "negative": 422, "empty": 422, "too_many": 422,
     "not_your_work_center": 403, "not_yours": 403,
-    "ticket_voided": 409, "order_closed": 409, "over_open": 409, "too_soon": 409, "id_reused": 409,
+    "ticket_voided": 409, "order_closed": 409, "over_open": 409, "implausible": 409, "id_reused": 409,
     "undo_of_undo": 409, "already_undone": 409, "undo_too_late": 409, "used_downstream": 409,
     "other_worker": 403, "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
 }
@@ -50,8 +52,8 @@ def derived_id(prefix: str, client_id: str) -> str:
 
 @dataclass(frozen=True)
 class ScanRequest:
-    """What a worker logs. `confirm=False` asks for the double-claim warning (the ticket page);
-    the API and the phone's offline queue send confirmed scans."""
+    """What a worker logs. `confirm=False` applies the plausibility rule (an implausible claim is
+    refused until confirmed); `confirm=True` records it, marked for the office when implausible."""
     client_id: str
     ticket: str
     operation: str
@@ -61,6 +63,7 @@ class ScanRequest:
     source: str = "web"
     confirm: bool = True
     worked_at: datetime | None = None  # when the work happened (a queued scan's tap time, bounded)
+    zone: tzinfo = timezone.utc  # the workshop's time zone, for its shift hours
 
 
 @dataclass(frozen=True)
@@ -173,16 +176,19 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     refusal = check_scan(quantity=ticket.quantity, counts=counts, position=position, good=request.good,
                          defects=request.defects, operation=operation.name,
                          previous=route[position - 1].name if position else "")
-    if refusal is None and not request.confirm and request.good > 0:
-        last = _last_claim(session=session, worker_id=worker.id, ticket_id=ticket.id, operation_id=operation.id)
-        refusal = check_double_claim(pieces=request.good, minutes_per_piece=operation.minutes_per_piece,
-                                     seconds_since_last=(now - as_utc(last)).total_seconds() if last else None,
-                                     operation=operation.name)
+    worked_at = min(request.worked_at or now, now)
+    doubt = None
+    if refusal is None and request.good > 0:
+        doubt = _implausible(session=session, worker=worker, operation=operation, good=request.good,
+                             at=worked_at, zone=request.zone)
+        # An implausible claim needs the worker's explicit confirmation; confirmed, it is marked
+        # for the office to check.
+        refusal = None if request.confirm else doubt
     if refusal:
         return refused(refusal)
     scan = Scan(client_id=request.client_id, ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
                 good=request.good, defects=request.defects, created_at=now, source=request.source,
-                worked_at=min(request.worked_at or now, now))
+                worked_at=worked_at, implausible=doubt is not None)
     session.add(scan)
     session.flush()
     if order.status == OrderStatus.accepted.value:
@@ -212,12 +218,32 @@ def _not_their_center(*, session: Session, worker: Worker, operation: Operation)
     return Refusal("not_your_work_center", "operation", {"operation": operation.name, "work_center": center.name})
 
 
-def _last_claim(*, session: Session, worker_id: int, ticket_id: int, operation_id: int) -> datetime | None:
-    """When this worker last claimed pieces of this ticket at this operation (undone claims left out)."""
+def _implausible(*, session: Session, worker: Worker, operation: Operation, good: int, at: datetime,
+                 zone: tzinfo) -> Refusal | None:
+    """The plausibility rule: the standard minutes of the worker's claims since the later of their
+    previous claim and their shift start, this one included, against the working minutes between
+    (docs/worker.md). Without shift hours and without an earlier claim today there is nothing to
+    measure against, and the claim passes."""
+    shifts = shift_hours(session=session)
+    local = as_utc(at).astimezone(zone).replace(tzinfo=None)
+    opened = shift_start(shifts, local)
     undo = aliased(Scan)
-    return session.exec(select(func.max(Scan.created_at)).where(
-        Scan.worker_id == worker_id, Scan.ticket_id == ticket_id, Scan.operation_id == operation_id,
-        Scan.good > 0, Scan.reverses_id.is_(None), ~exists().where(undo.reverses_id == Scan.id))).one()
+    claims = (select(Scan).where(Scan.worker_id == worker.id, Scan.good > 0, Scan.reverses_id.is_(None),
+                                 Scan.worked_at <= at, ~exists().where(undo.reverses_id == Scan.id)))
+    previous = session.exec(claims.order_by(Scan.worked_at.desc()).limit(1)).first()
+    previous_at = as_utc(previous.worked_at).astimezone(zone).replace(tzinfo=None) if previous else None
+    if previous_at is not None and (opened is None and previous_at.date() != local.date()):
+        previous_at = None
+    starts = max(t for t in (opened, previous_at) if t is not None) if (opened or previous_at) else None
+    if starts is None:
+        return None
+    since = datetime.combine(starts.date(), starts.time(), zone).astimezone(timezone.utc)
+    earlier = session.exec(select(func.sum(Scan.good * Operation.minutes_per_piece))
+                           .join(Operation, Operation.id == Scan.operation_id)
+                           .where(Scan.id.in_(claims.with_only_columns(Scan.id)), Scan.worked_at > since)).one()
+    claimed = float(earlier or 0) + good * operation.minutes_per_piece
+    return check_plausible(claimed_minutes=claimed, working=working_minutes(shifts, starts, local), pieces=good,
+                           operation=operation.name)
 
 
 def _replay(*, session: Session, stored: Scan, request: ScanRequest | None) -> ScanOutcome:
@@ -588,6 +614,7 @@ class ScanIn(Input):
     worker: Code
     good: int = PydanticField(ge=0, le=MAX_PIECES)
     defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
+    confirm: bool = False
 
 
 class ReverseIn(Input):

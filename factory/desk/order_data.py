@@ -58,6 +58,7 @@ class TimelineEntry:
     reverses_id: int | None = None
     reason: str = ""
     reversed: bool = False
+    implausible: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def order_details(*, session: Session, order: Order, today: date) -> OrderDetail
     minutes against when work actually started and last happened."""
     undo = aliased(Scan)
     base = (select(Scan.worked_at, Worker.name, Operation.name, Ticket.bundle_no, Scan.good, Scan.defects,
-                   Scan.client_id, Scan.reverses_id, Scan.reason, undo.id.is_not(None))
+                   Scan.client_id, Scan.reverses_id, Scan.reason, undo.id.is_not(None), Scan.implausible)
             .join(Ticket, Ticket.id == Scan.ticket_id).join(Worker, Worker.id == Scan.worker_id)
             .join(Operation, Operation.id == Scan.operation_id).outerjoin(undo, undo.reverses_id == Scan.id)
             .where(Ticket.order_id == order.id))

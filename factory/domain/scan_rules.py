@@ -1,6 +1,6 @@
 """The rules a scan must keep, as pure functions over plain numbers: what may be logged at an
-operation, when a scan may be undone, when a second claim looks like a double claim, and which
-operation to suggest. A refusal carries a code and the numbers a person needs to fix it; the
+operation, when a scan may be undone or reversed by the office, when its work happened, and which
+operation to suggest (whether a claim is plausible: factory/domain/plausibility.py). A refusal carries a code and the numbers a person needs to fix it; the
 words live at the edge (factory/web/refusals.py)."""
 from __future__ import annotations
 
@@ -11,10 +11,6 @@ from factory.domain.refusal import Refusal
 
 # A scan may be undone by its worker this long after it was logged.
 UNDO_SECONDS = 120
-# A second claim of the same bundle at the same operation by the same worker sooner than
-# max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces × standard minutes × DOUBLE_CLAIM_SHARE) needs confirming.
-DOUBLE_CLAIM_FLOOR_SECONDS = 30
-DOUBLE_CLAIM_SHARE = 0.5
 # The most pieces one scan may log (the largest order is 1,000,000 pieces).
 MAX_PIECES = 100_000
 # A scan kept on a phone may say it was worked at most this long before it reached the server.
@@ -89,25 +85,6 @@ def check_reversal(*, counts: list[Count], position: int, good: int, defects: in
     if correcting:
         return after, None
     return after, check_flow(counts=after, position=position, operation=operation, next_operation=next_operation)
-
-
-def min_interval_seconds(*, pieces: int, minutes_per_piece: float) -> float:
-    """The shortest plausible time between two claims of the same bundle at one operation."""
-    return max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces * minutes_per_piece * 60 * DOUBLE_CLAIM_SHARE)
-
-
-def check_double_claim(*, pieces: int, minutes_per_piece: float, seconds_since_last: float | None,
-                       operation: str = "") -> Refusal | None:
-    """A warning (the worker may confirm) when the same worker claims the same bundle at the same
-    operation again sooner than the work could take."""
-    if seconds_since_last is None:
-        return None
-    needed = min_interval_seconds(pieces=pieces, minutes_per_piece=minutes_per_piece)
-    if seconds_since_last >= needed:
-        return None
-    return Refusal("too_soon", "good", {
-        "pieces": pieces, "operation": operation, "minutes": max(1, round(pieces * minutes_per_piece)),
-        "ago": int(seconds_since_last // 60), "seconds": int(seconds_since_last)})
 
 
 def work_time(*, now: datetime, tapped: datetime | None, synced: datetime | None) -> datetime:

@@ -86,8 +86,8 @@ def log(token: str):
     elif not errors:
         outcome = record_scan(engine=engine(), now=now, request=ScanRequest(
             scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
-            source="queue" if queued else "web", confirm=scan_in.confirm or queued,
-            worked_at=scan_in.work_time(now) if queued else None))
+            source="queue" if queued else "web", confirm=scan_in.confirm,
+            worked_at=scan_in.work_time(now) if queued else None, zone=workshop_zone()))
     _see_the_new_scan()
     if queued:
         return _queue_answer(found, data, scan_in, outcome, errors, now)
@@ -96,7 +96,7 @@ def log(token: str):
     form = LogForm(operation=str(data.get("operation", "")), good=str(data.get("good", "")),
                    defects=str(data.get("defects", "0")), errors=errors)
     if outcome is not None:
-        form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "too_soon"
+        form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "implausible"
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form), outcome.status if outcome else 422)
 

@@ -18,10 +18,10 @@ def explain(refusal: Refusal) -> str:
                      reached=n["reached"])
         return _("Only %(open)s pieces are open at %(operation)s for this bundle.", open=n["open"],
                  operation=n["operation"])
-    if code == "too_soon":
-        return _("%(pieces)s pieces take about %(minutes)s minutes at %(operation)s; you logged this bundle there "
-                 "%(seconds)s seconds ago. Log again anyway?", pieces=n["pieces"], minutes=n["minutes"],
-                 operation=n["operation"], seconds=n["seconds"])
+    if code == "implausible":
+        return _("Since your last scan (or the shift start) you have claimed %(minutes)s standard minutes of work, "
+                 "but only %(working)s working minutes have passed. Log %(pieces)s pieces at %(operation)s anyway?",
+                 minutes=n["minutes"], working=n["working"], pieces=n["pieces"], operation=n["operation"])
     if code == "not_your_work_center":
         return _("%(operation)s is done at %(work_center)s, which is not one of your work centers.",
                  operation=n["operation"], work_center=n["work_center"])

@@ -38,6 +38,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False,
                                       server_default=""))
+        batch_op.add_column(sa.Column("implausible", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_foreign_key("fk_scan_user_id", "app_user", ["user_id"], ["id"])
     op.execute("UPDATE scan SET worked_at = created_at")
     with op.batch_alter_table("scan", schema=None) as batch_op:
@@ -103,6 +104,7 @@ def downgrade() -> None:
     with op.batch_alter_table("scan", schema=None) as batch_op:
         batch_op.drop_index("ix_scan_worker_worked")
         batch_op.drop_constraint("fk_scan_user_id", type_="foreignkey")
+        batch_op.drop_column("implausible")
         batch_op.drop_column("reason")
         batch_op.drop_column("user_id")
         batch_op.drop_column("worked_at")
