@@ -29,7 +29,7 @@ def sign_in(page, base: str) -> None:
 def post_scan(client, headers, ticket, operation, worker, good, defects=0):
     response = client.post("/api/scans", headers=headers, json={
         "id": str(uuid.uuid4()), "ticket": ticket.token, "operation": operation.code, "worker": worker.code,
-        "good": good, "defects": defects})
+        "good": good, "defects": defects, "confirm": True})
     assert response.status_code == 201, response.get_json()
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from factory.domain.bundles import Line, split_into_bundles
-from factory.data.models import (ApiToken, Holiday, Operation, Order, OrderLine, OrderStatus, Product, Scan, Shift,
-                            Ticket, User, WorkCenter, Workday, Worker, WorkerWorkCenter)
+from factory.data.models import (ApiToken, Holiday, OnceKey, Operation, Order, OrderLine, OrderStatus, Product,
+                                 RefusedScan, Scan, Shift, Ticket, User, WorkCenter, Workday, Worker,
+                                 WorkerWorkCenter)
 from factory.data.people import create_owner
 
 DEMO_OWNER = ("owner", "owner")
@@ -196,8 +197,8 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
 
 def clear_workshop(*, session: Session) -> None:
     """Delete every row (demo --reset), children first."""
-    for model in (Scan, Ticket, OrderLine, Order, WorkerWorkCenter, Worker, Operation, Product, Holiday, Workday,
-                  WorkCenter, ApiToken, User):
+    for model in (Scan, RefusedScan, Ticket, OrderLine, Order, WorkerWorkCenter, Worker, Operation, Product, Holiday,
+                  Workday, Shift, OnceKey, WorkCenter, ApiToken, User):
         session.exec(delete(model))
     session.commit()
 
