@@ -112,6 +112,9 @@
     var tile = form.querySelector('a.op[data-op="' + op + '"]');
     var open = tile ? Number(tile.getAttribute("data-open")) : Infinity;
     if (!box || !ME) return;
+    // Over plain HTTP no service worker can keep pages: say that only an open ticket logs offline.
+    var hint = box.querySelector(".queue-offline");
+    if (hint) hint.hidden = false;
     if (good + defects > open) {
       setConfirm(form, false);
       say(box.getAttribute("data-over").replace("{open}", open));
