@@ -102,7 +102,8 @@ def seed(engine, today: date, rng: random.Random) -> list[dict]:
                 scans.append({"client_id": uuid.uuid4().hex, "ticket_id": t["id"], "operation_id": op_id,
                               "worker_id": rng.choice(workers[center]), "good": good,
                               "defects": 1 if rng.random() < 0.03 else 0,
-                              "created_at": moment.astimezone(timezone.utc), "source": "bench"})
+                              "created_at": moment.astimezone(timezone.utc),
+                              "worked_at": moment.astimezone(timezone.utc), "source": "bench"})
         if len(scans) >= SCANS:
             break
     return scans
@@ -182,7 +183,7 @@ def run(url: str) -> None:
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             plan = conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT t.order_id, s.operation_id, sum(s.good), sum(s.defects), max(s.created_at) "
+                "EXPLAIN QUERY PLAN SELECT t.order_id, s.operation_id, sum(s.good), sum(s.defects), max(s.worked_at) "
                 "FROM scan s JOIN ticket t ON t.id = s.ticket_id JOIN production_order o ON o.id = t.order_id "
                 "WHERE o.status IN ('accepted', 'in_production') GROUP BY t.order_id, s.operation_id").all()
         print("board scan totals, query plan:", " | ".join(row[-1] for row in plan))

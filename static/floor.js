@@ -31,27 +31,115 @@
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
   }
 
+  // Who is signed in on this page, and the server's clock when it was served: a scan kept on the
+  // phone records its worker (it is sent as that worker or not at all) and its tap time on the
+  // server's clock (the phone's own clock may be wrong; the time since the page loaded is not).
+  var box0 = document.getElementById("queue");
+  var ME = box0 ? box0.getAttribute("data-worker") || "" : "";
+  var SERVED = box0 ? Number(box0.getAttribute("data-now")) || 0 : 0;
+  var LOADED = Date.now();
+  function serverTime() { return SERVED ? SERVED + (Date.now() - LOADED) : Date.now(); }
+  function ownerOf(item) { return item.worker || ME; }
+  function mine(item) { return ME && ownerOf(item) === ME; }
+
   function showQueue(note) {
     var box = document.getElementById("queue");
     if (!box) return;
-    var n = load().length;
-    box.querySelector(".queue-count").textContent = n ? box.getAttribute("data-waiting").replace("{n}", n) : "";
+    var queue = load();
+    var n = queue.filter(mine).length;
+    var others = {};
+    queue.forEach(function (item) { if (!mine(item)) others[ownerOf(item)] = (others[ownerOf(item)] || 0) + 1; });
+    var lines = n ? [box.getAttribute("data-waiting").replace("{n}", n)] : [];
+    Object.keys(others).forEach(function (code) {
+      lines.push(box.getAttribute("data-other").replace("{n}", others[code]).split("{worker}").join(code));
+    });
+    box.querySelector(".queue-count").textContent = lines.join(" ");
     if (note !== undefined) box.querySelector(".queue-note").textContent = note;
     box.querySelector(".queue-send").hidden = !n;
-    box.hidden = !n && !box.querySelector(".queue-note").textContent;
+    box.hidden = !lines.length && !box.querySelector(".queue-note").textContent;
+  }
+
+  function say(text) {
+    var box = document.getElementById("queue");
+    if (box) { box.querySelector(".queue-note").textContent = text; box.hidden = false; }
+  }
+
+  // The pieces this phone still has waiting for one ticket and operation.
+  function waiting(url, op) {
+    return load().filter(function (item) { return item.url === url && item.operation === op && mine(item); });
+  }
+
+  // The tiles show what is open counting the scans waiting on this phone, so the number the
+  // worker sees (and the one a tile fills in) never invites logging the same pieces twice.
+  function refreshTiles() {
+    var form = document.getElementById("log-form");
+    if (!form) return;
+    var url = form.getAttribute("action");
+    Array.prototype.forEach.call(form.querySelectorAll("a.op[data-op]"), function (tile) {
+      if (!tile.hasAttribute("data-server-open")) tile.setAttribute("data-server-open", tile.getAttribute("data-open"));
+      var queued = waiting(url, tile.getAttribute("data-op")).reduce(function (sum, item) {
+        return sum + Number(item.good) + Number(item.defects); }, 0);
+      var open = Math.max(0, Number(tile.getAttribute("data-server-open")) - queued);
+      var shown = String(open) !== tile.getAttribute("data-open");
+      tile.setAttribute("data-open", open);
+      var label = tile.querySelector("small[data-label]");
+      if (label) label.textContent = label.getAttribute("data-label").replace("{n}", open);
+      if (shown && tile.classList.contains("picked")) form.querySelector("[name=good]").value = open;
+    });
+  }
+
+  function setConfirm(form, on) {
+    var input = form.querySelector("[name=confirm]");
+    if (on && !input) {
+      input = document.createElement("input");
+      input.type = "hidden"; input.name = "confirm"; input.value = "1";
+      form.appendChild(input);
+    }
+    if (!on && input) input.remove();
+    var button = form.querySelector("button[type=submit]");
+    if (!button.hasAttribute("data-label")) button.setAttribute("data-label", button.textContent);
+    button.textContent = on ? form.getAttribute("data-again") : button.getAttribute("data-label");
   }
 
   // A scan the network did not take stays on the phone under its id; resending it is safe
-  // because the server records each id once.
+  // because the server records each id once. The same rules as the server's apply first to what
+  // waits on this phone: no more than is open, and a quick repeat needs a second tap.
   function keep(form) {
     var data = new FormData(form);
+    var box = document.getElementById("queue");
+    var url = form.getAttribute("action"), op = data.get("operation");
+    var good = parseInt(data.get("good"), 10) || 0, defects = parseInt(data.get("defects"), 10) || 0;
+    var tile = form.querySelector('a.op[data-op="' + op + '"]');
+    var open = tile ? Number(tile.getAttribute("data-open")) : Infinity;
+    if (!box || !ME) return;
+    // Over plain HTTP no service worker can keep pages: say that only an open ticket logs offline.
+    var hint = box.querySelector(".queue-offline");
+    if (hint) hint.hidden = false;
+    if (good + defects > open) {
+      setConfirm(form, false);
+      say(box.getAttribute("data-over").replace("{open}", open));
+      return;
+    }
+    var before = waiting(url, op).filter(function (item) { return Number(item.good) > 0; });
+    if (before.length && good > 0 && data.get("confirm") !== "1") {
+      var last = Math.max.apply(null, before.map(function (item) { return item.tapped; }));
+      var minutes = tile ? Number(tile.getAttribute("data-minutes")) || 0 : 0;
+      var needed = Math.max(30, good * minutes * 60 * 0.5) * 1000;
+      var ago = serverTime() - last;
+      if (ago < needed) {
+        setConfirm(form, true);
+        say(box.getAttribute("data-repeat").replace("{seconds}", Math.max(0, Math.round(ago / 1000))));
+        return;
+      }
+    }
     var queue = load();
-    queue.push({url: form.getAttribute("action"), id: data.get("id"), operation: data.get("operation"),
-                good: data.get("good"), defects: data.get("defects") || "0", at: Date.now()});
+    queue.push({url: url, id: data.get("id"), operation: op, good: good, defects: defects, worker: ME,
+                tapped: serverTime(), synced: SERVED, confirm: data.get("confirm") === "1", at: Date.now()});
     save(queue);
     form.querySelector("[name=id]").value = newId();
-    var box = document.getElementById("queue");
-    showQueue(box ? box.getAttribute("data-kept") : "");
+    setConfirm(form, false);
+    refreshTiles();
+    showQueue(box.getAttribute("data-kept"));
   }
 
   function reasonOf(body) {
@@ -62,7 +150,7 @@
 
   var sending = false;
   function flush() {
-    if (sending || !load().length || navigator.onLine === false) return;
+    if (sending || !load().filter(mine).length || navigator.onLine === false) return showQueue();
     sending = true;
     var sent = 0, rejected = [];
     function finish() {
@@ -72,30 +160,30 @@
       if (box && sent) notes.push(box.getAttribute("data-sent").replace("{n}", sent));
       if (box) rejected.forEach(function (r) { notes.push(box.getAttribute("data-rejected").replace("{reason}", r)); });
       showQueue(notes.length ? notes.join(" ") : undefined);
-      if (sent && document.getElementById("live") && window.htmx) {
+      refreshTiles();
+      if ((sent || rejected.length) && document.getElementById("live") && window.htmx) {
         htmx.ajax("GET", location.pathname, {target: "#live", swap: "outerHTML"});
       }
     }
     function next() {
-      var queue = load();
-      if (!queue.length) return finish();
-      var item = queue[0];
+      var item = load().filter(mine)[0];
+      if (!item) return finish();
       fetch(item.url, {
         method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
         body: JSON.stringify({id: item.id, operation: item.operation, good: Number(item.good),
-                              defects: Number(item.defects)})
+                              defects: Number(item.defects), worker: item.worker || ME, confirm: !!item.confirm,
+                              tapped_at: item.tapped || undefined, synced_at: item.synced || undefined})
       }).then(function (response) {
         if (response.status === 200 || response.status === 201) {
           drop(item.id); sent += 1; return next();
         }
-        if ([403, 404, 409, 422].indexOf(response.status) >= 0) {
-          // The server looked at it and said no: keeping it would block the others forever.
-          return response.json().catch(function () { return {}; }).then(function (body) {
-            drop(item.id); rejected.push(reasonOf(body)); return next();
-          });
-        }
-        finish();  // signed out, server trouble: keep it and try again later
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          // Refused by the rules: the server kept it ("needs attention" on My day), so the phone
+          // may let it go. Anything else (signed out, server trouble): keep it and try later.
+          if (body.kept) { drop(item.id); rejected.push(reasonOf(body)); return next(); }
+          finish();
+        });
       }, finish);
     }
     next();
@@ -142,8 +230,12 @@
     });
   }, 5000);
 
+  // The live part is swapped after each scan and after a flush: count the queue in again.
+  document.addEventListener("htmx:afterSwap", refreshTiles);
+
   window.addEventListener("online", flush);
   setInterval(flush, RETRY_MS);
+  refreshTiles();
   showQueue();
   flush();
 

@@ -156,8 +156,9 @@ def wait_for_answers(phones: list[Phone], count: int, timeout: float = 60) -> bo
 
 
 def scans_for(tickets: list[str], worker: str, count: int, operation: str = "knitting") -> list[dict]:
+    # Confirmed: a machine posting hundreds of claims a second is not a plausible worker, and says so.
     return [{"id": str(uuid.uuid4()), "ticket": tickets[n % len(tickets)], "operation": operation,
-             "worker": worker, "good": 1 + n % 3} for n in range(count)]
+             "worker": worker, "good": 1 + n % 3, "confirm": True} for n in range(count)]
 
 
 def run_phones(phones: list[Phone]) -> list[threading.Thread]:

@@ -49,6 +49,7 @@ ACCESS = [
     ("desk.wip", "GET", "/wip", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.settings", "GET", "/settings", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.work_center_save", "POST", "/settings/work-centers", {ANON: 400, WORKER: 403, OWNER: 422}),
+    ("desk.shifts_save", "POST", "/settings/shifts", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("desk.workdays_save", "POST", "/settings/workdays", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("desk.holiday_add", "POST", "/settings/holidays", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.holiday_remove", "POST", "/settings/holidays/2026-10-01/delete", {ANON: 400, WORKER: 403, OWNER: 302}),
@@ -80,6 +81,8 @@ ACCESS = [
     ("staff.token_create", "POST", "/api-tokens", {ANON: 400, WORKER: 403, OWNER: 201}),
     ("staff.token_revoke", "POST", "/api-tokens/999999/revoke", {ANON: 400, WORKER: 403, OWNER: 404}),
     ("staff.audit", "GET", "/audit", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("staff.worker_scans", "GET", "/workers/999999/scans", {ANON: 302, WORKER: 403, OWNER: 404}),
+    ("desk.scan_correct", "POST", "/scans/no-such-scan/correct", {ANON: 400, WORKER: 403, OWNER: 404}),
 
     ("assess.page", "GET", "/assess", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("assess.decide", "POST", "/assess/accept", {ANON: 400, WORKER: 403, OWNER: 422}),
@@ -93,6 +96,8 @@ ACCESS = [
     ("api.order_create", "POST", "/api/orders", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
     ("api.products", "GET", "/api/products", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.scans", "POST", "/api/scans", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
+    ("api.scan_reverse", "POST", "/api/scans/no-such-scan/reverse", {ANON: 401, WORKER: 401, OWNER: 401,
+                                                                      TOKEN: 422, REVOKED: 401}),
     ("api.openapi", "GET", "/api/openapi.json", {ANON: 200, WORKER: 200, OWNER: 200, TOKEN: 200, REVOKED: 200}),
 ]
 

@@ -157,7 +157,7 @@ def test_a_quick_second_claim_asks_and_logs_when_confirmed(worker_client, sessio
     warned = log(worker_client, ticket, good="10")
     assert warned.status_code == 409
     page = soup(warned)
-    assert "秒前刚记过这一扎" in text(one(page, "p.result"))
+    assert "标准分钟" in text(one(page, "p.result"))
     form = one(page, "form#log-form")
     assert one(form, "input[name=confirm]")["value"] == "1"
     assert text(one(form, "button[type=submit]")) == "仍然记件"

@@ -62,7 +62,12 @@ def test_offline_scans_wait_on_the_phone_and_arrive_exactly_once(live_server, ph
     page.fill("#good", "10")
     page.click("#log-form button[type=submit]")
     page.wait_for_selector("text=1 条待发送")
+    # The tile counts what waits on the phone; a quick second claim needs a second tap, as online.
+    assert page.input_value("#good") == "30"
     page.fill("#good", "5")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=确实要再记，请再点一次")
+    assert "1 条待发送" in page.inner_text("#queue")
     page.click("#log-form button[type=submit]")
     page.wait_for_selector("text=2 条待发送")
     assert "没有网络" in page.inner_text("#queue")

@@ -46,7 +46,8 @@ def fuzz_operation(app, workshop, headers: dict, path: str, method: str, mode: G
             for field, values in known.items():
                 if field in case.body and data.draw(st.booleans(), label=f"real {field}"):
                     case.body[field] = data.draw(st.sampled_from(values))
-        if case.path_parameters and data.draw(st.booleans(), label="real order number"):
+        if case.path_parameters and "number" in case.path_parameters and data.draw(st.booleans(),
+                                                                                   label="real order number"):
             case.path_parameters = {"number": workshop.order.number}
         before = counts()
         response = case.call(headers=headers)
@@ -142,11 +143,17 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "desk.product_route": ("owner", url("/products/{c}/route", c=maybe(codes)), route),
         "desk.work_center_save": ("owner", url("/settings/work-centers/{i}", i=maybe(
             [str(w.knitting.id)], st.one_of(st.integers(min_value=0).map(str), st.just(str(10 ** 30))))), center),
+        "desk.shifts_save": ("owner", st.just("/settings/shifts"), fields(
+            starts_0=maybe(["07:30", ""]), ends_0=maybe(["18:30", "02:00"]), breaks_0=maybe(["11:30-12:30", ""]),
+            starts_6=n, ends_6=n, breaks_6=n)),
         "desk.workdays_save": ("owner", st.just("/settings/workdays"), fields(weekday=maybe(["1", "6"]))),
         "desk.holiday_add": ("owner", st.just("/settings/holidays"), fields(day=maybe(["2030-10-01"]), name=n)),
         "desk.holiday_remove": ("owner", url("/settings/holidays/{d}/delete", d=maybe(["2030-10-01"])), fields()),
         "printing.mark_printed": ("owner", url("/orders/{n}/printed", n=maybe([w.order.number])),
                                   fields(ticket=maybe(tickets))),
+        "desk.scan_correct": ("owner", url("/scans/{i}/correct", i=maybe(["abcdefgh1234"])), fields(
+            action=maybe(["reverse", "correct"]), reason=n, worker=maybe(["W1"]), good=maybe(["1"]),
+            defects=maybe(["0"]), next=n)),
         "printing.void": ("owner", url("/tickets/{t}/void", t=maybe(tickets)), fields()),
         "printing.replace": ("owner", url("/tickets/{t}/replace", t=maybe(tickets)), fields()),
         "assess.decide": ("owner", url("/assess/{d}", d=maybe(["accept", "decline"])), inquiry),

@@ -11,7 +11,7 @@ from factory.api import bp
 from factory.data.inquiries import InquiryIn
 from factory.data.models import OrderStatus
 from factory.domain.scan_rules import MAX_PIECES
-from factory.data.scans import ScanIn
+from factory.data.scans import ReverseIn, ScanIn
 from factory.api.outputs import response_schemas
 from factory.inputs import EARLIEST, LATEST, OrderCreate
 
@@ -26,7 +26,7 @@ def _ref(name: str) -> dict:
 def _model_schemas() -> dict:
     """Request schemas from the pydantic models, their nested models hoisted into components."""
     schemas: dict = {}
-    for model in (OrderCreate, InquiryIn, ScanIn):
+    for model in (OrderCreate, InquiryIn, ScanIn, ReverseIn):
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -41,6 +41,11 @@ def _model_schemas() -> dict:
         "Client-generated id of this scan: sending the same scan again with the same id answers 200 "
         "with the first answer and stores nothing new.")
     schemas["ScanIn"]["description"] += f" good + defects is between 1 and {MAX_PIECES}."
+    schemas["ReverseIn"]["description"] = (
+        "The office reverses a scan: `reason` is required (the worker sees it). With any of `worker`, `good`, "
+        "`defects` it is a correction: the reversal and a new scan with those values (the scan's own worker "
+        "and good pieces where not given, no defects) in one transaction.")
+    schemas["ReverseIn"]["properties"]["reason"]["description"] = "Why; required (blank gets 422)."
     return schemas
 
 
@@ -144,9 +149,28 @@ def _paths() -> dict:
                 "403": _answer("The worker does not work at the operation's work center.", "Refusal"),
                 "404": _answer("No such ticket.", "Refusal"),
                 "409": _answer("Refused by the rules: more than is open, order closed, ticket voided, "
-                               "or the id was used for a different scan.", "Refusal"),
+                               "the id was used for a different scan, or `implausible` (more standard minutes "
+                               "than the working time allows; send again with \"confirm\": true).",
+                               "Refusal"),
                 "413": TOO_LARGE,
                 "422": _answer("A bad field, an unknown operation or worker.", "FieldErrors")}}},
+        "/api/scans/{client_id}/reverse": {"post": {
+            "operationId": "scan_reverse",
+            "summary": "The office reverses or corrects a scan, with a reason; the same request again answers "
+                       "200 with the first answer.",
+            "parameters": [{"name": "client_id", "in": "path", "required": True, "schema": STR,
+                            "description": "The scan's client id."}],
+            "requestBody": _body("ReverseIn"),
+            "responses": {
+                "200": _answer("Reversed before by this same request: the first answer again.", "Reversal"),
+                "201": _answer("Reversed (and corrected).", "Reversal"), "401": UNAUTHORIZED,
+                "404": _answer("No scan has this id.", "Refusal"),
+                "409": _answer("Refused: reversed before (by its worker's undo or differently by the office), "
+                               "itself a reversal, more than is open for the correction, or the next operation "
+                               "would have more pieces than this one passed on (`downstream_has_more`).",
+                               "Refusal"),
+                "413": TOO_LARGE,
+                "422": _answer("No reason, a bad field or an unknown worker.", "FieldErrors")}}},
     }
 
 

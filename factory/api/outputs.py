@@ -136,6 +136,27 @@ class Scan(Out):
     progress: TicketProgress
 
 
+class CorrectionScan(Out):
+    id: str
+    worker: str
+    good: int
+    defects: int
+
+
+class Reversal(Out):
+    """An office reversal (and, for a correction, the scan it should have been), both in one transaction."""
+    id: str
+    reverses: str = Field(description="The id of the scan reversed.")
+    reason: str
+    ticket: str
+    operation: str
+    worker: str
+    good: int
+    defects: int
+    correction: CorrectionScan | None
+    progress: TicketProgress
+
+
 class Reason(Out):
     code: str
     points: float
@@ -155,7 +176,7 @@ class Assessment(Out):
     plan: list[dict[str, Any]] | None = Field(default=None, description="Only with ?plan=1.")
 
 
-PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Assessment)
+PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment)
 
 
 def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from factory.web.access import owner_required
 from factory.assess import bp
-from factory.data.db import get_session, write_transaction
+from factory.data.db import get_session
+from factory.web.once import create_once
 from factory.feasibility.completions import booked_plan
 from factory.web.i18n import select_locale
 from factory.data.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
@@ -57,15 +58,22 @@ def decide(decision: str):
         verdict, errors = _verdict_for(request.form)
     if errors:
         return render_page("assess/page.html", status=422, **_context(verdict, errors, request.form))
-    with write_transaction() as session:
+
+    def decide_once(session) -> str:
         inquiry = record_decision(session=session, verdict=verdict, decision=outcome,
                                   reason=data.reason, customer=data.customer, request_id=data.request_id)
-        number = session.get(Order, inquiry.order_id).number if inquiry.order_id else None
-    if number:
-        flash(_("Order %(number)s created. Print its work order and bundle labels now.", number=number))
-        return redirect(url_for("desk.order", number=number))
-    flash(_("Declined and kept for later review."))
-    return redirect(url_for("assess.page"))
+        if inquiry.order_id is None:
+            return url_for("assess.page")
+        return url_for("desk.order", number=session.get(Order, inquiry.order_id).number)
+
+    # The form's request id is its one-time key: a double click decides (and creates an order) once.
+    target = create_once(kind="inquiry", key=data.request_id, create=decide_once)
+    if target.startswith(url_for("assess.page")):
+        flash(_("Declined and kept for later review."))
+    else:
+        flash(_("Order %(number)s created. Print its work order and bundle labels now.",
+                number=target.rsplit("/", 1)[-1]))
+    return redirect(target)
 
 
 def _context(verdict, errors: dict, form) -> dict:

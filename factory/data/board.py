@@ -225,7 +225,7 @@ def open_order_counts(*, session: Session, statuses: list[str]):
     """Good/defect totals per (order, operation) and the last scan time per order, for every
     order in `statuses`: one grouped query over the scans of those orders."""
     rows = session.exec(select(Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects),
-                               func.max(Scan.created_at))
+                               func.max(Scan.worked_at))
                         .join(Ticket, Ticket.id == Scan.ticket_id)
                         .join(Order, Order.id == Ticket.order_id)
                         .where(Order.status.in_(statuses))

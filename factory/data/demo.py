@@ -14,8 +14,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
-from factory.data.models import (ApiToken, Holiday, Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket,
-                            User, WorkCenter, Workday, Worker, WorkerWorkCenter)
+from factory.data.models import (ApiToken, Holiday, OnceKey, Operation, Order, OrderLine, OrderStatus, Product,
+                                 RefusedScan, Scan, Shift, Ticket, User, WorkCenter, Workday, Worker,
+                                 WorkerWorkCenter)
 from factory.data.people import create_demo_owner
 
 DEMO_OWNER = ("owner", "owner")
@@ -196,8 +197,8 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
 
 def clear_workshop(*, session: Session) -> None:
     """Delete every row (demo --reset), children first."""
-    for model in (Scan, Ticket, OrderLine, Order, WorkerWorkCenter, Worker, Operation, Product, Holiday, Workday,
-                  WorkCenter, ApiToken, User):
+    for model in (Scan, RefusedScan, Ticket, OrderLine, Order, WorkerWorkCenter, Worker, Operation, Product, Holiday,
+                  Workday, Shift, OnceKey, WorkCenter, ApiToken, User):
         session.exec(delete(model))
     session.flush()
 
@@ -212,6 +213,8 @@ def load_demo(*, session: Session, today: date) -> Demo:
         session.add(centers[code])
     for weekday in range(6):
         session.add(Workday(weekday=weekday))
+        # Monday to Saturday 07:30–18:30, lunch and an afternoon pause: 9½ working hours.
+        session.add(Shift(weekday=weekday, starts=7 * 60 + 30, ends=18 * 60 + 30, breaks="11:30-12:30, 15:30-16:00"))
     for offset, name in ((0, "元旦"), (120, "劳动节"), (273, "国庆节")):
         session.add(Holiday(day=date(today.year + 1, 1, 1) + timedelta(days=offset), name=name))
     session.flush()

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Numeric, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Numeric, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 
@@ -83,6 +83,8 @@ class Product(SQLModel, table=True):
     photo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     photo_type: str | None = Field(default=None, max_length=40)
     active: bool = True
+    # Pieces per bundle ticket for new orders of this product (None: one ticket per line).
+    bundle_size: int | None = None
 
 
 class Operation(SQLModel, table=True):
@@ -162,6 +164,13 @@ class Ticket(SQLModel, table=True):
     printed_count: int = 0
     # A reissued ticket points at the voided one it replaces; the old one keeps its scans.
     replaces_id: int | None = Field(default=None, foreign_key="ticket.id")
+    # The first ticket of this bundle when this one is a reissue (None: this is the first). The
+    # scans of every ticket of one bundle count together: a bundle is one bundle on any paper.
+    bundle_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+
+    @property
+    def bundle_key(self) -> int:
+        return self.bundle_id or self.id
 
 
 class Worker(SQLModel, table=True):
@@ -181,12 +190,18 @@ class WorkerWorkCenter(SQLModel, table=True):
 
 class Scan(SQLModel, table=True):
     """Pieces a worker finished at one operation of one ticket. Append-only: a correction is a
-    new scan with negative pieces (reverses_id points at the scan it undoes)."""
+    new scan with negative pieces (reverses_id points at the scan it undoes; `user_id` and
+    `reason` say who in the office corrected it and why).
+
+    `created_at` is when the scan reached the server, `worked_at` when the work was done (the
+    phone's tap time, bounded; the same as `created_at` for a scan sent at once): pay and
+    progress over time count by `worked_at`."""
     __tablename__ = "scan"
     __table_args__ = (
         CheckConstraint("good <> 0 OR defects <> 0", name="ck_scan_not_empty"),
         Index("ix_scan_ticket_operation", "ticket_id", "operation_id"),
         Index("ix_scan_worker_created", "worker_id", "created_at"),
+        Index("ix_scan_worker_worked", "worker_id", "worked_at"),
         Index("ix_scan_created", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -199,6 +214,62 @@ class Scan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     reverses_id: int | None = Field(default=None, foreign_key="scan.id", unique=True)
     source: str = Field(default="web", max_length=20)
+    worked_at: datetime | None = Field(default=None, nullable=False)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reason: str = Field(default="", max_length=500)
+    # Claimed more standard minutes than the working time allowed, and confirmed: for the office to check.
+    implausible: bool = False
+
+
+@event.listens_for(Scan, "before_insert")
+def _worked_when_it_arrived(_mapper, _connection, scan: Scan) -> None:
+    """A scan without a tap time was worked when it arrived."""
+    if scan.worked_at is None:
+        scan.worked_at = scan.created_at
+
+
+class RefusedScan(SQLModel, table=True):
+    """A scan from a phone's offline queue that the rules refused: kept so the worker and the
+    office see it ("needs attention") instead of the phone silently dropping it. The words are
+    chosen when it is shown, from the code and numbers."""
+    __tablename__ = "refused_scan"
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64, unique=True, index=True)
+    worker_id: int = Field(foreign_key="worker.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    operation: str = Field(default="", max_length=40)
+    good: int = 0
+    defects: int = 0
+    code: str = Field(max_length=40)
+    numbers: str = Field(default="{}", max_length=2000)  # JSON
+    status: int
+    worked_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OnceKey(SQLModel, table=True):
+    """The one-time key a create form carries, claimed in the transaction that creates: a double
+    click or a resent form finds its key taken and answers with the first result."""
+    __tablename__ = "once_key"
+    key: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=40)
+    result: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Shift(SQLModel, table=True):
+    """The working hours of one weekday (Monday = 0), in minutes after midnight; an end before
+    the start crosses midnight (a night shift). `breaks` is "HH:MM-HH:MM, ..." inside the shift."""
+    __tablename__ = "shift"
+    __table_args__ = (
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="ck_shift_weekday"),
+        CheckConstraint("starts >= 0 AND starts < 1440 AND ends >= 0 AND ends < 1440 AND starts <> ends",
+                        name="ck_shift_minutes"),
+    )
+    weekday: int = Field(primary_key=True)
+    starts: int
+    ends: int
+    breaks: str = Field(default="", max_length=200)
 
 
 class User(SQLModel, table=True):

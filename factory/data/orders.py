@@ -82,12 +82,20 @@ def create_order(*, session: Session, order_in: OrderCreate, status: str = Order
                  number: str | None = None) -> Order:
     """Create an order with its color/size lines and one ticket per bundle (in the caller's write
     transaction), or raise Refused naming every bad field."""
+    default = session.exec(select(Product.bundle_size).where(Product.code == order_in.product)).first()
+    if not order_in.bundle_size and default:
+        # Without a bundle size of its own, the order takes the product's: a ticket of more pieces
+        # than that is the owner's explicit choice.
+        order_in = order_in.model_copy(update={"bundle_size": default})
     product = checked_product(session=session, order_in=order_in)
     now = utcnow()
+    # Without a bundle size of its own, the order takes the product's: a ticket of more pieces
+    # than that is the owner's explicit choice.
+    bundle_size = order_in.bundle_size or product.bundle_size
     order = Order(number=number or next_order_number(session=session, year=now.year),
                   customer=order_in.customer, product_id=product.id, quantity=order_in.quantity,
                   due=order_in.due, priority=order_in.priority, status=status,
-                  bundle_size=order_in.bundle_size, notes=order_in.notes,
+                  bundle_size=bundle_size, notes=order_in.notes,
                   accepted_at=now if status != OrderStatus.draft.value else None)
     session.add(order)
     session.flush()
@@ -115,13 +123,16 @@ def route_of(*, session: Session, product_id: int) -> list[Operation]:
                              .order_by(Operation.position)))
 
 
-def scan_counts(*, session: Session, ticket_ids: list[int]) -> dict[tuple[int, int], Count]:
-    """Good and defect totals per (ticket, operation), summed in the database."""
-    if not ticket_ids:
+def scan_counts(*, session: Session, bundle_keys: list[int]) -> dict[tuple[int, int], Count]:
+    """Good and defect totals per (bundle, operation), summed in the database over every ticket
+    of each bundle (a reissued ticket and the ones it replaces are one bundle)."""
+    if not bundle_keys:
         return {}
-    rows = session.exec(select(Scan.ticket_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects))
-                        .where(Scan.ticket_id.in_(ticket_ids))
-                        .group_by(Scan.ticket_id, Scan.operation_id)).all()
+    key = func.coalesce(Ticket.bundle_id, Ticket.id)
+    rows = session.exec(select(key, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects))
+                        .join(Ticket, Ticket.id == Scan.ticket_id)
+                        .where(key.in_(bundle_keys))
+                        .group_by(key, Scan.operation_id)).all()
     return {(t, o): Count(int(g or 0), int(d or 0)) for t, o, g, d in rows}
 
 
@@ -144,16 +155,20 @@ class OrderView:
     operations: list[Operation]
     work_centers: dict[int, WorkCenter]
     tickets: list[Ticket]
+    # Totals per (bundle, operation): every ticket of a bundle shows the bundle's progress.
     counts: dict[tuple[int, int], Count] = field(default_factory=dict)
 
+    def _bundles(self) -> set[int]:
+        return {t.bundle_key for t in self.tickets}
+
     def done(self, operation: Operation) -> int:
-        return sum(self.counts.get((t.id, operation.id), Count()).good for t in self.tickets)
+        return sum(self.counts.get((b, operation.id), Count()).good for b in self._bundles())
 
     def defects(self, operation: Operation) -> int:
-        return sum(self.counts.get((t.id, operation.id), Count()).defects for t in self.tickets)
+        return sum(self.counts.get((b, operation.id), Count()).defects for b in self._bundles())
 
     def ticket_counts(self, ticket: Ticket) -> list[Count]:
-        return [self.counts.get((ticket.id, op.id), Count()) for op in self.operations]
+        return [self.counts.get((ticket.bundle_key, op.id), Count()) for op in self.operations]
 
 
 def bundle_view(*, session: Session, ticket: Ticket) -> tuple[OrderView, int]:
@@ -164,7 +179,7 @@ def bundle_view(*, session: Session, ticket: Ticket) -> tuple[OrderView, int]:
     operations = route_of(session=session, product_id=order.product_id)
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
     view = OrderView(order, session.get(Product, order.product_id), operations, centers, [ticket],
-                     scan_counts(session=session, ticket_ids=[ticket.id]))
+                     scan_counts(session=session, bundle_keys=[ticket.bundle_key]))
     return view, int(bundles)
 
 
@@ -173,7 +188,7 @@ def order_view(*, session: Session, order: Order) -> OrderView:
     operations = route_of(session=session, product_id=order.product_id)
     tickets = list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)))
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
-    counts = scan_counts(session=session, ticket_ids=[t.id for t in tickets])
+    counts = scan_counts(session=session, bundle_keys=sorted({t.bundle_key for t in tickets}))
     return OrderView(order, product, operations, centers, tickets, counts)
 
 
@@ -193,7 +208,7 @@ def order_json(view: OrderView, *, ticket_url) -> dict:
                        for op in view.operations],
         "tickets": [{"token": t.token, "url": ticket_url(t), "bundle_no": t.bundle_no, "color": t.color,
                      "size": t.size, "quantity": t.quantity, "voided": t.voided_at is not None,
-                     "done": {op.code: view.counts.get((t.id, op.id), Count()).good for op in view.operations}}
+                     "done": {op.code: c.good for op, c in zip(view.operations, view.ticket_counts(t))}}
                     for t in view.tickets],
     }
 

@@ -76,7 +76,7 @@ def output_by_operation(*, session: Session, first: date, last: date, zone: Zone
                                func.min(WorkCenter.position))
                         .join(Operation, Operation.id == Scan.operation_id)
                         .join(WorkCenter, WorkCenter.id == Operation.work_center_id)
-                        .where(Scan.created_at >= start, Scan.created_at < end)
+                        .where(Scan.worked_at >= start, Scan.worked_at < end)
                         .group_by(Operation.code)).all()
     rows = sorted(rows, key=lambda r: (r[4], r[0]))
     return [OutputLine(code, name, int(good or 0), int(defects or 0)) for code, name, good, defects, _ in rows]
@@ -87,7 +87,7 @@ def output_by_worker(*, session: Session, first: date, last: date, zone: ZoneInf
     start, end = day_range_utc(first, last, zone)
     rows = session.exec(select(Worker.code, Worker.name, func.sum(Scan.good), func.sum(Scan.defects))
                         .join(Worker, Worker.id == Scan.worker_id)
-                        .where(Scan.created_at >= start, Scan.created_at < end)
+                        .where(Scan.worked_at >= start, Scan.worked_at < end)
                         .group_by(Worker.code, Worker.name)).all()
     lines = [OutputLine(code, name, int(good or 0), int(defects or 0)) for code, name, good, defects in rows]
     return sorted(lines, key=lambda line: (-line.good, line.key))
@@ -113,9 +113,9 @@ def last_operations():
 def finished_per_day(*, session: Session, first: date, last: date, zone: ZoneInfo) -> list[tuple[date, int]]:
     """Finished pieces (good at a product's last operation) per workshop day, zero days included."""
     start, end = day_range_utc(first, last, zone)
-    day = local_day(session, Scan.created_at, zone, start).label("day")
+    day = local_day(session, Scan.worked_at, zone, start).label("day")
     rows = session.exec(select(day, func.sum(Scan.good))
-                        .where(Scan.created_at >= start, Scan.created_at < end,
+                        .where(Scan.worked_at >= start, Scan.worked_at < end,
                                Scan.operation_id.in_(last_operations()))
                         .group_by(day)).all()
     totals = {(d if isinstance(d, date) else date.fromisoformat(d)): int(n or 0) for d, n in rows}
@@ -133,7 +133,7 @@ def payroll(*, session: Session, month: date, zone: ZoneInfo) -> list[PayTotal]:
                         .join(Worker, Worker.id == Scan.worker_id)
                         .join(Operation, Operation.id == Scan.operation_id)
                         .join(Product, Product.id == Operation.product_id)
-                        .where(Scan.created_at >= start, Scan.created_at < end)
+                        .where(Scan.worked_at >= start, Scan.worked_at < end)
                         .group_by(Worker.code, Worker.name, Product.code, Operation.id, Operation.code,
                                   Operation.name, Operation.piece_rate, Operation.position)
                         .order_by(Worker.code, Product.code, Operation.position)).all()

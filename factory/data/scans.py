@@ -4,14 +4,15 @@ with the ticket locked, so concurrent scans of one ticket keep exact totals on S
 PostgreSQL; a client-generated id makes every retry safe."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field as PydanticField, StringConstraints
 
-from sqlalchemy import Engine, and_, exists, func
+from sqlalchemy import Engine, and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -22,24 +23,38 @@ from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus,
                             Worker, WorkerWorkCenter)
 from factory.domain.progress import Count, available, open_pieces
 from factory.inputs import Code, Input
-from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_double_claim, check_scan, check_undo,
-                                suggest)
+from factory.data.shifts import shift_hours
+from factory.domain.plausibility import check_plausible, shift_start, working_minutes
+from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_flow,
+                                       check_reversal, check_scan, check_undo, suggest, work_time)
 
 # The HTTP status each refusal answers with (pages and API alike).
 STATUS = {
     "unknown_ticket": 404, "unknown_scan": 404,
     "unknown_operation": 422, "unknown_worker": 422, "negative": 422, "empty": 422, "too_many": 422,
     "not_your_work_center": 403, "not_yours": 403,
-    "ticket_voided": 409, "order_closed": 409, "over_open": 409, "too_soon": 409, "id_reused": 409,
+    "ticket_voided": 409, "order_closed": 409, "over_open": 409, "implausible": 409, "id_reused": 409,
     "undo_of_undo": 409, "already_undone": 409, "undo_too_late": 409, "used_downstream": 409,
+    "other_worker": 403, "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
 }
 UNDO_PREFIX = "undo:"
+# The new scan of an office correction (the reversal of the scan takes UNDO_PREFIX, like an undo).
+FIX_PREFIX = "fix:"
+CLIENT_ID_LENGTH = 64
+
+
+def derived_id(prefix: str, client_id: str) -> str:
+    """The id of a scan made from another (its undo, its correction): the prefix and the id, or a
+    digest of the id where that would not fit the column (a correction of a correction)."""
+    if len(prefix) + len(client_id) <= CLIENT_ID_LENGTH:
+        return prefix + client_id
+    return prefix + hashlib.sha256(client_id.encode()).hexdigest()[:CLIENT_ID_LENGTH - len(prefix)]
 
 
 @dataclass(frozen=True)
 class ScanRequest:
-    """What a worker logs. `confirm=False` asks for the double-claim warning (the ticket page);
-    the API and the phone's offline queue send confirmed scans."""
+    """What a worker logs. `confirm=False` applies the plausibility rule (an implausible claim is
+    refused until confirmed); `confirm=True` records it, marked for the office when implausible."""
     client_id: str
     ticket: str
     operation: str
@@ -48,6 +63,8 @@ class ScanRequest:
     defects: int = 0
     source: str = "web"
     confirm: bool = True
+    worked_at: datetime | None = None  # when the work happened (a queued scan's tap time, bounded)
+    zone: tzinfo = timezone.utc  # the workshop's time zone, for its shift hours
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,7 @@ class OperationProgress:
     good: int
     defects: int
     open: int
+    minutes_per_piece: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -84,10 +102,22 @@ class ScanOutcome:
     worker: Worker | None = None
     undoes: Scan | None = None
     progress: TicketProgress | None = None
+    correction: Scan | None = None  # the new scan of an office correction
+    correction_worker: Worker | None = None
 
     @property
     def ok(self) -> bool:
         return self.refusal is None
+
+    def reversal_json(self) -> dict:
+        """The body answering an office reversal or correction; a repeat gets exactly this again."""
+        fix = self.correction
+        return {"id": self.scan.client_id, "reverses": self.undoes.client_id, "reason": self.scan.reason,
+                "ticket": self.ticket.token, "operation": self.operation.code, "worker": self.worker.code,
+                "good": self.scan.good, "defects": self.scan.defects,
+                "correction": {"id": fix.client_id, "worker": self.correction_worker.code, "good": fix.good,
+                               "defects": fix.defects} if fix else None,
+                "progress": self.progress.json()}
 
     def json(self) -> dict:
         """The body sent back; a retry of the same id gets exactly this again."""
@@ -140,24 +170,28 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     worker = session.exec(select(Worker).where(Worker.code == request.worker, Worker.active == True)).first()  # noqa: E712
     if worker is None:
         return refused(Refusal("unknown_worker", "worker", {"code": request.worker}))
-    refusal = _closed(ticket=ticket, order=order) or _not_their_center(session=session, worker=worker,
+    refusal = _closed(session=session, ticket=ticket, order=order) or _not_their_center(session=session, worker=worker,
                                                                       operation=operation)
     if refusal:
         return refused(refusal)
-    counts = ticket_counts(session=session, ticket_id=ticket.id, route=route)
+    counts = ticket_counts(session=session, ticket=ticket, route=route)
     position = route.index(operation)
     refusal = check_scan(quantity=ticket.quantity, counts=counts, position=position, good=request.good,
                          defects=request.defects, operation=operation.name,
                          previous=route[position - 1].name if position else "")
-    if refusal is None and not request.confirm and request.good > 0:
-        last = _last_claim(session=session, worker_id=worker.id, ticket_id=ticket.id, operation_id=operation.id)
-        refusal = check_double_claim(pieces=request.good, minutes_per_piece=operation.minutes_per_piece,
-                                     seconds_since_last=(now - as_utc(last)).total_seconds() if last else None,
-                                     operation=operation.name)
+    worked_at = min(request.worked_at or now, now)
+    doubt = None
+    if refusal is None and request.good > 0:
+        doubt = _implausible(session=session, worker=worker, operation=operation, good=request.good,
+                             at=worked_at, zone=request.zone)
+        # An implausible claim needs the worker's explicit confirmation; confirmed, it is marked
+        # for the office to check.
+        refusal = None if request.confirm else doubt
     if refusal:
         return refused(refusal)
     scan = Scan(client_id=request.client_id, ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
-                good=request.good, defects=request.defects, created_at=now, source=request.source)
+                good=request.good, defects=request.defects, created_at=now, source=request.source,
+                worked_at=worked_at, implausible=doubt is not None)
     session.add(scan)
     session.flush()
     if order.status == OrderStatus.accepted.value:
@@ -180,9 +214,12 @@ def _lock_ticket(*, session: Session, token: str | None = None, ticket_id: int |
                         .execution_options(populate_existing=True)).one()
 
 
-def _closed(*, ticket: Ticket, order: Order) -> Refusal | None:
+def _closed(*, session: Session, ticket: Ticket, order: Order) -> Refusal | None:
     if ticket.voided_at is not None:
-        return Refusal("ticket_voided", "ticket", {"bundle": ticket.bundle_no})
+        current = ticket_in_force(session=session, ticket=ticket)
+        return Refusal("ticket_voided", "ticket", {"bundle": ticket.bundle_no,
+                                                   "replacement": current.bundle_no if current else None,
+                                                   "replacement_token": current.token if current else None})
     if order.status in {s.value for s in CLOSED_TO_SCANS}:
         return Refusal("order_closed", "ticket", {"number": order.number, "status": order.status})
     return None
@@ -195,12 +232,32 @@ def _not_their_center(*, session: Session, worker: Worker, operation: Operation)
     return Refusal("not_your_work_center", "operation", {"operation": operation.name, "work_center": center.name})
 
 
-def _last_claim(*, session: Session, worker_id: int, ticket_id: int, operation_id: int) -> datetime | None:
-    """When this worker last claimed pieces of this ticket at this operation (undone claims left out)."""
+def _implausible(*, session: Session, worker: Worker, operation: Operation, good: int, at: datetime,
+                 zone: tzinfo) -> Refusal | None:
+    """The plausibility rule: the standard minutes of the worker's claims since the later of their
+    previous claim and their shift start, this one included, against the working minutes between
+    (docs/worker.md). Without shift hours and without an earlier claim today there is nothing to
+    measure against, and the claim passes."""
+    shifts = shift_hours(session=session)
+    local = as_utc(at).astimezone(zone).replace(tzinfo=None)
+    opened = shift_start(shifts, local)
     undo = aliased(Scan)
-    return session.exec(select(func.max(Scan.created_at)).where(
-        Scan.worker_id == worker_id, Scan.ticket_id == ticket_id, Scan.operation_id == operation_id,
-        Scan.good > 0, Scan.reverses_id.is_(None), ~exists().where(undo.reverses_id == Scan.id))).one()
+    claims = (select(Scan).where(Scan.worker_id == worker.id, Scan.good > 0, Scan.reverses_id.is_(None),
+                                 Scan.worked_at <= at, ~exists().where(undo.reverses_id == Scan.id)))
+    previous = session.exec(claims.order_by(Scan.worked_at.desc()).limit(1)).first()
+    previous_at = as_utc(previous.worked_at).astimezone(zone).replace(tzinfo=None) if previous else None
+    if previous_at is not None and (opened is None and previous_at.date() != local.date()):
+        previous_at = None
+    starts = max(t for t in (opened, previous_at) if t is not None) if (opened or previous_at) else None
+    if starts is None:
+        return None
+    since = datetime.combine(starts.date(), starts.time(), zone).astimezone(timezone.utc)
+    earlier = session.exec(select(func.sum(Scan.good * Operation.minutes_per_piece))
+                           .join(Operation, Operation.id == Scan.operation_id)
+                           .where(Scan.id.in_(claims.with_only_columns(Scan.id)), Scan.worked_at > since)).one()
+    claimed = float(earlier or 0) + good * operation.minutes_per_piece
+    return check_plausible(claimed_minutes=claimed, working=working_minutes(shifts, starts, local), pieces=good,
+                           operation=operation.name)
 
 
 def _replay(*, session: Session, stored: Scan, request: ScanRequest | None) -> ScanOutcome:
@@ -230,7 +287,7 @@ def undo_scan(*, client_id: str, worker: str, now: datetime, source: str = "web"
             return _undo(session=session, client_id=client_id, worker_code=worker, now=now, source=source)
     except IntegrityError:
         with write_transaction(engine) as session:
-            stored = _scan_by_client_id(session=session, client_id=UNDO_PREFIX + client_id)
+            stored = _scan_by_client_id(session=session, client_id=derived_id(UNDO_PREFIX, client_id))
             if stored is None:
                 raise
             return _replay(session=session, stored=stored, request=None)
@@ -245,15 +302,15 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
     if worker is None:
         return refused(Refusal("unknown_worker", "worker", {"code": worker_code}))
     done = session.exec(select(Scan).where(Scan.reverses_id == original.id)).first()
-    if done is not None and done.worker_id == worker.id:
+    if done is not None and done.worker_id == worker.id and done.user_id is None:
         return _replay(session=session, stored=done, request=None)
     order = session.get(Order, ticket.order_id)
-    refusal = _closed(ticket=ticket, order=order)
+    refusal = _closed(session=session, ticket=ticket, order=order)
     if refusal:
         return refused(refusal)
     route = route_of(session=session, product_id=order.product_id)
     position = [op.id for op in route].index(original.operation_id)
-    refusal = check_undo(quantity=ticket.quantity, counts=ticket_counts(session=session, ticket_id=ticket.id, route=route),
+    refusal = check_undo(quantity=ticket.quantity, counts=ticket_counts(session=session, ticket=ticket, route=route),
                          position=position, good=original.good, defects=original.defects,
                          age_seconds=(now - as_utc(original.created_at)).total_seconds(),
                          same_worker=original.worker_id == worker.id, is_reversal=original.reverses_id is not None,
@@ -261,13 +318,124 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
                          next_operation=route[position + 1].name if position + 1 < len(route) else "")
     if refusal:
         return refused(refusal)
-    reversal = Scan(client_id=UNDO_PREFIX + original.client_id, ticket_id=ticket.id, operation_id=original.operation_id,
+    reversal = Scan(client_id=derived_id(UNDO_PREFIX, original.client_id), ticket_id=ticket.id, operation_id=original.operation_id,
                     worker_id=worker.id, good=-original.good, defects=-original.defects, created_at=now,
                     reverses_id=original.id, source=source)
     session.add(reversal)
     session.flush()
     return ScanOutcome(201, None, reversal, ticket, route[position], worker, original,
                        progress_of(session=session, ticket=ticket, route=route, up_to=reversal.id))
+
+
+# --- office corrections -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Correction:
+    """What the office says the scan should have been: another worker, another count, or both;
+    what is not given stays as the scan had it (defects: none)."""
+    worker: str | None = None
+    good: int | None = None
+    defects: int | None = None
+
+    def applied_to(self, scan: Scan, worker: Worker) -> Correction:
+        return Correction(self.worker or worker.code, scan.good if self.good is None else self.good,
+                          self.defects or 0)
+
+
+def reverse_scan(*, client_id: str, reason: str, user_id: int, now: datetime,
+                 correction: Correction | None = None, engine: Engine | None = None) -> ScanOutcome:
+    """The office reverses a scan (a new reversing scan with the reason and who), at any age and
+    for any worker, and with `correction` logs what it should have been, in the same transaction.
+    The same request again answers with the first result; a different one is a conflict."""
+    try:
+        with write_transaction(engine) as session:
+            return _reverse(session=session, client_id=client_id, reason=reason, user_id=user_id, now=now,
+                            correction=correction)
+    except IntegrityError:
+        with write_transaction(engine) as session:
+            return _reverse(session=session, client_id=client_id, reason=reason, user_id=user_id, now=now,
+                            correction=correction)
+
+
+def _reverse(*, session: Session, client_id: str, reason: str, user_id: int, now: datetime,
+             correction: Correction | None) -> ScanOutcome:
+    reason = reason.strip()
+    if not reason:
+        return refused(Refusal("reason_required", "reason"))
+    original = _scan_by_client_id(session=session, client_id=client_id)
+    if original is None:
+        return refused(Refusal("unknown_scan", "id"))
+    ticket = _lock_ticket(session=session, ticket_id=original.ticket_id)
+    in_force = ticket_in_force(session=session, ticket=ticket)
+    if in_force is not None and in_force.id != ticket.id:
+        # Scans of the bundle are logged on the ticket in force: hold its lock too.
+        session.exec(select(Ticket).where(Ticket.id == in_force.id).with_for_update()).one()
+    if correction is not None:
+        correction = correction.applied_to(original, session.get(Worker, original.worker_id))
+    done = session.exec(select(Scan).where(Scan.reverses_id == original.id)).first()
+    if done is not None:
+        return _replay_reversal(session=session, done=done, reason=reason, correction=correction)
+    order = session.get(Order, ticket.order_id)
+    route = route_of(session=session, product_id=order.product_id)
+    position = [op.id for op in route].index(original.operation_id)
+    operation = route[position]
+    following = route[position + 1].name if position + 1 < len(route) else ""
+    counts, refusal = check_reversal(counts=ticket_counts(session=session, ticket=ticket, route=route),
+                                     position=position, good=original.good, defects=original.defects,
+                                     is_reversal=original.reverses_id is not None, operation=operation.name,
+                                     next_operation=following, correcting=correction is not None)
+    new_worker = None
+    if refusal is None and correction is not None:
+        new_worker = session.exec(select(Worker).where(Worker.code == correction.worker)).first()
+        if new_worker is None:
+            return refused(Refusal("unknown_worker", "worker", {"code": correction.worker}))
+        refusal = check_scan(quantity=ticket.quantity, counts=counts, position=position, good=correction.good,
+                             defects=correction.defects, operation=operation.name,
+                             previous=route[position - 1].name if position else "")
+        if refusal is None:
+            counts[position] = Count(counts[position].good + correction.good,
+                                     counts[position].defects + correction.defects)
+            refusal = check_flow(counts=counts, position=position, operation=operation.name,
+                                 next_operation=following)
+    if refusal:
+        return refused(refusal)
+    reversal = Scan(client_id=derived_id(UNDO_PREFIX, original.client_id), ticket_id=original.ticket_id,
+                    operation_id=original.operation_id, worker_id=original.worker_id, good=-original.good,
+                    defects=-original.defects, created_at=now, worked_at=now, reverses_id=original.id,
+                    source="office", user_id=user_id, reason=reason)
+    session.add(reversal)
+    session.flush()
+    fix = None
+    if correction is not None:
+        fix = Scan(client_id=derived_id(FIX_PREFIX, original.client_id), ticket_id=original.ticket_id,
+                   operation_id=original.operation_id, worker_id=new_worker.id, good=correction.good,
+                   defects=correction.defects, created_at=now, worked_at=now, source="office", user_id=user_id,
+                   reason=reason)
+        session.add(fix)
+        session.flush()
+    return ScanOutcome(201, None, reversal, ticket, operation, session.get(Worker, original.worker_id), original,
+                       progress_from_counts(ticket=ticket, route=route, counts=counts), fix, new_worker)
+
+
+def _replay_reversal(*, session: Session, done: Scan, reason: str, correction: Correction | None) -> ScanOutcome:
+    """A scan already reversed: by the office with this same request, the first answer again;
+    otherwise a conflict."""
+    if done.user_id is None:
+        return refused(Refusal("already_undone"))
+    original = session.get(Scan, done.reverses_id)
+    fix = _scan_by_client_id(session=session, client_id=derived_id(FIX_PREFIX, original.client_id))
+    fix_worker = session.get(Worker, fix.worker_id) if fix else None
+    asked = (correction.worker, correction.good, correction.defects) if correction else None
+    stored = (fix_worker.code, fix.good, fix.defects) if fix else None
+    if done.reason != reason or asked != stored:
+        return refused(Refusal("already_corrected", numbers={"reason": done.reason}))
+    outcome = _replay(session=session, stored=done, request=None)
+    ticket = outcome.ticket
+    route = route_of(session=session, product_id=session.get(Order, ticket.order_id).product_id)
+    outcome.progress = progress_of(session=session, ticket=ticket, route=route, up_to=(fix or done).id)
+    outcome.worker = session.get(Worker, outcome.undoes.worker_id)
+    outcome.correction, outcome.correction_worker = fix, fix_worker
+    return outcome
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -282,11 +450,32 @@ def scan_ticket_id(*, session: Session, client_id: str) -> int | None:
     return scan.ticket_id if scan is not None else None
 
 
-def ticket_counts(*, session: Session, ticket_id: int, route: list[Operation], up_to: int | None = None) -> list[Count]:
-    """The ticket's good and defect totals per operation of its route, optionally as they stood
-    right after scan `up_to` (exact: scans of one ticket are serialised by the ticket lock)."""
+def scan_by_client_id(*, session: Session, client_id: str) -> Scan | None:
+    if not client_id or len(client_id) > CLIENT_ID_LENGTH:
+        return None
+    return _scan_by_client_id(session=session, client_id=client_id)
+
+
+def bundle_tickets(ticket: Ticket):
+    """The ids of every ticket of this ticket's bundle (the first and its reissues), as a subquery."""
+    key = ticket.bundle_key
+    return select(Ticket.id).where(or_(Ticket.id == key, Ticket.bundle_id == key))
+
+
+def ticket_in_force(*, session: Session, ticket: Ticket) -> Ticket | None:
+    """The ticket of this bundle that takes scans now (None when the bundle is voided without a reissue)."""
+    key = ticket.bundle_key
+    return session.exec(select(Ticket).where(or_(Ticket.id == key, Ticket.bundle_id == key),
+                                             Ticket.voided_at.is_(None)).order_by(Ticket.id.desc())).first()
+
+
+def ticket_counts(*, session: Session, ticket: Ticket, route: list[Operation], up_to: int | None = None) -> list[Count]:
+    """The bundle's good and defect totals per operation of its route, over every ticket of the
+    bundle (a reissued ticket carries on where the lost one stopped), optionally as they stood
+    right after scan `up_to` (exact: scans of one bundle are serialised by the lock on the ticket
+    in force, and a voided ticket takes none)."""
     query = (select(Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects))
-             .where(Scan.ticket_id == ticket_id).group_by(Scan.operation_id))
+             .where(Scan.ticket_id.in_(bundle_tickets(ticket))).group_by(Scan.operation_id))
     if up_to is not None:
         query = query.where(Scan.id <= up_to)
     sums = {op: Count(int(g or 0), int(d or 0)) for op, g, d in session.exec(query)}
@@ -294,7 +483,7 @@ def ticket_counts(*, session: Session, ticket_id: int, route: list[Operation], u
 
 
 def progress_of(*, session: Session, ticket: Ticket, route: list[Operation], up_to: int | None = None) -> TicketProgress:
-    counts = ticket_counts(session=session, ticket_id=ticket.id, route=route, up_to=up_to)
+    counts = ticket_counts(session=session, ticket=ticket, route=route, up_to=up_to)
     return progress_from_counts(ticket=ticket, route=route, counts=counts)
 
 
@@ -302,7 +491,8 @@ def progress_from_counts(*, ticket: Ticket, route: list[Operation], counts: list
     still_open = open_pieces(ticket.quantity, counts)
     return TicketProgress(ticket.token, ticket.quantity, [
         OperationProgress(op.code, op.name, op.work_center_id, available(ticket.quantity, counts, k),
-                          counts[k].good, counts[k].defects, still_open[k]) for k, op in enumerate(route)])
+                          counts[k].good, counts[k].defects, still_open[k], op.minutes_per_piece)
+        for k, op in enumerate(route)])
 
 
 def scan_for_worker(*, session: Session, client_id: str, worker_id: int, ticket_id: int) -> ScanOutcome | None:
@@ -358,12 +548,12 @@ class PiecesLine:
 
 
 def pieces_by_operation(*, session: Session, worker_id: int, start: datetime, end: datetime) -> list[PiecesLine]:
-    """Net pieces (undone scans cancel out) per product and operation in [start, end)."""
+    """Net pieces (undone scans cancel out) per product and operation worked in [start, end)."""
     rows = session.exec(
         select(Product.name, Operation.name, Operation.piece_rate, func.sum(Scan.good), func.sum(Scan.defects),
                func.count(Scan.id))
         .join(Operation, Operation.id == Scan.operation_id).join(Product, Product.id == Operation.product_id)
-        .where(Scan.worker_id == worker_id, Scan.created_at >= start, Scan.created_at < end)
+        .where(Scan.worker_id == worker_id, Scan.worked_at >= start, Scan.worked_at < end)
         .group_by(Product.id, Product.name, Operation.id, Operation.name, Operation.piece_rate, Operation.position)
         .order_by(Product.name, Operation.position)).all()
     return [PiecesLine(p, o, Decimal(rate), int(g or 0), int(d or 0), int(n)) for p, o, rate, g, d, n in rows
@@ -382,20 +572,23 @@ class ScanLine:
     defects: int
     undone: bool
     reversal: bool
+    reason: str = ""  # the office's reason, for its corrections
+    office: bool = False  # a reversal or correction made by the office
 
 
 def scans_between(*, session: Session, worker_id: int, start: datetime, end: datetime, limit: int = 50) -> list[ScanLine]:
-    """A worker's scans in [start, end), newest first."""
+    """A worker's scans worked in [start, end), newest first."""
     undo = aliased(Scan)
     rows = session.exec(
         select(Scan, Order.number, Ticket.bundle_no, Ticket.token, Operation.name,
                exists().where(undo.reverses_id == Scan.id))
         .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
         .join(Operation, Operation.id == Scan.operation_id)
-        .where(and_(Scan.worker_id == worker_id, Scan.created_at >= start, Scan.created_at < end))
-        .order_by(Scan.id.desc()).limit(limit)).all()
-    return [ScanLine(s.client_id, as_utc(s.created_at), number, bundle, token, op, s.good, s.defects, bool(undone),
-                     s.reverses_id is not None) for s, number, bundle, token, op, undone in rows]
+        .where(and_(Scan.worker_id == worker_id, Scan.worked_at >= start, Scan.worked_at < end))
+        .order_by(Scan.worked_at.desc(), Scan.id.desc()).limit(limit)).all()
+    return [ScanLine(s.client_id, as_utc(s.worked_at), number, bundle, token, op, s.good, s.defects, bool(undone),
+                     s.reverses_id is not None, s.reason, s.user_id is not None)
+            for s, number, bundle, token, op, undone in rows]
 
 
 # --- input ------------------------------------------------------------------------------------------
@@ -405,12 +598,29 @@ Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 
 class ScanForm(Input):
-    """A scan from the ticket page (form or the phone's queue): the ticket and worker are known."""
+    """A scan from the ticket page (form or the phone's queue): the ticket and worker are known.
+    The queue also sends the worker who tapped, the tap time and when the page was served (both
+    in milliseconds since 1970 on the server's clock, as the page computed them)."""
     id: ClientId
     operation: Code
     good: int = PydanticField(ge=0, le=MAX_PIECES)
     defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
     confirm: bool = False
+    worker: Code | None = None
+    tapped_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
+    synced_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
+
+    def work_time(self, now: datetime) -> datetime:
+        return work_time(now=now, tapped=_from_ms(self.tapped_at), synced=_from_ms(self.synced_at))
+
+
+def _from_ms(ms: int | None) -> datetime | None:
+    if ms is None:
+        return None
+    try:
+        return datetime.fromtimestamp(ms / 1000, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 class ScanIn(Input):
@@ -421,3 +631,18 @@ class ScanIn(Input):
     worker: Code
     good: int = PydanticField(ge=0, le=MAX_PIECES)
     defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
+    confirm: bool = False
+
+
+class ReverseIn(Input):
+    """An office reversal: the reason, and for a correction what the scan should have been."""
+    reason: str = PydanticField(default="", max_length=500)
+    worker: Code | None = None
+    good: int | None = PydanticField(default=None, ge=0, le=MAX_PIECES)
+    defects: int | None = PydanticField(default=None, ge=0, le=MAX_PIECES)
+
+    def correction(self) -> Correction | None:
+        """None for a plain reversal."""
+        if self.worker is None and self.good is None and self.defects is None:
+            return None
+        return Correction(self.worker, self.good, self.defects)

@@ -33,11 +33,13 @@ class Waiting:
 def waiting_by_work_center(*, session: Session, statuses=OPEN_STATUSES) -> list[Waiting]:
     """Every work center with the pieces, tickets and standard minutes waiting in front of it."""
     wanted = [s.value for s in statuses]
-    counts = (select(Scan.ticket_id, Scan.operation_id, func.sum(Scan.good).label("good"),
+    # Per bundle: a reissued ticket carries the scans of the tickets it replaces.
+    bundle = func.coalesce(Ticket.bundle_id, Ticket.id)
+    counts = (select(bundle.label("bundle"), Scan.operation_id, func.sum(Scan.good).label("good"),
                      func.sum(Scan.good + Scan.defects).label("logged"))
               .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
               .where(Order.status.in_(wanted))
-              .group_by(Scan.ticket_id, Scan.operation_id).subquery())
+              .group_by(bundle, Scan.operation_id).subquery())
     good = func.coalesce(counts.c.good, 0)
     steps = (select(Ticket.id.label("ticket_id"), Ticket.quantity.label("quantity"),
                     Operation.work_center_id.label("center"), Operation.minutes_per_piece.label("per_piece"),
@@ -45,7 +47,8 @@ def waiting_by_work_center(*, session: Session, statuses=OPEN_STATUSES) -> list[
                     func.lag(good).over(partition_by=Ticket.id, order_by=Operation.position).label("before"))
              .join(Order, Order.id == Ticket.order_id)
              .join(Operation, Operation.product_id == Order.product_id)
-             .outerjoin(counts, and_(counts.c.ticket_id == Ticket.id, counts.c.operation_id == Operation.id))
+             .outerjoin(counts, and_(counts.c.bundle == func.coalesce(Ticket.bundle_id, Ticket.id),
+                                     counts.c.operation_id == Operation.id))
              .where(Order.status.in_(wanted), Ticket.voided_at.is_(None))).subquery()
     reached = case((steps.c.before.is_(None), steps.c.quantity),
                    (steps.c.before < steps.c.quantity, steps.c.before), else_=steps.c.quantity)

@@ -45,7 +45,8 @@ class WorkerIn(Input):
 
 
 def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn) -> Worker:
-    """Add a worker, or change one's code, name and work centers; refused with errors by field."""
+    """Add a worker, or change one's code, name and work centers; refused with errors by field.
+    `session` is the caller's write transaction."""
     centers = {wc.code: wc for wc in session.exec(select(WorkCenter))}
     refusals = []
     unknown = [c for c in worker_in.work_centers if c not in centers]

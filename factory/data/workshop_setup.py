@@ -35,6 +35,10 @@ class ProductIn(Input):
     stitch: Annotated[str, S(strip_whitespace=True, max_length=200)] = ""
     size: Annotated[str, S(strip_whitespace=True, max_length=120)] = ""
     notes: Annotated[str, S(strip_whitespace=True, max_length=2000)] = ""
+    # Pieces per bundle for new orders of this product (blank: one ticket per color/size line).
+    bundle_size: int | None = Field(default=None, ge=1, le=100_000)
+
+    _blank = field_validator("bundle_size", mode="before")(lambda v: None if v == "" else v)
 
 
 class OperationIn(Input):
@@ -172,6 +176,16 @@ def add_holiday(*, session: Session, holiday_in: HolidayIn) -> None:
 def remove_holiday(*, session: Session, day: date) -> None:
     session.exec(delete(Holiday).where(Holiday.day == day))
     session.flush()
+
+
+def add_product(*, session: Session, code: str, name: str) -> Product:
+    """A new product by code and name; refused when the code is taken."""
+    if session.exec(select(Product).where(Product.code == code)).first():
+        raise Refused(Refusal("product_code_taken", "code"))
+    product = Product(code=code, name=name)
+    session.add(product)
+    session.flush()
+    return product
 
 
 # --- reading the set-up ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints, field_validator
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from factory.data.board import BoardRow, board_rows
@@ -55,6 +56,11 @@ class TimelineEntry:
     bundle_no: int
     good: int
     defects: int
+    client_id: str = ""
+    reverses_id: int | None = None
+    reason: str = ""
+    reversed: bool = False
+    implausible: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,14 +82,17 @@ class OrderDetails:
 def order_details(*, session: Session, order: Order, today: date) -> OrderDetails:
     """The scans of an order newest first, its defects, and per operation the planned standard
     minutes against when work actually started and last happened."""
-    base = (select(Scan.created_at, Worker.name, Operation.name, Ticket.bundle_no, Scan.good, Scan.defects)
+    undo = aliased(Scan)
+    base = (select(Scan.worked_at, Worker.name, Operation.name, Ticket.bundle_no, Scan.good, Scan.defects,
+                   Scan.client_id, Scan.reverses_id, Scan.reason, undo.id.is_not(None), Scan.implausible)
             .join(Ticket, Ticket.id == Scan.ticket_id).join(Worker, Worker.id == Scan.worker_id)
-            .join(Operation, Operation.id == Scan.operation_id).where(Ticket.order_id == order.id))
-    timeline = [TimelineEntry(*r) for r in session.exec(base.order_by(Scan.created_at.desc(), Scan.id.desc())
+            .join(Operation, Operation.id == Scan.operation_id).outerjoin(undo, undo.reverses_id == Scan.id)
+            .where(Ticket.order_id == order.id))
+    timeline = [TimelineEntry(*r) for r in session.exec(base.order_by(Scan.worked_at.desc(), Scan.id.desc())
                                                         .limit(TIMELINE_LIMIT))]
-    defects = [TimelineEntry(*r) for r in session.exec(base.where(Scan.defects != 0).order_by(Scan.created_at))]
+    defects = [TimelineEntry(*r) for r in session.exec(base.where(Scan.defects != 0).order_by(Scan.worked_at))]
     spans = dict((op_id, (first, last)) for op_id, first, last in session.exec(
-        select(Scan.operation_id, func.min(Scan.created_at), func.max(Scan.created_at))
+        select(Scan.operation_id, func.min(Scan.worked_at), func.max(Scan.worked_at))
         .join(Ticket, Ticket.id == Scan.ticket_id).where(Ticket.order_id == order.id)
         .group_by(Scan.operation_id)))
     actual = {op.id: OperationActual(op.id, order.quantity * op.minutes_per_piece + op.setup_minutes,

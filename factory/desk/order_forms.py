@@ -2,13 +2,12 @@
 preview and the owner's confirmation."""
 from __future__ import annotations
 
-import secrets
-
-from flask import current_app, session
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
 from factory.data.models import Product
+from factory.data.once import new_key, valid_key
 from factory.data.orders import create_order
 from factory.inputs import OrderCreate, validate
 
@@ -47,23 +46,21 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def sign_import(orders: list[OrderCreate]) -> str:
-    """The checked orders, signed, for the confirm form; the nonce in the owner's session makes
-    the confirmation usable once."""
-    nonce = secrets.token_urlsafe(12)
-    session["import_nonce"] = nonce
-    return _serializer().dumps({"nonce": nonce, "orders": [o.model_dump(mode="json") for o in orders]})
+    """The checked orders, signed, for the confirm form, with a one-time key: saving claims it in
+    the database, so the confirmation creates the orders once however often it is sent."""
+    return _serializer().dumps({"once": new_key(), "orders": [o.model_dump(mode="json") for o in orders]})
 
 
-def unsign_import(token: str) -> list[OrderCreate] | None:
-    """The orders signed at preview, once; None when tampered, expired or already used."""
+def unsign_import(token: str) -> tuple[list[OrderCreate], str] | None:
+    """The orders signed at preview and their one-time key; None when tampered or expired."""
     try:
         payload = _serializer().loads(token, max_age=IMPORT_MAX_AGE)
     except BadSignature:
         return None
-    if not isinstance(payload, dict) or payload.get("nonce") != session.pop("import_nonce", None):
+    if not isinstance(payload, dict) or not valid_key(payload.get("once")):
         return None
     orders = [validate(OrderCreate, data)[0] for data in payload.get("orders", [])]
-    return orders if orders and all(orders) else None
+    return (orders, payload["once"]) if orders and all(orders) else None
 
 
 def create_orders(*, db: Session, orders: list[OrderCreate]) -> list[str]:

@@ -8,6 +8,7 @@ from factory.data.db import get_session, write_transaction
 from factory.data.models import OrderStatus
 from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
 from factory.data.orders import create_order, order_by_number
+from factory.web.once import create_once
 from factory.desk import bp
 from factory.desk.order_forms import (BLANK_LINES, create_orders, form_values, order_input, product_choices,
                                       sign_import, unsign_import)
@@ -33,12 +34,12 @@ def order_new():
     if order_in is None:
         return form_page(raw, errors, status=422)
     status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
-    try:
-        with write_transaction() as session:  # orders are numbered one at a time
-            number = create_order(session=session, order_in=order_in, status=status).number
+    try:  # orders are numbered one at a time, in the write transaction that claims the form's key
+        target = create_once(kind="order", key=request.form.get("once"), create=lambda session: url_for(
+            "desk.order", number=create_order(session=session, order_in=order_in, status=status).number))
     except Refused as refused:
         return form_page(raw, refusal_errors(refused), status=422)
-    return redirect(url_for("desk.order", number=number))
+    return redirect(target)
 
 
 @bp.route("/orders/<number>/edit", methods=["GET", "POST"])
@@ -104,13 +105,14 @@ def order_import():
 @owner_required
 def order_import_confirm():
     """Save the orders of a previewed import, all or none."""
-    orders = unsign_import(request.form.get("token", ""))
-    if orders is None:
+    signed = unsign_import(request.form.get("token", ""))
+    if signed is None:
         return render_template("desk/import.html", rows=None,
-                               problem=_("This import has expired or was already saved. Upload the file again.")), 422
-    try:
-        with write_transaction() as session:  # all or nothing, numbered one at a time
-            numbers = create_orders(db=session, orders=orders)
+                               problem=_("This import has expired. Upload the file again.")), 422
+    orders, key = signed
+    try:  # all or nothing, numbered one at a time; the signed key makes a second click answer the first
+        numbers = create_once(kind="import", key=key, create=lambda session: ", ".join(
+            create_orders(db=session, orders=orders))).split(", ")
     except Refused as refused:
         return render_template("desk/import.html", rows=None,
                                problem="; ".join(refusal_errors(refused).values())), 422

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from factory.data.db import get_session, write_transaction
 from factory.data.models import Product
 from factory.data.orders import route_of
-from factory.data.workshop_setup import (OperationIn, ProductIn, all_products, product_by_code, routes_by_product,
+from factory.data.workshop_setup import (OperationIn, ProductIn, add_product, all_products, product_by_code, routes_by_product,
                                          save_photo, save_product, save_route, work_centers)
+from factory.web.once import create_once
 from factory.desk import bp
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, validate
@@ -49,16 +50,19 @@ def products():
 @owner_required
 def product_new():
     """Add a product by code and name; its details and route are filled in on its own page."""
-    session = get_session()
     new, errors = validate(NewProduct, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
-    if new and product_by_code(session=session, code=new.code):
-        errors = {"code": _("A product with this code exists already.")}
     if errors:
         return render_template("desk/products.html", products=all_products(session=session),
                                routes=routes_by_product(session=session), errors=errors, values=request.form), 422
-    with write_transaction() as session:
-        session.add(Product(code=new.code, name=new.name))
-    return redirect(url_for("desk.product", code=new.code))
+    try:
+        target = create_once(kind="product", key=request.form.get("once"),
+                             create=lambda session: url_for("desk.product", code=add_product(
+                                 session=session, code=new.code, name=new.name).code))
+    except Refused as refused:
+        return render_template("desk/products.html", products=all_products(session=session),
+                               routes=routes_by_product(session=session), errors=refusal_errors(refused),
+                               values=request.form), 422
+    return redirect(target)
 
 
 @bp.route("/products/<code>", methods=["GET", "POST"])

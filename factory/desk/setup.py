@@ -10,6 +10,8 @@ from factory.data.db import get_session, write_transaction
 from factory.data.models import WorkCenter
 from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, calendar, remove_holiday,
                                          save_work_center, set_workdays, work_centers)
+from factory.data.shifts import save_shifts, shift_rows
+from factory.domain.plausibility import minute_of, parse_breaks, shift_errors
 from factory.desk import bp
 from factory.domain.refusal import Refused
 from factory.inputs import validate
@@ -27,7 +29,8 @@ def settings_page(errors: dict | None = None, editing: int | str | None = None, 
     session = get_session()
     workdays, holidays = calendar(session=session)
     return render_template("desk/settings.html", centers=work_centers(session=session), workdays=workdays,
-                           holidays=holidays, errors=errors or {}, editing=editing, values=values or {}), status
+                           holidays=holidays, errors=errors or {}, editing=editing, values=values or {},
+                           shifts=shift_rows(session=session)), status
 
 
 @bp.get("/settings")
@@ -53,6 +56,40 @@ def work_center_save(center_id: int | None):
     except Refused as refused:
         return settings_page(refusal_errors(refused), center_id or "new", request.form, 422)
     return redirect(url_for("desk.settings"))
+
+
+@bp.post("/settings/shifts")
+@owner_required
+def shifts_save():
+    """Shift hours and breaks per weekday (a weekday left empty has no shift)."""
+    shifts, errors = read_shifts(request.form)
+    if errors:
+        return settings_page(errors, "shifts", request.form, 422)
+    with write_transaction() as session:
+        save_shifts(session=session, shifts=shifts)
+    return redirect(url_for("desk.settings") + "#shifts")
+
+
+def read_shifts(form) -> tuple[dict[int, tuple[int, int, str]], dict[str, str]]:
+    """weekday → (starts, ends, breaks) from the form, and errors keyed `shift_<weekday>`."""
+    shifts, errors = {}, {}
+    for day in range(7):
+        starts, ends = form.get(f"starts_{day}", "").strip(), form.get(f"ends_{day}", "").strip()
+        breaks = form.get(f"breaks_{day}", "").strip()
+        if not starts and not ends and not breaks:
+            continue
+        start_minute, end_minute, pauses = minute_of(starts), minute_of(ends), parse_breaks(breaks)
+        if start_minute is None or end_minute is None:
+            errors[f"shift_{day}"] = _("Enter the start and end as HH:MM, e.g. 07:30 and 18:00.")
+        elif pauses is None:
+            errors[f"shift_{day}"] = _("Enter breaks as HH:MM-HH:MM, separated by commas.")
+        elif shift_errors(start_minute, end_minute, pauses):
+            errors[f"shift_{day}"] = _("A shift must have a length, and every break must lie inside it.")
+        elif len(breaks) > 200:
+            errors[f"shift_{day}"] = _("At most %(limit)s characters.", limit=200)
+        else:
+            shifts[day] = (start_minute, end_minute, breaks)
+    return shifts, errors
 
 
 @bp.post("/settings/workdays")

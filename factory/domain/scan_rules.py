@@ -1,20 +1,20 @@
 """The rules a scan must keep, as pure functions over plain numbers: what may be logged at an
-operation, when a scan may be undone, when a second claim looks like a double claim, and which
-operation to suggest. A refusal carries a code and the numbers a person needs to fix it; the
+operation, when a scan may be undone or reversed by the office, when its work happened, and which
+operation to suggest (whether a claim is plausible: factory/domain/plausibility.py). A refusal carries a code and the numbers a person needs to fix it; the
 words live at the edge (factory/web/refusals.py)."""
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from factory.domain.progress import Count, available, open_pieces
 from factory.domain.refusal import Refusal
 
 # A scan may be undone by its worker this long after it was logged.
 UNDO_SECONDS = 120
-# A second claim of the same bundle at the same operation by the same worker sooner than
-# max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces × standard minutes × DOUBLE_CLAIM_SHARE) needs confirming.
-DOUBLE_CLAIM_FLOOR_SECONDS = 30
-DOUBLE_CLAIM_SHARE = 0.5
 # The most pieces one scan may log (the largest order is 1,000,000 pieces).
 MAX_PIECES = 100_000
+# A scan kept on a phone may say it was worked at most this long before it reached the server.
+TAP_TIME_LIMIT = timedelta(hours=12)
 
 
 def check_scan(*, quantity: int, counts: list[Count], position: int, good: int, defects: int,
@@ -61,23 +61,42 @@ def check_undo(*, quantity: int, counts: list[Count], position: int, good: int, 
     return None
 
 
-def min_interval_seconds(*, pieces: int, minutes_per_piece: float) -> float:
-    """The shortest plausible time between two claims of the same bundle at one operation."""
-    return max(DOUBLE_CLAIM_FLOOR_SECONDS, pieces * minutes_per_piece * 60 * DOUBLE_CLAIM_SHARE)
+def check_flow(*, counts: list[Count], position: int, operation: str = "", next_operation: str = "") -> Refusal | None:
+    """After a change at `position`, the next operation must not have logged more pieces than the
+    good pieces this one passed on (a downstream operation never holds more than its upstream)."""
+    if position + 1 < len(counts) and counts[position + 1].logged > counts[position].good:
+        return Refusal("downstream_has_more", numbers={
+            "operation": operation, "next": next_operation, "logged": counts[position + 1].logged,
+            "left": max(0, counts[position].good)})
+    return None
 
 
-def check_double_claim(*, pieces: int, minutes_per_piece: float, seconds_since_last: float | None,
-                       operation: str = "") -> Refusal | None:
-    """A warning (the worker may confirm) when the same worker claims the same bundle at the same
-    operation again sooner than the work could take."""
-    if seconds_since_last is None:
-        return None
-    needed = min_interval_seconds(pieces=pieces, minutes_per_piece=minutes_per_piece)
-    if seconds_since_last >= needed:
-        return None
-    return Refusal("too_soon", "good", {
-        "pieces": pieces, "operation": operation, "minutes": max(1, round(pieces * minutes_per_piece)),
-        "ago": int(seconds_since_last // 60), "seconds": int(seconds_since_last)})
+def check_reversal(*, counts: list[Count], position: int, good: int, defects: int, is_reversal: bool,
+                   operation: str = "", next_operation: str = "",
+                   correcting: bool = False) -> tuple[list[Count], Refusal | None]:
+    """The office reversing a scan of `good` + `defects` pieces at `position`: allowed at any age,
+    for any worker, as long as the flow stays true (for a correction, the caller checks the flow
+    once the corrected scan is added). Returns the totals after it, and the refusal."""
+    if is_reversal:
+        return counts, Refusal("reversal_of_reversal")
+    after = [Count(c.good - good, c.defects - defects) if k == position else c for k, c in enumerate(counts)]
+    if after[position].good < 0 or after[position].defects < 0:
+        return counts, Refusal("already_undone")
+    if correcting:
+        return after, None
+    return after, check_flow(counts=after, position=position, operation=operation, next_operation=next_operation)
+
+
+def work_time(*, now: datetime, tapped: datetime | None, synced: datetime | None) -> datetime:
+    """When the work of a scan happened: the phone's tap time, never after the scan arrived (`now`),
+    never before the phone's previous contact with the server (`synced`, when the page was served)
+    and never more than TAP_TIME_LIMIT before arrival. A scan sent at once was worked on arrival."""
+    if tapped is None:
+        return now
+    earliest = now - TAP_TIME_LIMIT
+    if synced is not None and earliest < synced <= now:
+        earliest = synced
+    return min(now, max(earliest, tapped))
 
 
 def suggest(*, open_by_position: list[int], own_positions: list[int]) -> int | None:

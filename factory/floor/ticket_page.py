@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from factory.data.models import CLOSED_TO_SCANS, Ticket, Worker
 from factory.data.orders import OrderView, bundle_view, ticket_by_token  # noqa: F401 (the page's lookup)
 from factory.data.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
-                           scan_for_worker, undo_deadline)
+                           scan_for_worker, ticket_in_force, undo_deadline)
 from factory.data.workforce import work_centers_of
 
 
@@ -39,6 +39,7 @@ class TicketPage:
     form: LogForm | None = None
     result: ScanOutcome | None = None
     undo_until: datetime | None = None
+    replacement: Ticket | None = None  # the ticket in force of this bundle, when this one is void
 
     @property
     def own(self) -> list[Choice]:
@@ -56,6 +57,8 @@ def ticket_page(*, session: Session, ticket: Ticket, worker: Worker | None, toda
     progress = progress_from_counts(ticket=ticket, route=view.operations, counts=view.ticket_counts(ticket))
     closed = ticket.voided_at is not None or view.order.status in {s.value for s in CLOSED_TO_SCANS}
     page = TicketPage(ticket, view, progress, (view.order.due - today).days, closed, bundles)
+    if ticket.voided_at is not None:
+        page.replacement = ticket_in_force(session=session, ticket=ticket)
     if worker is None:
         return page
     own = {wc.id for wc in work_centers_of(session=session, worker=worker)}

@@ -1,10 +1,14 @@
 """Worker pages: the ticket a QR opens (and logging pieces on it), the order sheet, the worker's own day."""
 from __future__ import annotations
 
+import re
+import uuid
+from datetime import timedelta
+
 from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
 
 from factory.web.access import worker_required
-from factory.data.db import get_session
+from factory.data.db import get_session, write_transaction
 from factory.floor import bp
 from factory.web.refusals import answer, explain
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
@@ -12,11 +16,23 @@ from factory.web.links import ticket_url
 from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view
-from factory.data.scans import (ScanForm, ScanRequest, pieces_by_operation, record_scan, scan_ticket_id,
-                                scans_between, undo_scan)
+from factory.data.attention import keep_refused, needs_attention
+from factory.data.scans import (MAX_PIECES, ScanForm, ScanRequest, pieces_by_operation, record_scan, refused,
+                                scan_ticket_id, scans_between, undo_scan)
+from factory.domain.refusal import Refusal
 from factory.inputs import validate
 from factory.data.workforce import work_centers_of
 from factory.web.workshop_time import day_range_utc, workshop_today, workshop_zone
+
+
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,56}")
+ATTENTION_DAYS = 14
+
+
+@bp.context_processor
+def server_clock() -> dict:
+    """The server's time when a page is served, for the phone's queue (tap times on this clock)."""
+    return {"server_now_ms": int(utcnow().timestamp() * 1000)}
 
 
 def _ticket_or_404(token: str):
@@ -55,21 +71,58 @@ def ticket_photo(token: str):
 def log(token: str):
     """Log pieces: a plain form (redirects), htmx (answers the live part) or JSON (the phone's queue)."""
     found = _ticket_or_404(token)
-    data = request.get_json(silent=True) if request.is_json else _form_data()
+    queued = request.is_json
+    data = request.get_json(silent=True) if queued else _form_data()
     scan_in, errors = validate(ScanForm, data)
-    outcome = None if errors else record_scan(now=utcnow(), request=ScanRequest(
-        scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
-        source="queue" if request.is_json else "web", confirm=scan_in.confirm or request.is_json))
-    if request.is_json:
-        return answer(outcome, errors)
+    now = utcnow()
+    outcome = None
+    if not errors and scan_in.worker and scan_in.worker != g.worker.code:
+        # A queued scan is sent as the worker who tapped it, or not at all.
+        outcome = refused(Refusal("other_worker", "worker", {"worker": scan_in.worker}))
+    elif not errors:
+        outcome = record_scan(now=now, request=ScanRequest(
+            scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
+            source="queue" if queued else "web", confirm=scan_in.confirm,
+            worked_at=scan_in.work_time(now) if queued else None, zone=workshop_zone()))
+    if queued:
+        return _queue_answer(found, data, scan_in, outcome, errors, now)
     if outcome is not None and outcome.ok:
         return _after_scan(token, outcome.scan.client_id, outcome.status)
     form = LogForm(operation=str(data.get("operation", "")), good=str(data.get("good", "")),
                    defects=str(data.get("defects", "0")), errors=errors)
     if outcome is not None:
-        form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "too_soon"
+        form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "implausible"
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form), outcome.status if outcome else 422)
+
+
+def _queue_answer(ticket, data, scan_in, outcome, errors: dict, now) -> tuple[dict, int]:
+    """The JSON answer to a queued scan. One the rules refuse is kept on the server ("kept": true)
+    for "my day" and the office, so the phone can let it go without losing it; one of another
+    worker is not kept: the phone holds it until that worker signs in."""
+    body, status = answer(outcome, errors)
+    if status < 400 or (outcome is not None and outcome.refusal.code == "other_worker"):
+        return body, status
+    data = data if isinstance(data, dict) else {}
+    refusal = outcome.refusal if outcome is not None else Refusal(
+        "message", next(iter(errors)), {"text": " ".join(errors.values())})
+    client_id = scan_in.id if scan_in else str(data.get("id") or "")
+    if not CLIENT_ID.fullmatch(client_id):
+        client_id = str(uuid.uuid4())
+    with write_transaction() as session:
+        keep_refused(session=session, client_id=client_id, worker_id=g.worker.id, ticket=ticket,
+                     operation=str(data.get("operation", ""))[:40], good=_whole(data.get("good")),
+                     defects=_whole(data.get("defects")), refusal=refusal, status=status,
+                     worked_at=scan_in.work_time(now) if scan_in else None, now=now)
+    body["kept"] = True
+    return body, status
+
+
+def _whole(value) -> int:
+    try:
+        return max(-MAX_PIECES, min(MAX_PIECES, int(value)))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 @bp.post("/t/<token>/scans/<client_id>/undo")
@@ -124,4 +177,6 @@ def my_day():
         work_centers=work_centers_of(session=session, worker=g.worker),
         day=pieces_by_operation(session=session, worker_id=worker_id, start=day[0], end=day[1]),
         month=pieces_by_operation(session=session, worker_id=worker_id, start=month[0], end=month[1]),
-        scans=scans_between(session=session, worker_id=worker_id, start=day[0], end=day[1]))
+        scans=scans_between(session=session, worker_id=worker_id, start=day[0], end=day[1]),
+        attention=needs_attention(session=session, worker_id=worker_id,
+                                  since=utcnow() - timedelta(days=ATTENTION_DAYS)), explain=explain)

@@ -1,8 +1,9 @@
 """Tickets on paper: what each label, work order and badge says, the print count, void and reissue.
 
 A reissued ticket is a new row (new token, next free bundle number of the order, `replaces_id`
-pointing at the voided one), so the old paper keeps opening its page, which says it is void, and
-the scans already made on the old ticket stay where they were.
+pointing at the voided one, `bundle_id` at the bundle's first ticket), so the old paper keeps opening
+its page, which says it is void and names its replacement; the scans already made on the old ticket
+stay where they were and count for the bundle, so the replacement carries on where it stopped.
 """
 from __future__ import annotations
 
@@ -152,7 +153,8 @@ def reissue_ticket(*, session: Session, token: str) -> Ticket | None:
         ticket.voided_at = utcnow()
         session.add(ticket)
     replacement = Ticket(order_id=ticket.order_id, bundle_no=(last or 0) + 1, color=ticket.color,
-                         size=ticket.size, quantity=ticket.quantity, replaces_id=ticket.id)
+                         size=ticket.size, quantity=ticket.quantity, replaces_id=ticket.id,
+                         bundle_id=ticket.bundle_key)
     session.add(replacement)
     session.flush()
     return replacement

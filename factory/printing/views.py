@@ -5,6 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from factory.web.access import owner_required
+from factory.web.once import create_once
 from factory.data.db import get_session, write_transaction
 from factory.domain.labels import PRESETS
 from factory.web.links import badge_url, order_url, ticket_url
@@ -138,16 +139,18 @@ def void(token: str):
 @owner_required
 def replace(token: str):
     """Void a ticket and make a new one for the same bundle (a lost or damaged ticket)."""
-    try:
-        with write_transaction() as session:
-            new = reissue_ticket(session=session, token=token)
-            if new is None:
-                abort(404)
-            order = session.get(Order, new.order_id)
+    def reissue(session) -> str:
+        new = reissue_ticket(session=session, token=token)
+        if new is None:
+            abort(404)
+        flash(_("New ticket #%(no)s made; print its label below.", no=new.bundle_no))
+        return url_for("printing.order_print", number=session.get(Order, new.order_id).number,
+                       _anchor=f"ticket-{new.id}")
+
+    try:  # once per form: a double click makes one new ticket and shows it
+        return redirect(create_once(kind="reissue", key=request.form.get("once"), create=reissue))
     except Refused as refused:
         abort(409, description=explain(refused.refusal))
-    flash(_("New ticket #%(no)s made; print its label below.", no=new.bundle_no))
-    return redirect(url_for("printing.order_print", number=order.number, _anchor=f"ticket-{new.id}"))
 
 
 # --- the parts the views share ------------------------------------------------------------------

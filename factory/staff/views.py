@@ -1,12 +1,18 @@
 """Workers (add, change, new badge for a lost phone, left / back), API tokens, the audit log."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from factory.data.attention import needs_attention
+from factory.data.corrections import ledger_lines
 from factory.domain.refusal import Refused
 from factory.web.access import api_tokens, issue_api_token, owner_required
+from factory.web.once import create_once
+from factory.web.refusals import explain
 from factory.web.audit import recent_entries
 from factory.web.refusals import errors as refusal_errors
 from factory.data.db import get_session, write_transaction
@@ -19,6 +25,7 @@ from factory.data.workforce import (WorkerIn, issue_new_badge, save_worker, set_
                                workers_with_centers)
 
 AUDIT_PAGE = 100
+LEDGER_DAYS = 31
 # What an audited endpoint did, in the owner's words (others show the endpoint's name).
 ACTIONS = {
     "auth.login": _l("Signed in (or tried)"), "auth.logout": _l("Signed out"),
@@ -33,6 +40,7 @@ ACTIONS = {
     "staff.worker_save": _l("Added or changed a worker"), "staff.worker_badge": _l("Issued a new badge"),
     "staff.worker_active": _l("Signed a worker out / back in"), "staff.token_create": _l("Created an API token"),
     "staff.token_revoke": _l("Revoked an API token"),
+    "desk.scan_correct": _l("Corrected a scan"), "api.scan_reverse": _l("Corrected a scan (API)"),
 }
 
 
@@ -67,18 +75,37 @@ def workers():
 @owner_required
 def worker_save(worker_id: int | None):
     """Add a worker, or change one's code, name and work centers."""
-    worker = _worker(worker_id) if worker_id else None
+    if worker_id:
+        _worker(worker_id)
     worker_in, errors = validate(WorkerIn, _worker_form())
     if errors:
         return workers_page(errors=errors, editing=worker_id or "new", values=_worker_form(), status=422)
+
+    def save(session) -> str:
+        saved = save_worker(session=session, worker=session.get(Worker, worker_id) if worker_id else None,
+                            worker_in=worker_in)
+        return f"{saved.id}"
+
     try:
-        with write_transaction() as session:
-            saved = save_worker(session=session, worker=worker, worker_in=worker_in)
+        # A new worker is created once per form (its one-time key); a change is the same whatever its repeats.
+        saved_id = create_once(kind="worker", key=None if worker_id else request.form.get("once"), create=save)
     except Refused as refused:
         return workers_page(errors=refusal_errors(refused), editing=worker_id or "new", values=_worker_form(),
                             status=422)
+    saved = get_session().get(Worker, int(saved_id))
     flash(_("Saved: %(code)s %(name)s", code=saved.code, name=saved.name))
     return redirect(url_for("staff.workers") + f"#worker-{saved.id}")
+
+
+@bp.get("/workers/<int:worker_id>/scans")
+@owner_required
+def worker_scans(worker_id: int):
+    """A worker's scans of the last weeks, each one correctable, and their refused queued scans."""
+    worker = _worker(worker_id)
+    since = utcnow() - timedelta(days=LEDGER_DAYS)
+    return render_template("staff/worker_scans.html", worker=worker, days=LEDGER_DAYS, explain=explain,
+                           lines=ledger_lines(session=get_session(), worker_id=worker.id, since=since),
+                           attention=needs_attention(session=get_session(), worker_id=worker.id, since=since))
 
 
 @bp.post("/workers/<int:worker_id>/badge")

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from flask import Flask, Response, make_response, render_template
 from flask_htmx import HTMX
 
+from factory.data.once import new_key
 from factory.domain.progress import percent
 from factory.web.workshop_time import workshop_zone
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(number_format(), "num")
     app.add_template_global(percent, "percent")
+    app.add_template_global(new_key, "once_key")  # a one-time key for a create form (data/once.py)
 
 
 def page(template: str, fragment: str | None = None, status: int = 200, **context) -> Response:

@@ -18,16 +18,31 @@ def explain(refusal: Refusal) -> str:
                      reached=n["reached"])
         return _("Only %(open)s pieces are open at %(operation)s for this bundle.", open=n["open"],
                  operation=n["operation"])
-    if code == "too_soon":
-        return _("%(pieces)s pieces take about %(minutes)s minutes at %(operation)s; you logged this bundle there "
-                 "%(seconds)s seconds ago. Log again anyway?", pieces=n["pieces"], minutes=n["minutes"],
-                 operation=n["operation"], seconds=n["seconds"])
+    if code == "implausible":
+        return _("Since your last scan (or the shift start) you have claimed %(minutes)s standard minutes of work, "
+                 "but only %(working)s working minutes have passed. Log %(pieces)s pieces at %(operation)s anyway?",
+                 minutes=n["minutes"], working=n["working"], pieces=n["pieces"], operation=n["operation"])
     if code == "not_your_work_center":
         return _("%(operation)s is done at %(work_center)s, which is not one of your work centers.",
                  operation=n["operation"], work_center=n["work_center"])
     if code == "order_closed":
         return _("Order %(number)s is %(status)s and takes no more scans.", number=n["number"],
                  status=status_label(n["status"]))
+    if code == "ticket_voided":
+        if n.get("replacement"):
+            return _("This ticket (bundle #%(bundle)s) was voided; bundle #%(replacement)s replaces it. Scan the new "
+                     "ticket: it carries on where this one stopped.", bundle=n["bundle"],
+                     replacement=n["replacement"])
+        return _("This ticket was voided; scan its replacement.")
+    if code == "downstream_has_more":
+        return _("%(next)s has already logged %(logged)s pieces of this bundle; after this, %(operation)s would "
+                 "have passed on only %(left)s. Correct %(next)s first.", next=n["next"], logged=n["logged"],
+                 operation=n["operation"], left=n["left"])
+    if code == "other_worker":
+        return _("This scan was logged by %(worker)s; it is sent when %(worker)s signs in on this phone again.",
+                 worker=n.get("worker", ""))
+    if code == "already_corrected":
+        return _("This scan was already corrected (reason: %(reason)s).", reason=n.get("reason", ""))
     if code == "undo_too_late":
         return _("A scan can be undone for %(limit)s minutes only. Ask the office to correct it.",
                  limit=n["limit"])
@@ -42,11 +57,12 @@ def explain(refusal: Refusal) -> str:
         "negative": _("Must be at least 0."),
         "empty": _("Log at least one piece, good or defective."),
         "too_many": _("Must be at most %(limit)s.", limit=n.get("limit", "")),
-        "ticket_voided": _("This ticket was voided; scan its replacement."),
         "id_reused": _("This scan id was already used for a different scan."),
         "not_yours": _("Only the worker who logged a scan can undo it."),
         "already_undone": _("This scan is already undone."),
         "undo_of_undo": _("An undo cannot be undone; log the pieces again."),
+        "reason_required": _("Give the reason: it is kept with the correction and shown to the worker."),
+        "reversal_of_reversal": _("This is itself a reversal and cannot be reversed; log the pieces again."),
     }
     if code in simple:
         return simple[code]

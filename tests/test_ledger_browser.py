@@ -1,0 +1,125 @@
+"""Offline on a real phone (Chromium, Pixel 5) against the real server process, stopped while the
+phone works: a double tap cannot over-log, a queued scan waits for the worker who tapped it, and a
+queued scan the rules refuse is kept and shown on "my day"."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import select
+
+from factory.data.models import RefusedScan, Scan
+from factory.data.scans import ScanRequest, record_scan
+from tests.server_process import Server
+
+pytestmark = pytest.mark.browser
+QUEUE = "JSON.parse(localStorage.getItem('factory.scan-queue.v1') || '[]')"
+
+
+@pytest.fixture
+def server(database_url, workshop, tmp_path):
+    """`flask serve` in its own process, which the test stops (the phone gets no answer at all)."""
+    running = Server(database_url, tmp_path / "server.log")
+    running.start()
+    running.url = f"http://127.0.0.1:{running.port}"
+    yield running
+    running.stop()
+
+
+def stored(session) -> list[tuple]:
+    session.commit()
+    session.expire_all()
+    return [(s.worker_id, s.good, s.defects, s.source) for s in session.exec(select(Scan).order_by(Scan.id))]
+
+
+def sign_in(phone, server, worker, ticket=None):
+    page = phone.new_page()
+    page.goto(f"{server.url}/w/{worker.badge_token}")
+    assert page.url.endswith("/me")
+    if ticket is not None:
+        page.goto(f"{server.url}/t/{ticket.token}")
+    return page
+
+
+def tap(page, good: int) -> None:
+    page.fill("#good", str(good))
+    page.click("#log-form button[type=submit]")
+
+
+def test_an_offline_double_tap_cannot_log_more_than_is_open(server, phone, session, workshop):
+    ticket = workshop.tickets[0]  # 40 pieces
+    page = sign_in(phone, server, workshop.knitter, ticket)
+    server.stop()
+    tap(page, 3)
+    page.wait_for_selector("text=1 条待发送")
+    assert "37" in page.inner_text("a.op.picked small")
+    # The tile shows 37 open now; a second tap of the same 3 asks first, as the server would.
+    tap(page, 3)
+    page.wait_for_selector("text=确实要再记，请再点一次")
+    assert len(page.evaluate(QUEUE)) == 1
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=2 条待发送")
+    assert "34" in page.inner_text("a.op.picked small")
+    # More than is left, counting what waits on the phone: refused on the phone.
+    tap(page, 35)
+    page.wait_for_selector("text=只剩 34 件未完成")
+    assert len(page.evaluate(QUEUE)) == 2
+    assert stored(session) == []
+    queued = page.evaluate(QUEUE)
+    assert {item["worker"] for item in queued} == {"W1"}
+    server.start()
+    page.dispatch_event(".queue-send", "click")
+    page.wait_for_selector("text=已发送 2 条")
+    assert stored(session) == [(workshop.knitter.id, 3, 0, "queue"), (workshop.knitter.id, 3, 0, "queue")]
+    # The work time is the tap's, before the scan reached the server.
+    session.commit()
+    scans = session.exec(select(Scan).order_by(Scan.id)).all()
+    assert all(s.worked_at < s.created_at for s in scans)
+
+
+def test_a_queued_scan_waits_for_the_worker_who_tapped_it(server, phone, session, workshop):
+    ticket = workshop.tickets[0]
+    page = sign_in(phone, server, workshop.knitter, ticket)
+    server.stop()
+    tap(page, 12)
+    page.wait_for_selector("text=1 条待发送")
+    page.close()
+    server.start()
+    # Someone else signs in on the same phone: the knitter's 12 pieces wait, they do not change hands.
+    other = sign_in(phone, server, workshop.linker)
+    other.wait_for_selector("#queue:not([hidden])")
+    assert "W1" in other.inner_text("#queue")
+    other.goto(f"{server.url}/t/{ticket.token}")
+    other.wait_for_selector("#queue:not([hidden])")
+    other.dispatch_event(".queue-send", "click")
+    assert stored(session) == []
+    assert len(other.evaluate(QUEUE)) == 1
+    other.close()
+    # The knitter is back: sent as the knitter.
+    back = sign_in(phone, server, workshop.knitter)
+    back.wait_for_selector("text=已发送 1 条")
+    assert stored(session) == [(workshop.knitter.id, 12, 0, "queue")]
+    assert back.evaluate(QUEUE) == []
+
+
+def test_a_refused_queued_scan_is_kept_and_needs_attention_on_my_day(server, phone, app, session, workshop):
+    ticket = workshop.tickets[0]
+    page = sign_in(phone, server, workshop.knitter, ticket)
+    server.stop()
+    tap(page, 40)
+    page.wait_for_selector("text=1 条待发送")
+    # Meanwhile the bundle was logged from another phone.
+    done = record_scan(engine=app.extensions["engine"], now=datetime.now(timezone.utc), request=ScanRequest(
+        str(uuid.uuid4()), ticket.token, "knitting", "W1", 40))
+    assert done.status == 201
+    server.start()
+    page.dispatch_event(".queue-send", "click")
+    page.wait_for_selector("text=未被接受")
+    assert page.evaluate(QUEUE) == []
+    assert len(stored(session)) == 1
+    kept = session.exec(select(RefusedScan)).all()
+    assert [(k.worker_id, k.good, k.code, k.status) for k in kept] == [(workshop.knitter.id, 40, "over_open", 409)]
+    page.goto(f"{server.url}/me")
+    attention = page.inner_text("#attention")
+    assert "需要处理" in attention and "40" in attention and "织片" in attention
