@@ -50,6 +50,7 @@ def products():
 @owner_required
 def product_new():
     """Add a product by code and name; its details and route are filled in on its own page."""
+    session = get_session()
     new, errors = validate(NewProduct, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
     if errors:
         return render_template("desk/products.html", products=all_products(session=session),
