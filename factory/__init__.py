@@ -11,7 +11,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
-from factory.web import access, audit, compression, i18n, security
+from factory.web import access, audit, compression, i18n, pay_words, security
 
 from factory.data import db
 from factory.config import check_config, settings_from_env
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
     db.init_app(app)
     i18n.init_app(app)
+    pay_words.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     access.init_app(app)

@@ -10,7 +10,10 @@ from factory.data.db import get_session, write_transaction
 from factory.web.links import ticket_url
 from factory.data.models import Operation, Product, WorkCenter
 from factory.data.orders import OrderRejected, create_order, order_by_number, order_json, order_view
+from factory.data.pay import rate_histories
+from factory.domain.pay import rate_on
 from factory.inputs import OrderCreate, validate
+from factory.web.workshop_time import workshop_today
 
 
 @bp.post("/orders")
@@ -37,11 +40,12 @@ def products():
     """Every product with its code, name and route (operations in order)."""
     session = get_session()
     centers = {wc.id: wc.code for wc in session.exec(select(WorkCenter))}
+    rates, today = rate_histories(session=session), workshop_today()
     routes: dict[int, list[dict]] = {}
     for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
         routes.setdefault(op.product_id, []).append(
             {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
              "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
-             "piece_rate": str(op.piece_rate)})
+             "piece_rate": str(rate_on(rates[op.id], today))})
     return {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": routes.get(p.id, [])}
                          for p in session.exec(select(Product).order_by(Product.code))]}

@@ -1,13 +1,18 @@
-"""Owner pages for the workshop's set-up: work centers and the working calendar."""
+"""Owner pages for the workshop's set-up: work centers, the working calendar and pay periods."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from factory.web.access import owner_required
-from factory.data.db import get_session
+from factory.data.db import get_session, write_transaction
+from factory.data.pay import first_day_setting, pay_rules, set_first_day
+from factory.domain.pay import MAX_FIRST_DAY, period_of
+from factory.domain.refusal import Refusal, Refused
+from factory.web.refusals import errors as refusal_errors
+from factory.web.workshop_time import workshop_today
 from factory.desk import bp
 from factory.data.models import Holiday, WorkCenter, Workday
 from factory.inputs import validate
@@ -19,8 +24,10 @@ CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
 
 def settings_page(errors: dict | None = None, editing: int | str | None = None, values: dict | None = None,
                   status: int = 200):
-    session = get_session()
-    return render_template("desk/settings.html", centers=session.exec(select(WorkCenter).order_by(
+    session, today = get_session(), workshop_today()
+    first_day, next_first_day, next_from = first_day_setting(session=session, today=today)
+    return render_template("desk/settings.html", first_day=first_day, next_first_day=next_first_day,
+                           next_from=next_from, period=period_of(today, pay_rules(session=session)), centers=session.exec(select(WorkCenter).order_by(
         WorkCenter.position, WorkCenter.code)).all(), workdays=set(session.exec(select(Workday.weekday))),
         holidays=session.exec(select(Holiday).order_by(Holiday.day)).all(), errors=errors or {},
         editing=editing, values=values or {}), status
@@ -68,6 +75,22 @@ def holiday_add():
         return settings_page({f"holiday_{k}": v for k, v in errors.items()}, "holiday", request.form, 422)
     add_holiday(session=get_session(), holiday_in=holiday_in)
     return redirect(url_for("desk.settings") + "#calendar")
+
+
+@bp.post("/settings/pay-period")
+@owner_required
+def pay_period_save():
+    """The day of the month pay periods start on (1–28); it applies from the next period."""
+    raw = request.form.get("first_day", "").strip()
+    try:
+        if not raw.isdigit():
+            raise Refused(Refusal("first_day_range", "first_day", {"max": MAX_FIRST_DAY}))
+        with write_transaction() as session:
+            set_first_day(session=session, first_day=int(raw), today=workshop_today(), by=g.user.username)
+    except Refused as refused:
+        return settings_page({f"pay_{k}": v for k, v in refusal_errors(refused).items()}, "pay", request.form, 422)
+    get_session().rollback()
+    return redirect(url_for("desk.settings") + "#pay-period", 303)
 
 
 @bp.post("/settings/holidays/<day>/delete")
