@@ -240,3 +240,122 @@ def test_the_route_form_changes_rates_from_a_date_and_the_product_page_shows_the
 
 def csrf(response) -> str:
     return soup(response).select_one("input[name=csrf_token]")["value"]
+
+
+# --- closing periods ----------------------------------------------------------------------------------
+
+def api(client, api_headers, method, url, **kwargs):
+    return client.open(url, method=method, headers=api_headers, **kwargs)
+
+
+def test_a_closed_period_does_not_move_when_scans_are_reversed_or_rates_change(app, session, workshop, client,
+                                                                                 api_headers):
+    period = past_period()
+    later = period_of(period.end + timedelta(days=1))
+    knitting = workshop.operations[0]                                   # ¥1.50
+    worked = add_scan(session, workshop.tickets[0], knitting, workshop.knitter, 20,
+                      when=at(period.start + timedelta(days=3)))
+    add_scan(session, workshop.tickets[1], knitting, workshop.knitter, 10, when=at(period.end, 22))
+    closed = api(client, api_headers, "POST", f"/api/payroll/{period.name}/close")
+    assert closed.status_code == 200, closed.get_json()
+    frozen = closed.get_json()
+    assert frozen["closed"] is True and frozen["total"] == "45.00"
+    stored = fresh(session).exec(select(PayClosing)).one()
+    assert (stored.period, stored.total, stored.closed_by) == (period.name, Decimal("45.00"), "boss")
+    assert len(session.exec(select(PayLine)).all()) == 2
+    assert session.exec(select(PayTotal)).one().total == Decimal("45.00")
+
+    # Later: the 20 pieces are reversed (an undo, paid on the day of the work it undoes) and the rate changes.
+    add_scan(session, workshop.tickets[0], knitting, workshop.knitter, -20, reverses=worked)
+    inside = api(client, api_headers, "PUT", "/api/products/SCARF/operations/knitting/rate",
+                 json={"piece_rate": "9.00", "effective_from": period.end.isoformat()})
+    assert inside.status_code == 409 and inside.get_json()["reason"] == "inside_closed_period"
+    assert api(client, api_headers, "PUT", "/api/products/SCARF/operations/knitting/rate",
+               json={"piece_rate": "9.00", "effective_from": later.start.isoformat()}).status_code == 200
+    again = api(client, api_headers, "GET", f"/api/payroll/{period.name}").get_json()
+    assert again == frozen
+
+    # The reversal lands in the open period as a correction naming the original scan, at the original rate.
+    open_pay = api(client, api_headers, "GET", f"/api/payroll/{later.name}").get_json()
+    w1 = open_pay["workers"][0]
+    assert w1["lines"] == [] and w1["adjustments"] == "-30.00" and w1["total"] == "0.00"
+    assert w1["carried_forward"] == "30.00"
+    correction = w1["adjustment_lines"][0]
+    assert (correction["kind"], correction["amount"], correction["scan"], correction["pending"]) == (
+        "correction", "-30.00", worked.client_id, True)
+
+
+def test_corrections_are_stored_in_the_period_they_land_in_and_count_once_through_reopen_and_close(
+        app, session, workshop, client, api_headers):
+    first = past_period(back=3)
+    second = period_of(first.end + timedelta(days=1))
+    knitting = workshop.operations[0]
+    worked = add_scan(session, workshop.tickets[0], knitting, workshop.knitter, 20, when=at(first.start))
+    add_scan(session, workshop.tickets[1], knitting, workshop.knitter, 30, when=at(second.start))
+    assert api(client, api_headers, "POST", f"/api/payroll/{first.name}/close").status_code == 200
+    add_scan(session, workshop.tickets[0], knitting, workshop.knitter, -5, reverses=worked)   # a correction, later
+    assert api(client, api_headers, "POST", f"/api/payroll/{second.name}/close").status_code == 200
+    rows = fresh(session).exec(select(PayAdjustment)).all()
+    assert [(r.period, r.kind, r.amount, r.pieces, r.rate) for r in rows] == [
+        (second.name, "correction", Decimal("-7.50"), -5, Decimal("1.500"))]
+    closed_total = api(client, api_headers, "GET", f"/api/payroll/{second.name}").get_json()["total"]
+    assert closed_total == "37.50"                                       # 30 × 1.50 − 5 × 1.50
+
+    reopened = api(client, api_headers, "POST", f"/api/payroll/{second.name}/reopen", json={"reason": "check"})
+    assert reopened.status_code == 200 and reopened.get_json()["closed"] is False
+    assert reopened.get_json()["changes"] == {}
+    assert reopened.get_json()["total"] == "37.50"
+    assert api(client, api_headers, "POST", f"/api/payroll/{second.name}/close").get_json()["total"] == "37.50"
+    assert len(fresh(session).exec(select(PayAdjustment)).all()) == 1
+    assert api(client, api_headers, "GET", f"/api/payroll/{first.name}").get_json()["total"] == "30.00"
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "api.payroll_reopen")).one()
+    assert json.loads(audit.detail)["changes"] == {} and "check" in audit.detail
+
+
+def test_only_ended_periods_close_in_order_and_only_the_latest_reopens(app, session, workshop, client, api_headers,
+                                                                         owner_client):
+    today = datetime.now(SHANGHAI).date()
+    current = period_of(today)
+    first = past_period(back=2)
+    second = period_of(first.end + timedelta(days=1))
+    refused = api(client, api_headers, "POST", f"/api/payroll/{current.name}/close")
+    assert refused.status_code == 409 and refused.get_json()["reason"] == "period_not_ended"
+    assert api(client, api_headers, "POST", f"/api/payroll/{first.name}/close").status_code == 200
+    skipped = api(client, api_headers, "POST", f"/api/payroll/{period_of(second.end + timedelta(days=1)).name}/close")
+    assert skipped.status_code == 409
+    assert api(client, api_headers, "POST", f"/api/payroll/{first.name}/close").get_json()["reason"] == "period_closed"
+    assert api(client, api_headers, "POST", f"/api/payroll/{second.name}/close").status_code == 200
+    not_latest = api(client, api_headers, "POST", f"/api/payroll/{first.name}/reopen")
+    assert not_latest.status_code == 409 and not_latest.get_json()["reason"] == "reopen_latest_only"
+    assert api(client, api_headers, "POST", f"/api/payroll/{current.name}/reopen").status_code == 409
+    assert api(client, api_headers, "GET", "/api/payroll/2026-00").status_code == 422
+    # The owner's page: the closed period offers only reopening, the refusal is in words.
+    page = soup(owner_client.get(f"/reports/payroll?period={second.name}"))
+    assert page.select_one(".period-days .closed") and not page.select("#adjustment-form")
+    response = owner_client.post(f"/reports/payroll/{first.name}/reopen", data={"csrf_token": csrf(
+        owner_client.get("/reports/payroll"))})
+    assert response.status_code == 409 and second.name in soup(response).select_one(".field-error").get_text()
+    assert len(fresh(session).exec(select(PayClosing).where(PayClosing.reopened_at.is_not(None))).all()) == 0
+
+
+def test_reopening_shows_what_changed_since_the_close(app, session, workshop, owner_client):
+    period = past_period()
+    knitting = workshop.operations[0]
+    add_scan(session, workshop.tickets[0], knitting, workshop.knitter, 10, when=at(period.start))
+    token = csrf(owner_client.get("/reports/payroll"))
+    assert owner_client.post(f"/reports/payroll/{period.name}/close", data={"csrf_token": token}).status_code == 303
+    # Work of the closed period recorded late (a worked-day correction): the closed period does not move...
+    add_scan(session, workshop.tickets[1], knitting, workshop.knitter, 4, when=at(period.start, 11))
+    page = soup(owner_client.get(f"/reports/payroll?period={period.name}"))
+    assert page.select_one('tr[data-worker="W1"] .total').get_text(strip=True) == "15.00"
+    # ...until it is reopened, which shows the change and keeps the closing.
+    response = owner_client.post(f"/reports/payroll/{period.name}/reopen", data={"csrf_token": token,
+                                                                               "reason": "漏记"})
+    assert response.status_code == 303
+    page = soup(owner_client.get(f"/reports/payroll?period={period.name}"))
+    assert page.select_one('tr[data-worker="W1"] .total').get_text(strip=True) == "21.00"
+    assert page.select_one('.closing-history .changes li[data-worker="W1"]').get_text() == "W1: 15.00 → 21.00"
+    closing = fresh(session).exec(select(PayClosing)).one()
+    assert closing.reopened_by == "boss" and closing.reopen_reason == "漏记"
+    audit = session.exec(select(AuditEntry).where(AuditEntry.action == "desk.payroll_reopen")).one()
+    assert json.loads(audit.detail)["changes"] == {"W1": ["15.00", "21.00"]}
