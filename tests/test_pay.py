@@ -359,3 +359,124 @@ def test_reopening_shows_what_changed_since_the_close(app, session, workshop, ow
     assert closing.reopened_by == "boss" and closing.reopen_reason == "漏记"
     audit = session.exec(select(AuditEntry).where(AuditEntry.action == "desk.payroll_reopen")).one()
     assert json.loads(audit.detail)["changes"] == {"W1": ["15.00", "21.00"]}
+
+
+# --- adjustments --------------------------------------------------------------------------------------
+
+def test_adjustments_show_everywhere_and_an_advance_larger_than_the_pay_carries_forward(
+        app, session, workshop, owner_client, worker_client, client, api_headers):
+    period = period_of(datetime.now(SHANGHAI).date())
+    previous = period_of(period.start - timedelta(days=1))
+    knitting = workshop.operations[0]
+    add_scan(session, workshop.tickets[0], knitting, workshop.knitter, 20, when=at(previous.start))   # ¥30.00
+    add_scan(session, workshop.tickets[1], knitting, workshop.knitter, 40)                            # ¥60.00 now
+    token = csrf(owner_client.get("/reports/payroll"))
+    advance = owner_client.post(f"/reports/payroll/{previous.name}/adjustments", data={
+        "csrf_token": token, "worker": "W1", "kind": "advance", "amount": "50", "reason": "借支",
+        "day": previous.start.isoformat()})
+    assert advance.status_code == 303
+    bonus = client.post(f"/api/payroll/{period.name}/adjustments", headers=api_headers, json={
+        "worker": "W1", "kind": "bonus", "amount": "8.50", "reason": "全勤"})
+    assert bonus.status_code == 201, bonus.get_json()
+    pay = bonus.get_json()["workers"][0]
+    # 60.00 + 8.50 − the 20.00 the advance left unpaid in the period before.
+    assert (pay["amount"], pay["adjustments"], pay["total"]) == ("60.00", "-11.50", "48.50")
+    before = client.get(f"/api/payroll/{previous.name}", headers=api_headers).get_json()["workers"][0]
+    assert (before["total"], before["carried_forward"]) == ("0.00", "20.00")
+
+    page = soup(owner_client.get(f"/reports/payroll?period={period.name}"))
+    row = page.select_one('tr.worker-pay[data-worker="W1"]')
+    assert [row.select_one(c).get_text(strip=True) for c in (".amount", ".adjustments", ".total")] == [
+        "60.00", "-11.50", "48.50"]
+    kinds = [tr["data-kind"] for tr in page.select("table.adjustments-list tbody tr")]
+    assert kinds == ["bonus", "carried"]
+    slip = soup(owner_client.get(f"/reports/payroll/{period.name}/W1"))
+    assert slip.select_one(".payslip-totals .total").get_text() == "¥48.50"
+    assert "全勤" in slip.select_one(".payslip-adjustments").get_text()
+    me = soup(worker_client.get("/me"))
+    assert me.select_one("#month .money").get_text() == "¥48.50"
+    assert me.select_one("#month .adjustments").get_text() == "-11.50"
+    assert "全勤" in me.select_one("#month ul.adjustments").get_text()
+    rows = fresh(session).exec(select(PayAdjustment).order_by(PayAdjustment.id)).all()
+    assert [(r.kind, r.amount, r.created_by) for r in rows] == [("advance", Decimal("50.00"), "boss"),
+                                                                 ("bonus", Decimal("8.50"), "boss")]
+    actions = [e.action for e in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions[-2:] == ["desk.payroll_adjustment", "api.payroll_adjustment"]
+
+
+def test_a_bad_adjustment_names_the_field_and_stores_nothing(app, session, workshop, owner_client, client,
+                                                             api_headers):
+    period = period_of(datetime.now(SHANGHAI).date())
+    token = csrf(owner_client.get("/reports/payroll"))
+    for form, field in (({"amount": "-5"}, "adj-amount"), ({"amount": "1.234"}, "adj-amount"),
+                        ({"amount": "abc"}, "adj-amount"), ({"reason": ""}, "adj-reason"),
+                        ({"day": "2026-02-30"}, "adj-day")):
+        data = {"csrf_token": token, "worker": "W1", "kind": "bonus", "amount": "5", "reason": "x", **form}
+        response = owner_client.post(f"/reports/payroll/{period.name}/adjustments", data=data)
+        assert response.status_code == 422, form
+        assert soup(response).select_one(f"#{field}").find_next("p", class_="field-error"), form
+    for body, field in (({"kind": "gift"}, "kind"), ({"amount": "0"}, "amount"), ({"worker": "NOPE"}, "worker")):
+        response = client.post(f"/api/payroll/{period.name}/adjustments", headers=api_headers,
+                               json={"worker": "W1", "kind": "bonus", "amount": "5", "reason": "x", **body})
+        assert response.status_code == 422 and field in response.get_json()["errors"], body
+    assert fresh(session).exec(select(PayAdjustment)).all() == []
+
+
+def test_a_worker_who_left_keeps_a_final_payslip_the_owner_can_print(session, workshop, owner_client):
+    period = past_period(back=1)
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12, when=at(period.start))
+    workshop.knitter.active = False
+    session.add(workshop.knitter)
+    session.commit()
+    page = soup(owner_client.get(f"/reports/payroll?period={period.name}"))
+    assert "王秀英" in page.select_one('tr[data-worker="W1"] .who').get_text()
+    pdf = owner_client.get(f"/reports/payroll/{period.name}/W1.pdf")
+    assert pdf.status_code == 200 and "18.00" in pdf_text(pdf.data)
+
+
+# --- the worker's payslips -------------------------------------------------------------------------------
+
+def test_the_worker_sees_past_periods_read_only(session, workshop, worker_client, client, api_headers):
+    period = past_period(back=1)
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12, when=at(period.start))
+    assert client.post(f"/api/payroll/{period.name}/close", headers=api_headers).status_code == 200
+    listing = soup(worker_client.get("/me/pay"))
+    assert [a["data-period"] for a in listing.select("a[data-period]")] == [period.name]
+    slip = worker_client.get(f"/me/pay/{period.name}")
+    page = soup(slip)
+    assert page.select_one(".payslip-totals .total").get_text() == "¥18.00"
+    assert [td.get_text() for td in page.select("td.line-amount")] == ["18.00"]
+    assert not page.select("form[method=post]") or all("/lang" in f.get("action", "") or "logout" in f.get(
+        "action", "") for f in page.select("form[method=post]"))
+    assert worker_client.get("/me/pay/2026-13").status_code == 404
+
+
+# --- settings, backups ---------------------------------------------------------------------------------
+
+def test_the_first_day_is_a_setting_for_coming_periods(app, session, owner_client):
+    today = datetime.now(SHANGHAI).date()
+    current = period_of(today)
+    token = csrf(owner_client.get("/settings"))
+    response = owner_client.post("/settings/pay-period", data={"csrf_token": token, "first_day": "29"})
+    assert response.status_code == 422 and "28" in soup(response).select_one("#first_day").find_next("p").get_text()
+    assert owner_client.post("/settings/pay-period", data={"csrf_token": token, "first_day": "26"}).status_code == 303
+    rules = pay_rules(session=fresh(session))
+    assert rules[-1] == PayRule(current.end + timedelta(days=1), 26)
+    assert period_of(today, rules) == current                           # the running period keeps its days
+    page = soup(owner_client.get("/settings"))
+    assert page.select_one("#first_day")["value"] == "26" and page.select_one(".pending-first-day")
+    assert period_of(current.end + timedelta(days=1), rules).start == current.end + timedelta(days=1)
+
+
+def test_closed_periods_are_in_the_export(app, session, workshop, client, api_headers, tmp_path):
+    import zipfile
+    from factory.files.backup import export_all
+    period = past_period(back=1)
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12, when=at(period.start))
+    client.post(f"/api/payroll/{period.name}/close", headers=api_headers)
+    counts = export_all(app.extensions["engine"], tmp_path / "export.zip")
+    assert counts["pay_closing"] == 1 and counts["pay_line"] == 1 and counts["pay_total"] == 1
+    assert counts["piece_rate"] == 0
+    with zipfile.ZipFile(tmp_path / "export.zip") as archive:
+        total = json.loads(archive.read("pay_total.jsonl").decode().splitlines()[0])
+    assert total["total"] == "18.00" and total["worker_code"] == "W1"
