@@ -81,7 +81,7 @@ def test_payroll_page_and_workbook_agree_with_the_scans(owner_client, session, w
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     totals = {r[0]: r for r in rows[1:]}
     assert totals["W1"][2:5] == (37, 3, 55.5) and totals["W2"][2:5] == (21, 0, 12.6)
-    assert rows[-1][1] in ("合计", "Grand total") and rows[-1][4] == 68.1
+    assert rows[-1][1] == "总计" and rows[-1][4] == 68.1
     assert owner_client.get("/reports/payroll?month=13-2026").status_code == 422
 
 
