@@ -456,10 +456,11 @@ def _carried_into(*, session: Session, period: Period, zone: ZoneInfo) -> dict[i
     """Per worker, the debt carried into `period` (advances and deductions larger than the pay of
     the periods before it), following open periods back to the latest closed one."""
     rules = pay_rules(session=session)
+    closings = {c.period: c for c in closed_periods(session=session)}
     chain: list[Period] = []
     before = preceding(period, rules)
     while len(chain) < MAX_OPEN_CHAIN:
-        closing = closing_of(session=session, period=before.name)
+        closing = closings.get(before.name)
         if closing is not None:
             carry = {t.worker_id: Decimal(t.carried_forward) for t in session.exec(
                 select(PayTotal).where(PayTotal.closing_id == closing.id, PayTotal.carried_forward > 0))}
