@@ -231,8 +231,7 @@ def test_the_route_form_changes_rates_from_a_date_and_the_product_page_shows_the
             "piece_rate": ["3.50", "0.60", "0.10"], "rates_from": (period.start + timedelta(days=1)).isoformat()}
     assert owner_client.post("/products/SCARF/route", data=form).status_code == 302
     history = soup(owner_client.get("/products/SCARF")).select('table.rate-history tr[data-operation="knitting"]')
-    assert [tr.select("td")[1].get_text() for tr in history] == [(period.start + timedelta(days=1)).isoformat(),
-                                                                  "从头起" if False else history[1].select("td")[1].get_text()]
+    assert [tr.select("td")[1].get_text() for tr in history] == [(period.start + timedelta(days=1)).isoformat(), "最初"]
     assert [tr.select_one("td.num").get_text() for tr in history] == ["3.50", "1.50"]
     pay = payroll_for(session=fresh(session), period=period, zone=SHANGHAI)
     assert pay.workers[0].settlement.amount == Decimal("15.00")          # the day before: still ¥1.50
@@ -480,3 +479,25 @@ def test_closed_periods_are_in_the_export(app, session, workshop, client, api_he
     with zipfile.ZipFile(tmp_path / "export.zip") as archive:
         total = json.loads(archive.read("pay_total.jsonl").decode().splitlines()[0])
     assert total["total"] == "18.00" and total["worker_code"] == "W1"
+
+
+def test_the_migration_seeds_each_rate_history_from_the_route(tmp_path):
+    """Upgrading a database with operations gives each one its present rate, in force since always."""
+    from sqlalchemy import create_engine, text
+    from factory.data import db
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db.upgrade(url, "0005_inquiry_request_id")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO work_center (id, code, name, units, hours_per_day, efficiency, "
+                          "overtime_hours_per_day, position) VALUES (1, 'k', 'k', 1, 8, 1, 0, 0)"))
+        conn.execute(text("INSERT INTO product (id, code, name, yarn, colors, stitch, size, notes, active) "
+                          "VALUES (1, 'P', 'p', '', '', '', '', '', 1)"))
+        conn.execute(text("INSERT INTO operation (id, product_id, position, code, name, work_center_id, "
+                          "minutes_per_piece, setup_minutes, piece_rate) VALUES (1, 1, 0, 'k', 'k', 1, 3, 0, 2.805)"))
+    db.upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT operation_id, rate, effective_from, created_by FROM piece_rate")).all()
+    engine.dispose()
+    assert [(r[0], Decimal(str(r[1])), str(r[2]), r[3]) for r in rows] == [
+        (1, Decimal("2.805"), "2000-01-01", "migration")]
