@@ -501,3 +501,15 @@ def test_the_migration_seeds_each_rate_history_from_the_route(tmp_path):
     engine.dispose()
     assert [(r[0], Decimal(str(r[1])), str(r[2]), r[3]) for r in rows] == [
         (1, Decimal("2.805"), "2000-01-01", "migration")]
+
+
+def test_a_nul_character_is_refused_as_a_field_on_every_database(session, workshop, owner_client):
+    period = period_of(datetime.now(SHANGHAI).date())
+    token = csrf(owner_client.get("/reports/payroll"))
+    response = owner_client.post(f"/reports/payroll/{period.name}/adjustments", data={
+        "csrf_token": token, "worker": "W1\x00", "kind": "bonus", "amount": "5", "reason": "x\x00"})
+    assert response.status_code == 422 and "NUL" in soup(response).select_one("#adj-reason").find_next("p").get_text()
+    response = owner_client.post("/products/SCARF/rates", data={"csrf_token": token, "operation": "k\x00",
+                                                                "piece_rate": "1", "effective_from": ""})
+    assert response.status_code == 422
+    assert fresh(session).exec(select(PayAdjustment)).all() == [] and session.exec(select(PieceRate)).all() == []

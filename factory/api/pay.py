@@ -107,7 +107,7 @@ def payroll_close(period: str):
 def payroll_reopen(period: str):
     """Reopen the latest closed period; the answer says whose totals changed since it was closed."""
     body = request.get_json(silent=True) if request.data else {}
-    reason = str((body or {}).get("reason", ""))[:500] if isinstance(body, dict) else ""
+    reason = str((body or {}).get("reason", "")).replace("\x00", "")[:500] if isinstance(body, dict) else ""
     try:
         period = _period(period)
         with write_transaction() as session:

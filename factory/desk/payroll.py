@@ -107,9 +107,10 @@ def payroll_reopen(name: str):
     """Reopen the latest closed period; what changed since it was closed is kept and shown."""
     period = _period_or_404(name)
     try:
+        reason = request.form.get("reason", "").replace("\x00", "")
         with write_transaction() as session:
             g.audit_detail = {"changes": reopen_period(session=session, period=period, zone=workshop_zone(),
-                                                       by=_by(), reason=request.form.get("reason", ""))}
+                                                       by=_by(), reason=reason)}
     except Refused as refused:
         return refused_page(refused, period)
     return redirect(url_for("desk.payroll_report", period=period.name), 303)
@@ -134,6 +135,10 @@ def parse_adjustment(form) -> tuple[dict, list[Refusal]]:
     values["reason"] = str(form.get("reason", "")).strip()[:300]
     if not values["reason"]:
         refusals.append(Refusal("reason_required", "reason"))
+    for field in ("worker", "reason", "kind"):
+        # PostgreSQL cannot compare or store NUL: refuse it on every database alike.
+        if "\x00" in values[field]:
+            refusals.append(Refusal("nul_character", field))
     return values, refusals
 
 

@@ -134,8 +134,9 @@ def operation_rate(code: str):
     """A new piece rate for one operation from a date; the pay of earlier work keeps its rate."""
     product = find_product(code)
     errors: dict = {}
-    op = get_session().exec(select(Operation).where(Operation.product_id == product.id,
-                                                    Operation.code == request.form.get("operation", ""))).first()
+    code_in = request.form.get("operation", "")
+    op = None if "\x00" in code_in else get_session().exec(select(Operation).where(
+        Operation.product_id == product.id, Operation.code == code_in)).first()
     if op is None:
         errors["operation"] = _("Choose an operation.")
     try:

@@ -81,6 +81,7 @@ PAY_WORDS = {
                                       latest=n["latest"]),
     "unknown_product": lambda n: _("No such product."),
     "reason_required": lambda n: _("Say what it is for."),
+    "nul_character": lambda n: _("Remove the invisible control character (NUL)."),
     "no_such_worker": lambda n: _("No worker has the code %(code)s.", code=n["code"]),
 }
 
