@@ -145,6 +145,7 @@ def run(url: str) -> None:
         conn.execute(insert(Scan), scans[:half])
     with Session(engine) as s:
         create_owner(session=s, username="bench", password="bench-password")
+        s.commit()
     print(f"seeded {ORDERS} orders, {half} scans in {time.perf_counter() - start:.1f} s")
     client = app.test_client()
     client.post("/login", data={"username": "bench", "password": "bench-password"})

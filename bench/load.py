@@ -66,6 +66,7 @@ def seed(url: str, phones: int) -> dict:
         tickets = list(session.exec(select(Ticket.token).where(Ticket.order_id != shop.order.id)))
         owner = create_owner(session=session, username="bench", password="bench-password-long")
         token = issue_api_token(session=session, user=owner)
+        session.commit()
         badges = [(w.code, w.badge_token) for w in workers]
     engine.dispose()
     return {"tickets": tickets, "token": token, "badges": badges}

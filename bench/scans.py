@@ -39,6 +39,7 @@ def prepare(url: str) -> tuple[object, list[str]]:
             order = create_order(session=session, order_in=OrderCreate(customer="bench", product="SCARF",
                                                                        quantity=1_000_000, due=date(2030, 1, 1)))
             tickets.append(session.exec(select(Ticket.token).where(Ticket.order_id == order.id)).one())
+        session.commit()
     return engine, tickets
 
 

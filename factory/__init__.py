@@ -7,17 +7,16 @@ import sys
 from typing import Mapping
 
 from flask import Flask, render_template, request
-from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.routing import BaseConverter, IntegerConverter
 
-from factory.web import access, audit, compression, i18n, pay_words, security
+from factory.web import access, audit, compression, i18n, pages, pay_words, security
 
 from factory.data import db
 from factory.config import check_config, settings_from_env
 
 csrf = CSRFProtect()
-htmx = HTMX()
 log = logging.getLogger(__name__)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,7 +40,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     i18n.init_app(app)
     pay_words.init_app(app)
     csrf.init_app(app)
-    htmx.init_app(app)
+    pages.init_app(app)
     access.init_app(app)
     audit.init_app(app)
     security.init_app(app)
@@ -66,8 +65,15 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class OrderNumber(BaseConverter):
+    """`<order_number:...>` in the API: any path segment but `assess`, which is
+    /api/orders/assess's own (so that URL answers only POST, as documented)."""
+    regex = r"(?!assess$)[^/]+"
+
+
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["order_number"] = OrderNumber
     from factory.api import bp as api_bp
     from factory.assess import bp as assess_bp
     from factory.auth import bp as auth_bp
@@ -90,13 +96,22 @@ def _register_blueprints(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        # A 405 says which methods the URL takes (HTTP requires it), as werkzeug's own page would.
+        headers = {"Allow": ", ".join(sorted(error.valid_methods))} if getattr(error, "valid_methods", None) else {}
         if request.path.startswith("/api/"):
-            return {"error": i18n.error_title(code), "status": code}, code
+            return {"error": i18n.error_title(code), "status": code}, code, headers
         return render_template("error.html", code=code, title=i18n.error_title(code),
-                               detail=getattr(error, "description", None) if code != 500 else None), code
+                               detail=getattr(error, "description", None) if code != 500 else None), code, headers
 
     for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503):
         app.register_error_handler(code, render_error)
+
+    def busy(_error):
+        # Writers waited their turn longer than a person should: say so, and nothing was written.
+        body = render_error(ServiceUnavailable(i18n.busy_message()))[0]
+        return body, 503, {"Retry-After": "2"}
+
+    app.register_error_handler(db.WriteBusy, busy)
 
 
 def _guard_schema(app: Flask) -> None:

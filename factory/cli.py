@@ -24,7 +24,13 @@ def init_app(app: Flask) -> None:
 
 
 def _session() -> Session:
+    """A session for reading."""
     return Session(current_app.extensions["engine"], expire_on_commit=False)
+
+
+def _writing():
+    """The one write path, for a command: commits when the block ends."""
+    return db.write_transaction(current_app.extensions["engine"])
 
 
 @click.command("migrate")
@@ -44,7 +50,7 @@ def demo_command(reset: bool) -> None:
     """Load the demo knitting workshop (refused in production)."""
     if current_app.config["FACTORY_ENV"] == "production":
         raise click.ClickException("The demo workshop is not loaded when FACTORY_ENV=production.")
-    with _session() as session:
+    with _writing() as session:
         if reset:
             clear_workshop(session=session)
         elif not workshop_is_empty(session=session):
@@ -60,11 +66,11 @@ def demo_command(reset: bool) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_owner_command(username: str, password: str) -> None:
     """Create the owner account (or set a new password)."""
-    with _session() as session:
-        try:
+    try:
+        with _writing() as session:
             create_owner(session=session, username=username, password=password)
-        except ValueError as exc:
-            raise click.ClickException(str(exc))
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
     click.echo(f"Owner {username} saved.")
 
 
@@ -73,7 +79,7 @@ def create_owner_command(username: str, password: str) -> None:
 @click.argument("username")
 def api_token_command(username: str) -> None:
     """Print a new API token for an owner (shown once)."""
-    with _session() as session:
+    with _writing() as session:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
             raise click.ClickException(f"No user named {username}.")
@@ -115,7 +121,7 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int, process
     port = port or app.config["PORT"]
     db.upgrade(app.config["DATABASE_URL"])
     app.config["SCHEMA_PROBLEM"] = None
-    with _session() as session:
+    with _writing() as session:
         if demo and workshop_is_empty(session=session):
             if app.config["FACTORY_ENV"] == "production":
                 raise click.ClickException("The demo workshop is not loaded when FACTORY_ENV=production.")

@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 T = TypeVar("T", bound=BaseModel)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 RequiredText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]

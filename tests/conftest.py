@@ -118,7 +118,9 @@ def workshop(session) -> Workshop:
 @pytest.fixture
 def demo(app, session):
     from factory.data.demo import load_demo
-    return load_demo(session=session, today=date.today())
+    demo = load_demo(session=session, today=date.today())
+    session.commit()
+    return demo
 
 
 # --- clients per role --------------------------------------------------------------------------
@@ -140,7 +142,9 @@ def client(app):
 
 @pytest.fixture
 def owner(session):
-    return create_owner(session=session, username="boss", password="boss-password")
+    user = create_owner(session=session, username="boss", password="boss-password")
+    session.commit()
+    return user
 
 
 @pytest.fixture
@@ -154,7 +158,9 @@ def owner_client(app, owner):
 
 @pytest.fixture
 def api_headers(session, owner):
-    return {"Authorization": f"Bearer {issue_api_token(session=session, user=owner)}"}
+    token = issue_api_token(session=session, user=owner)
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

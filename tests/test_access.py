@@ -58,7 +58,7 @@ ACCESS = [
     ("floor.my_day", "GET", "/me", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.my_payslips", "GET", "/me/pay", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.my_payslip", "GET", "/me/pay/2026-11", {ANON: 401, WORKER: 200, OWNER: 401}),
-    ("floor.product_photo", "GET", "/t/{ticket}/photo", {ANON: 404, WORKER: 404, OWNER: 404}),  # no photo in tests
+    ("floor.ticket_photo", "GET", "/t/{ticket}/photo", {ANON: 404, WORKER: 404, OWNER: 404}),  # no photo in tests
     ("floor.log", "POST", "/t/{ticket}/scans", {ANON: 400, WORKER: 422, OWNER: 401}),
     ("floor.undo", "POST", "/t/{ticket}/scans/no-such-scan/undo", {ANON: 400, WORKER: 404, OWNER: 401}),
     # --- printing ---
@@ -71,6 +71,7 @@ ACCESS = [
     ("printing.ticket_label_pdf", "GET", "/tickets/{ticket}/label.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("printing.ticket_label_png", "GET", "/tickets/{ticket}/label.png", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("printing.badges", "GET", "/workers/badges.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.mark_printed", "POST", "/orders/{order}/printed", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("printing.void", "POST", "/tickets/{ticket}/void", {ANON: 400, WORKER: 403, OWNER: 302}),
     ("printing.replace", "POST", "/tickets/{ticket}/replace", {ANON: 400, WORKER: 403, OWNER: 302}),
     # --- api ---
@@ -122,8 +123,10 @@ def clients(app, workshop, owner, session):
     owner_c.post("/login", data={"username": "boss", "password": "boss-password", "csrf_token": csrf_token(owner_c)})
     revoked = issue_api_token(session=session, user=owner)
     revoke_api_token(session=session, token=revoked)
+    live = issue_api_token(session=session, user=owner)
+    session.commit()
     return {ANON: (app.test_client(), {}), WORKER: (worker, {}), OWNER: (owner_c, {}),
-            TOKEN: (app.test_client(), {"Authorization": f"Bearer {issue_api_token(session=session, user=owner)}"}),
+            TOKEN: (app.test_client(), {"Authorization": f"Bearer {live}"}),
             REVOKED: (app.test_client(), {"Authorization": f"Bearer {revoked}"})}
 
 

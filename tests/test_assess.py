@@ -136,6 +136,7 @@ def test_board_badges_come_from_the_capacity_plan(owner_client, session, worksho
                                                                quantity=360 * working_days(today, due), due=due))
     hopeless = create_order(session=session, order_in=OrderCreate(customer="不可能", product="SCARF", quantity=20_000,
                                                                   due=today + timedelta(days=3)))
+    session.commit()
     badges = board_badges(owner_client)
     assert badges[workshop.order.number][0] == "badge-on_track"
     assert badges[tight.number][0] == "badge-at_risk" and "需加班" in badges[tight.number][1]
@@ -184,6 +185,7 @@ def test_orders_due_beyond_ninety_days_are_not_squeezed_into_ninety(owner_client
     from factory.inputs import OrderCreate
     create_order(session=session, order_in=OrderCreate(customer="远期大单", product="SCARF", quantity=26_000,
                                                        due=date.today() + timedelta(days=200)))
+    session.commit()
     due = (date.today() + timedelta(days=30)).isoformat()
     html = owner_client.get(f"/assess?product=SCARF&quantity=10&due={due}", headers={"HX-Request": "true"}
                             ).get_data(as_text=True)
@@ -195,6 +197,7 @@ def test_an_order_no_plan_can_finish_is_late_on_the_board(owner_client, session,
     from factory.inputs import OrderCreate
     hopeless = create_order(session=session, order_in=OrderCreate(
         customer="永远做不完", product="SCARF", quantity=900_000, bundle_size=1000, due=date.today() + timedelta(days=5)))
+    session.commit()
     badges = board_badges(owner_client)
     assert badges[hopeless.number][0] == "badge-late"
     assert badges[workshop.order.number][0] == "badge-on_track"  # not dragged down with it

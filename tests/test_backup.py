@@ -74,6 +74,7 @@ def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     shop = make_workshop(session=session, today=date.today(), quantity=3000, bundle_size=300)
     headers = {"Authorization": "Bearer " + issue_api_token(
         session=session, user=create_owner(session=session, username="boss", password="boss-password"))}
+    session.commit()
     server = Server(database_url, tmp_path / "server.log")
     server.start()
     phones = [Phone(server.port, headers, scans_for([t.token for t in shop.tickets], "W1", 600)) for _ in range(3)]
@@ -107,7 +108,9 @@ def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     with engine.connect() as conn:
         original = {r.client_id: tuple(r) for r in conn.execute(text("SELECT client_id, id, ticket_id, good FROM scan"))}
     engine.dispose()
-    # Restore as docs/operations.md says, with the app stopped.
+    # Restore as docs/operations.md says, with the app stopped (this test's own connections too).
+    session.close()
+    session.get_bind().dispose()
     if PG_URL:
         plain_url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={plain_url}", str(target)],

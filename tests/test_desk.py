@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import event, func
 from sqlmodel import select
 
-from factory.data.board import OrderLoad, add_workdays, badge, planned_completions, remaining_pieces
+from factory.data.board import OrderLoad, add_workdays, badge, estimated_completions, remaining_pieces
 from factory.data.models import Holiday, Operation, Order, OrderLine, Product, Scan, Ticket, WorkCenter, Workday
 from factory.data.order_edits import TRANSITIONS, can_edit, can_move
 from factory.data.pay import rate_today
@@ -62,9 +62,9 @@ def test_planned_completion_queues_earliest_due_first():
     # One work center doing 480 standard minutes a day; two orders of one day's work each.
     early = OrderLoad(1, MON + timedelta(days=3), 0, {7: 480})
     late = OrderLoad(2, MON + timedelta(days=1), 0, {7: 480})
-    planned = planned_completions([early, late], {7: 480}, set(range(6)), set(), MON)
+    planned = estimated_completions([early, late], {7: 480}, set(range(6)), set(), MON)
     assert planned == {2: MON, 1: MON + timedelta(days=1)}
-    assert planned_completions([early], {}, set(range(6)), set(), MON) == {1: None}
+    assert estimated_completions([early], {}, set(range(6)), set(), MON) == {1: None}
 
 
 def test_badge_from_planned_date():
@@ -131,7 +131,9 @@ def create_api_order(client, session, **overrides):
     from factory.inputs import OrderCreate
     data = {"customer": "大客户", "product": "SCARF", "quantity": 300, "due": date.today() + timedelta(days=20)}
     data.update(overrides)
-    return create_order(session=session, order_in=OrderCreate(**data))
+    order = create_order(session=session, order_in=OrderCreate(**data))
+    session.commit()
+    return order
 
 
 def count_queries(app, fn) -> int:

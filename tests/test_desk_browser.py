@@ -104,11 +104,9 @@ def test_payroll_export_downloads_totals_that_match_the_scans(live_server, desk_
     assert rows[-1][1] == "总计" and rows[-1][6] == 102.0
 
 
-def test_payroll_reads_well_on_a_phone(live_server, phone, app, session, owner):
+def test_payroll_reads_well_on_a_phone(live_server, phone, app, demo, owner):
     """30 workers at 393 px: a compact card per worker, names on one line, every figure on screen
     (it was 21,700 px tall with names wrapped a character a line)."""
-    from factory.data.demo import load_demo
-    load_demo(session=session, today=date.today())
     page = phone.new_page()
     sign_in(page, live_server)
     page.goto(live_server + "/reports/payroll")

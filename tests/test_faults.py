@@ -24,6 +24,7 @@ def test_scans_survive_a_killed_server(database_url, session, tmp_path):
     tickets = [t.token for t in shop.tickets]
     headers = {"Authorization": "Bearer " + issue_api_token(
         session=session, user=create_owner(session=session, username="boss", password="boss-password"))}
+    session.commit()
     # PostgreSQL is served as in production with several processes (gunicorn); SQLite by waitress.
     server = Server(database_url, tmp_path / "server.log", processes=2 if PG_URL else 1)
     server.start()

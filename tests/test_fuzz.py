@@ -164,6 +164,8 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "desk.workdays_save": ("owner", st.just("/settings/workdays"), fields(weekday=maybe(["1", "6"]))),
         "desk.holiday_add": ("owner", st.just("/settings/holidays"), fields(day=maybe(["2030-10-01"]), name=n)),
         "desk.holiday_remove": ("owner", url("/settings/holidays/{d}/delete", d=maybe(["2030-10-01"])), fields()),
+        "printing.mark_printed": ("owner", url("/orders/{n}/printed", n=maybe([w.order.number])),
+                                  fields(ticket=maybe(tickets))),
         "printing.void": ("owner", url("/tickets/{t}/void", t=maybe(tickets)), fields()),
         "printing.replace": ("owner", url("/tickets/{t}/replace", t=maybe(tickets)), fields()),
         "assess.decide": ("owner", url("/assess/{d}", d=maybe(["accept", "decline"])), inquiry),

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from factory.domain.labels import BADGES, MM, PRESETS, custom_sheet, layout, position_box, with_copies
-from factory.printing.render import LATIN, CJK, fit_block, fit_text, Line, pdf_measure
+from factory.domain.labels import BADGES, MM, PRESETS, custom_sheet, layout, position_box
+from factory.printing.render import LATIN, CJK, fit_block, fit_text, TextLine, pdf_measure
 from factory.domain.qr import QUIET, qr_matrix, qr_svg_path, rectangles
 
 
@@ -49,10 +49,6 @@ def test_no_blank_pages_and_a_start_off_the_sheet_is_refused():
     with pytest.raises(ValueError):
         layout(PRESETS["50x30"], 3, start=1)
 
-
-def test_copies_travel_next_to_their_bundle():
-    assert with_copies(["a", "b"], 2) == ["a", "a", "a", "b", "b", "b"]
-    assert with_copies(["a"], 0) == ["a"]
 
 
 def test_custom_single_label_is_a_roll_and_a_grid_is_on_a4():
@@ -116,8 +112,8 @@ def test_fitted_text_never_runs_past_its_width(text, width, size, max_lines):
 @settings(max_examples=60, deadline=None)
 @given(names, names, st.floats(40, 200), st.floats(20, 200))
 def test_a_block_never_runs_past_its_height(product, customer, width, height):
-    lines = [Line("SO26-0001", LATIN, 14), Line(product, CJK, 10, max_lines=2, min_share=0.8),
-             Line(customer, CJK, 10, bold=True, max_lines=2)]
+    lines = [TextLine("SO26-0001", LATIN, 14), TextLine(product, CJK, 10, max_lines=2, min_share=0.8),
+             TextLine(customer, CJK, 10, bold=True, max_lines=2)]
     placed = fit_block(lines, width, height, pdf_measure)
     assert sum(len(p.rows) * p.size * 1.18 for p in placed) <= height + 1e-6
     for p in placed:

@@ -18,7 +18,7 @@ def app_api_routes(app) -> set[tuple[str, str]]:
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
-            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+            path = re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule.rule)
             routes |= {(path, method) for method in rule.methods - IGNORED_METHODS}
     return routes
 
@@ -80,3 +80,12 @@ def test_documented_limits_are_the_enforced_ones(client, api_headers):
     body["quantity"] = limit
     errors = client.post("/api/orders", json=body, headers=api_headers).get_json()["errors"]
     assert "quantity" not in errors and "product" in errors
+
+
+def test_allowed_methods_are_exactly_the_documented_ones(client, api_headers):
+    """A 405 says which methods the URL takes, and /api/orders/assess is not also an order number."""
+    traced = client.open("/api/orders", method="TRACE", headers=api_headers)
+    assert traced.status_code == 405 and set(traced.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    options = client.options("/api/orders/assess", headers=api_headers)
+    assert "GET" not in options.headers["Allow"] and "POST" in options.headers["Allow"]
+    assert client.get("/api/orders/assess", headers=api_headers).status_code == 405

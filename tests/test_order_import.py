@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from factory.data.models import Order, Ticket
-from factory.files.order_import import ImportProblem, parse_rows, read_table
+from factory.domain.refusal import Refused
+from factory.files.order_import import parse_rows, read_table
 from tests.conftest import csrf_token
 from tests.test_desk import fresh, soup
 
@@ -43,11 +44,13 @@ def test_each_bad_field_is_named_with_its_row():
 
 
 def test_missing_columns_and_bad_files():
-    with pytest.raises(ImportProblem, match="交期|Due"):
+    with pytest.raises(Refused) as refused:
         parse_rows([["客户", "产品", "数量"], ["A", "SCARF", "1"]], {"SCARF"})
+    assert refused.value.refusal.code == "missing_columns" and refused.value.refusal.field == "file"
+    assert refused.value.refusal.numbers["columns"] in ("交期", "Due date")
     for name, data in (("orders.xlsx", b"PK\x03\x04 broken zip"), ("orders.pdf", b"%PDF"), ("a.csv", b""),
                        ("a.csv", b"\xff\xfe\x00\xd8" * 10)):
-        with pytest.raises(ImportProblem):
+        with pytest.raises(Refused):
             rows = read_table(name, data)
             parse_rows(rows, set())
 

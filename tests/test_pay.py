@@ -14,10 +14,8 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from factory.data.db import write_transaction
 from factory.data.models import AuditEntry, PayAdjustment, PayClosing, PayLine, PayTotal, PieceRate, Scan
-from factory.data.pay import (add_adjustment, close_period, payroll_for, pending_corrections, reopen_period,
-                              set_first_day, set_rate, pay_rules)
+from factory.data.pay import pay_rules, payroll_for
 from factory.domain.pay import (DatedRate, PayRule, Period, line_amount, money, period_named, period_of,
                                 rate_on, schedule_change, settle)
 from factory.domain.refusal import Refused
@@ -45,11 +43,6 @@ def soup(response) -> BeautifulSoup:
 def fresh(session):
     session.rollback()
     return session
-
-
-def in_transaction(app, function, **kwargs):
-    with write_transaction(app.extensions["engine"]) as s:
-        return function(session=s, **kwargs)
 
 
 # --- the arithmetic -----------------------------------------------------------------------------------

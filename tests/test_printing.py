@@ -36,10 +36,12 @@ def second_order(session, workshop):
                       notes="<b>不要</b>加粗")
     session.add(product)
     session.commit()
-    return create_order(session=session, order_in=OrderCreate(
+    order = create_order(session=session, order_in=OrderCreate(
         customer="杭州某某针织服饰有限公司 & <i>HTML</i>", product="LONG", quantity=95, due=date.today() + timedelta(days=5),
         bundle_size=30, lines=[{"quantity": 60, "color": "藏青色（深）", "size": "XXL 加大码"},
                                {"quantity": 35, "color": "酒红", "size": "M"}]), number="SO26-0902")
+    session.commit()
+    return order
 
 
 def tickets_of(session, order) -> list[Ticket]:
@@ -198,10 +200,22 @@ def test_label_png_at_printer_resolution(owner_client, session, workshop, dpi):
 
 
 def test_copies_and_print_count(owner_client, session, workshop):
+    """Fetching a PDF (a preview, a prefetch) counts nothing; the office's "printed" counts once."""
     response = owner_client.get(f"/orders/{workshop.order.number}/labels.pdf?preset=50x30&copies=2")
     assert len(page_sizes_mm(response.data)) == 3 * len(workshop.tickets)
     owner_client.get(f"/orders/{workshop.order.number}/labels.pdf?preset=a4-3x8&spares=1")
-    assert [t.printed_count for t in tickets_of(session, workshop.order)] == [2, 2, 2]
+    owner_client.get(f"/tickets/{workshop.tickets[0].token}/label.png?preset=50x30&dpi=203")
+    assert [t.printed_count for t in tickets_of(session, workshop.order)] == [0, 0, 0]
+    token = csrf_token(owner_client, f"/orders/{workshop.order.number}/print")
+    page = owner_client.post(f"/orders/{workshop.order.number}/printed", data={"csrf_token": token},
+                             follow_redirects=True)
+    assert "已记录打印的标签：3 张。" in page.get_data(as_text=True)
+    owner_client.post(f"/orders/{workshop.order.number}/printed",
+                      data={"csrf_token": token, "ticket": workshop.tickets[1].token})
+    session.rollback()  # a fresh snapshot: the counts were written by the app
+    assert [t.printed_count for t in tickets_of(session, workshop.order)] == [1, 2, 1]
+    assert owner_client.post(f"/orders/{workshop.order.number}/printed",
+                             data={"csrf_token": token, "ticket": "nope"}).status_code == 404
 
 
 def _soup_errors(html: str) -> dict[str, str]:

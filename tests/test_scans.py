@@ -246,6 +246,7 @@ def test_random_scan_sequences_in_the_database_match_the_rules(engine, session, 
                                                                 quantity, sequence):
     order = create_order(session=session, order_in=OrderCreate(customer="prop", product="SCARF", quantity=quantity,
                                                                due=date(2030, 1, 1)))
+    session.commit()
     ticket = session.exec(select(Ticket).where(Ticket.order_id == order.id)).one()
     codes = ["knitting", "linking", "packing"]
     counts = [Count()] * 3

@@ -49,6 +49,7 @@ def make_workshop(*, session: Session, today: date, quantity: int = 100, bundle_
     order = create_order(session=session, order_in=OrderCreate(customer="测试客户", product="SCARF", quantity=quantity,
                                                                due=today + timedelta(days=10),
                                                                bundle_size=bundle_size))
+    session.commit()
     tickets = sorted(order_tickets(session, order), key=lambda t: t.bundle_no)
     return Workshop(*centers, product, operations, *workers, order, tickets)
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask import request
 
 from factory.web.access import owner_required
-from factory.api import bp
+from factory.api import bp, outputs
+from factory.api.outputs import answer
 from factory.data.db import get_session
 from factory.feasibility import assess
 from factory.web.i18n import select_locale
 from factory.data.inquiries import InquiryIn, assess_inquiry
+from factory.domain.refusal import Refused
 from factory.inputs import validate
+from factory.web.refusals import json_answer
 from factory.web.workshop_time import workshop_today
 
 
@@ -26,11 +29,11 @@ def feasibility():
     """Assess a scenario given whole in the body (the model in docs/feasibility.md)."""
     scenario = request.get_json(silent=True)
     if not isinstance(scenario, dict):
-        return {"error": "the body must be a JSON object (a scenario)"}, 422
+        return answer(outputs.ScenarioError, {"error": "the body must be a JSON object (a scenario)"}, 422)
     try:
-        return _answer(assess(scenario, lang=select_locale()))
+        return answer(outputs.Assessment, _answer(assess(scenario, lang=select_locale())))
     except ValueError as error:
-        return {"error": str(error)}, 422
+        return answer(outputs.ScenarioError, {"error": str(error)}, 422)
 
 
 @bp.post("/orders/assess")
@@ -39,8 +42,9 @@ def assess_order():
     """Assess {"product", "quantity", "due"} against the workshop's open orders and capacity."""
     inquiry, errors = validate(InquiryIn, request.get_json(silent=True))
     if errors:
-        return {"errors": errors}, 422
-    result = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
-    if isinstance(result, dict):
-        return {"errors": result}, 422
-    return _answer(result.assessment)
+        return answer(outputs.FieldErrors, {"errors": errors}, 422)
+    try:
+        verdict = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
+    except Refused as refused:
+        return json_answer(refused)
+    return answer(outputs.Assessment, _answer(verdict.assessment))

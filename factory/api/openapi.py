@@ -13,6 +13,7 @@ from factory.data.models import OrderStatus
 from factory.domain.scan_rules import MAX_PIECES
 from factory.data.scans import ScanIn
 from factory.api.pay import AdjustmentIn, RateIn
+from factory.api.outputs import response_schemas
 from factory.inputs import EARLIEST, LATEST, OrderCreate
 
 REF = "#/components/schemas/{model}"
@@ -31,8 +32,10 @@ def _model_schemas() -> dict:
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     dates = f"Between {EARLIEST.isoformat()} and {LATEST.isoformat()}; other dates get 422."
-    schemas["OrderCreate"]["properties"]["due"]["description"] = dates
-    schemas["InquiryIn"]["properties"]["due"]["description"] = dates
+    for model in ("OrderCreate", "InquiryIn"):
+        schemas[model]["properties"]["due"]["description"] = dates
+        # The range as a pattern too, so a client (or a fuzzer) can tell which dates are taken.
+        schemas[model]["properties"]["due"]["pattern"] = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
     schemas["OrderCreate"]["properties"]["lines"]["description"] = (
         "Color/size lines; when given, their quantities must add up to `quantity`.")
     schemas["ScanIn"]["properties"]["id"]["description"] = (
@@ -42,90 +45,30 @@ def _model_schemas() -> dict:
     return schemas
 
 
-def _obj(properties: dict, required: list[str] | None = None, extra: bool = False) -> dict:
-    return {"type": "object", "properties": properties, "required": list(properties) if required is None else required,
-            "additionalProperties": extra}
-
-
-STR, INT, BOOL, NUM = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "number"}
+STR = {"type": "string"}
 DATE = {"type": "string", "format": "date"}
-MONEY = {"type": "string", "description": "A decimal string, e.g. \"1456.00\"."}
+NUMBER = {"type": "number"}
 
 
-def _response_schemas() -> dict:
-    operation_done = _obj({"code": STR, "name": STR, "work_center": STR, "done": INT, "defects": INT,
-                           "quantity": INT})
-    ticket = _obj({"token": STR, "url": STR, "bundle_no": INT, "color": STR, "size": STR, "quantity": INT,
-                   "voided": BOOL, "done": {"type": "object", "additionalProperties": INT}})
-    summary = {"number": STR, "customer": STR, "product": STR, "quantity": INT, "due": DATE, "priority": INT,
-               "status": {"type": "string", "enum": [s.value for s in OrderStatus]}}
-    reason = _obj({"code": STR, "points": NUM, "message": STR, "params": {"type": "object"}})
-    progress_op = _obj({"operation": STR, "name": STR, "reached": INT, "good": INT, "defects": INT, "open": INT})
-    return {
-        "Error": _obj({"error": {"type": "string", "description": "The status in the reader's language."},
-                       "status": INT}),
-        "FieldErrors": _obj({"errors": {
-            "type": "object", "additionalProperties": STR,
-            "description": "Message per field (`lines.0.quantity` for nested ones, `_` for the whole body), "
-                           "in the reader's language."}}),
-        "ScenarioError": _obj({"error": {"type": "string",
-                                         "description": "Starts with the path of the bad field."}}),
-        "ScanRefusal": _obj({"error": STR, "reason": {"type": "string", "description": "A code, e.g. over_open."},
-                             "field": STR}),
-        "Worker": _obj({"code": STR, "name": STR, "active": BOOL, "work_centers": {"type": "array", "items": STR},
-                        "badge_url": STR}),
-        "Product": _obj({"code": STR, "name": STR, "active": BOOL, "route": {"type": "array", "items": _obj({
-            "code": STR, "name": STR, "work_center": STR, "minutes_per_piece": NUM, "setup_minutes": NUM,
-            "piece_rate": {"type": "string", "description": "A decimal, e.g. \"2.800\"."}})}}),
-        "OrderSummary": _obj(summary),
-        "Order": _obj({**summary, "product_name": STR, "bundle_size": {"type": ["integer", "null"]},
-                       "operations": {"type": "array", "items": operation_done},
-                       "tickets": {"type": "array", "items": ticket}}),
-        "Assessment": {
-            "type": "object", "additionalProperties": True,
-            "required": ["verdict", "score", "earliest_completion", "earliest_completion_with_overtime",
-                         "overtime_hours", "bottleneck", "at_risk", "reasons"],
-            "properties": {"verdict": STR, "score": NUM,
-                           "earliest_completion": {"type": ["string", "null"]},
-                           "earliest_completion_with_overtime": {"type": ["string", "null"]},
-                           "overtime_hours": {"type": "object", "additionalProperties": NUM},
-                           "bottleneck": {"type": ["string", "null"]},
-                           "at_risk": {"type": "array", "items": STR},
-                           "reasons": {"type": "array", "items": reason},
-                           "plan": {"description": "Only with ?plan=1."}}},
-        "Scan": _obj({"id": STR, "ticket": STR, "operation": STR, "worker": STR, "good": INT, "defects": INT,
-                      "undoes": {"type": ["string", "null"]},
-                      "progress": _obj({"ticket": STR, "quantity": INT,
-                                        "operations": {"type": "array", "items": progress_op}})}),
-        "Scenario": {"type": "object", "description": "A whole scenario as docs/feasibility.md describes it."},
-        "Refusal": _obj({"error": STR, "reason": {"type": "string", "description": "A code, e.g. period_closed."},
-                         "field": STR}),
-        "Payroll": _obj({
-            "period": {"type": "string", "description": "YYYY-MM, the month in which the period ends."},
-            "start": DATE, "end": DATE, "closed": BOOL,
-            "workers": {"type": "array", "items": _obj({
-                "code": STR, "name": STR, "active": BOOL, "pieces": INT, "defects": INT, "amount": MONEY,
-                "adjustments": {**MONEY, "description": "Signed sum of bonuses, deductions, advances, corrections "
-                                                        "and any debt carried in."},
-                "total": {**MONEY, "description": "What is paid out: amount + adjustments, never below 0."},
-                "carried_forward": {**MONEY, "description": "Advances and deductions larger than the pay, "
-                                                            "carried into the next period."},
-                "lines": {"type": "array", "items": _obj({
-                    "day": DATE, "order": STR, "bundle": INT, "product": STR, "operation": STR,
-                    "rate": {"type": "string", "description": "The rate in force that day, e.g. \"0.125\"."},
-                    "good": INT, "defects": INT,
-                    "amount": {**MONEY, "description": "good × rate, rounded half up to the fen."}})},
-                "adjustment_lines": {"type": "array", "items": _obj({
-                    "id": {"type": ["integer", "null"]},
-                    "kind": {"type": "string", "enum": ["bonus", "deduction", "advance", "correction", "carried"]},
-                    "amount": {**MONEY, "description": "Signed: deductions and advances are negative."},
-                    "day": DATE, "reason": STR, "entered_by": STR,
-                    "scan": {"type": ["string", "null"], "description": "The scan a correction names."},
-                    "pending": {"type": "boolean",
-                                "description": "A correction stored when this period closes."}})}})},
-            "total": {**MONEY, "description": "The sum of the workers' totals."}}, extra=True),
-        "Rate": _obj({"product": STR, "operation": STR, "piece_rate": MONEY, "effective_from": DATE}),
-    }
+def _scenario_schema() -> dict:
+    """The request body of /api/feasibility, as docs/feasibility.md describes it."""
+    operation = {"type": "object", "required": ["work_center", "minutes_per_piece"], "properties": {
+        "work_center": STR, "minutes_per_piece": NUMBER, "setup_minutes": NUMBER,
+        "done": {"type": "integer", "minimum": 0}}}
+    order = {"type": "object", "required": ["id", "quantity", "due", "operations"], "properties": {
+        "id": STR, "quantity": {"type": "integer", "minimum": 1}, "due": DATE,
+        "operations": {"type": "array", "minItems": 1, "items": operation}}}
+    center = {"type": "object", "required": ["id", "units", "hours_per_day"], "properties": {
+        "id": STR, "units": NUMBER, "hours_per_day": NUMBER, "efficiency": NUMBER,
+        "overtime_hours_per_day": NUMBER}}
+    return {"type": "object", "description": "A whole scenario as docs/feasibility.md describes it.",
+            "required": ["today", "work_centers", "orders", "candidate"],
+            "properties": {"today": DATE, "horizon_days": {"type": "integer", "minimum": 1},
+                           "calendar": {"type": "object", "properties": {
+                               "workdays": {"type": "array", "items": {"type": "integer"}},
+                               "holidays": {"type": "array", "items": DATE}}},
+                           "work_centers": {"type": "array", "minItems": 1, "items": center},
+                           "orders": {"type": "array", "items": order}, "candidate": order}}
 
 
 def _answer(description: str, schema: str, headers: dict | None = None) -> dict:
@@ -167,7 +110,8 @@ def _pay_paths() -> dict:
             "operationId": "payroll_reopen",
             "summary": "Reopen the latest closed period; `changes` lists whose totals moved since the close.",
             "parameters": [PERIOD],
-            "requestBody": {"required": False, "content": {JSON: {"schema": _obj({"reason": STR}, required=[])}}},
+            "requestBody": {"required": False, "content": {JSON: {"schema": {
+                "type": "object", "properties": {"reason": STR}, "additionalProperties": False}}}},
             "responses": {"200": _answer("The period's payroll, now open, with `changes`: "
                                          "{worker code: [total when closed, total now]}.", "Payroll"),
                           "401": UNAUTHORIZED, "404": NO_PERIOD, "413": TOO_LARGE,
@@ -208,19 +152,16 @@ def _paths() -> dict:
                                   "content": {JSON: {"schema": {"type": "object"}}}}}}},
         "/api/workers": {"get": {
             "operationId": "workers", "summary": "Every worker with their work centers and badge link.",
-            "responses": {"200": {"description": "The workers.", "content": {JSON: {"schema": _obj(
-                {"workers": {"type": "array", "items": _ref("Worker")}})}}}, "401": UNAUTHORIZED}}},
+            "responses": {"200": _answer("The workers.", "Workers"), "401": UNAUTHORIZED}}},
         "/api/products": {"get": {
             "operationId": "products", "summary": "Every product with its route of operations.",
-            "responses": {"200": {"description": "The products.", "content": {JSON: {"schema": _obj(
-                {"products": {"type": "array", "items": _ref("Product")}})}}}, "401": UNAUTHORIZED}}},
+            "responses": {"200": _answer("The products.", "Products"), "401": UNAUTHORIZED}}},
         "/api/orders": {
             "get": {
                 "operationId": "orders", "summary": "Orders, newest first.",
                 "parameters": [{"name": "status", "in": "query", "required": False,
                                 "schema": {"type": "string", "enum": [s.value for s in OrderStatus]}}],
-                "responses": {"200": {"description": "The orders.", "content": {JSON: {"schema": _obj(
-                    {"orders": {"type": "array", "items": _ref("OrderSummary")}})}}},
+                "responses": {"200": _answer("The orders.", "Orders"),
                     "401": UNAUTHORIZED, "422": _answer("Unknown status.", "FieldErrors")}},
             "post": {
                 "operationId": "order_create", "summary": "Create an accepted order with one ticket per bundle.",
@@ -255,10 +196,10 @@ def _paths() -> dict:
             "responses": {
                 "200": _answer("This id was recorded before with the same scan: the first answer again.", "Scan"),
                 "201": _answer("Recorded.", "Scan"), "401": UNAUTHORIZED,
-                "403": _answer("The worker does not work at the operation's work center.", "ScanRefusal"),
-                "404": _answer("No such ticket.", "ScanRefusal"),
+                "403": _answer("The worker does not work at the operation's work center.", "Refusal"),
+                "404": _answer("No such ticket.", "Refusal"),
                 "409": _answer("Refused by the rules: more than is open, order closed, ticket voided, "
-                               "or the id was used for a different scan.", "ScanRefusal"),
+                               "or the id was used for a different scan.", "Refusal"),
                 "413": TOO_LARGE,
                 "422": _answer("A bad field, an unknown operation or worker.", "FieldErrors")}}},
     }
@@ -274,7 +215,7 @@ def openapi_document() -> dict:
                                 "`flask --app app api-token USERNAME`; see docs/api.md."},
         "paths": {**_paths(), **_pay_paths()},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {**_model_schemas(), **_response_schemas()}},
+                       "schemas": {**_model_schemas(), **response_schemas(REF), "Scenario": _scenario_schema()}},
         "security": [{"bearer": []}],
     }
 

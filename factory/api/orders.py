@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from flask import request
-from sqlmodel import select
 
 from factory.web.access import owner_required
-from factory.api import bp
+from factory.api import bp, outputs
+from factory.api.outputs import answer
 from factory.data.db import get_session, write_transaction
 from factory.web.links import ticket_url
-from factory.data.models import Operation, Product, WorkCenter
-from factory.data.orders import OrderRejected, create_order, order_by_number, order_json, order_view
+from factory.data.workshop_setup import all_products, routes_by_product, work_centers
+from factory.data.orders import create_order, order_by_number, order_json, order_view
+from factory.domain.refusal import Refused
+from factory.inputs import OrderCreate, validate
+from factory.web.refusals import json_answer
 from factory.data.pay import rate_histories
 from factory.domain.pay import rate_on
-from factory.inputs import OrderCreate, validate
 from factory.web.workshop_time import workshop_today
 
 
@@ -25,13 +27,12 @@ def order_create():
         return {"errors": errors}, 422
     try:
         with write_transaction() as session:  # orders are numbered one at a time
-            number = create_order(session=session, order_in=order_in, commit=False).number
-    except OrderRejected as rejected:
-        return {"errors": rejected.errors}, 422
-    get_session().rollback()  # read afresh, after the write
+            number = create_order(session=session, order_in=order_in).number
+    except Refused as refused:
+        return json_answer(refused)
     order = order_by_number(session=get_session(), number=number)
     body = order_json(order_view(session=get_session(), order=order), ticket_url=ticket_url)
-    return body, 201, {"Location": f"/api/orders/{order.number}"}
+    return answer(outputs.Order, body, 201, {"Location": f"/api/orders/{order.number}"})
 
 
 @bp.get("/products")
@@ -39,13 +40,11 @@ def order_create():
 def products():
     """Every product with its code, name and route (operations in order)."""
     session = get_session()
-    centers = {wc.id: wc.code for wc in session.exec(select(WorkCenter))}
+    centers = {wc.id: wc.code for wc in work_centers(session=session)}
+    routes = routes_by_product(session=session)
     rates, today = rate_histories(session=session), workshop_today()
-    routes: dict[int, list[dict]] = {}
-    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
-        routes.setdefault(op.product_id, []).append(
-            {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
-             "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
-             "piece_rate": str(rate_on(rates[op.id], today))})
-    return {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": routes.get(p.id, [])}
-                         for p in session.exec(select(Product).order_by(Product.code))]}
+    return answer(outputs.Products, {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": [
+        {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
+         "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
+         "piece_rate": str(rate_on(rates[op.id], today))} for op in routes.get(p.id, [])]}
+        for p in all_products(session=session)]})

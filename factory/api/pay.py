@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from flask import g, request
 from pydantic import Field, StringConstraints
-from sqlmodel import select
-
-from factory.api import bp
+from factory.api import bp, outputs
+from factory.api.outputs import answer
 from factory.data.db import get_session, write_transaction
-from factory.data.models import Operation, Product
+from factory.data.orders import route_of
+from factory.data.workshop_setup import product_by_code
 from factory.data.pay import (Payroll, add_adjustment, close_period, pay_rules, payroll_for, reopen_period,
                               set_rate)
 from factory.domain.pay import period_named
@@ -73,8 +73,7 @@ def payroll_json(payroll: Payroll) -> dict:
     }
 
 
-def _answer_payroll(period) -> dict:
-    get_session().rollback()  # read afresh, after the write
+def _payroll_now(period) -> dict:
     return payroll_json(payroll_for(session=get_session(), period=period, zone=workshop_zone()))
 
 
@@ -83,7 +82,7 @@ def _answer_payroll(period) -> dict:
 def payroll(period: str):
     """A period's pay per worker with lines and adjustments; amounts as decimal strings."""
     try:
-        return payroll_json(payroll_for(session=get_session(), period=_period(period), zone=workshop_zone()))
+        return answer(outputs.Payroll, _payroll_now(_period(period)))
     except Refused as refused:
         return json_answer(refused)
 
@@ -99,7 +98,7 @@ def payroll_close(period: str):
                          by=g.user.username)
     except Refused as refused:
         return json_answer(refused)
-    return _answer_payroll(period)
+    return answer(outputs.Payroll, _payroll_now(period))
 
 
 @bp.post("/payroll/<period>/reopen")
@@ -116,7 +115,7 @@ def payroll_reopen(period: str):
     except Refused as refused:
         return json_answer(refused)
     g.audit_detail = {"changes": changes}
-    return {**_answer_payroll(period), "changes": changes}
+    return answer(outputs.Payroll, {**_payroll_now(period), "changes": changes})
 
 
 @bp.post("/payroll/<period>/adjustments")
@@ -139,7 +138,7 @@ def payroll_adjustment(period: str):
             stored_id = stored.id
     except Refused as refused:
         return json_answer(refused)
-    return {**_answer_payroll(period), "id": stored_id}, 201
+    return answer(outputs.Payroll, {**_payroll_now(period), "id": stored_id}, 201)
 
 
 @bp.put("/products/<code>/operations/<operation>/rate")
@@ -147,21 +146,21 @@ def payroll_adjustment(period: str):
 def operation_rate(code: str, operation: str):
     """A new piece rate from a date (today by default); never inside a closed period (409)."""
     session = get_session()
-    found = session.exec(select(Operation).join(Product, Product.id == Operation.product_id)
-                         .where(Product.code == code, Operation.code == operation)).first()
+    product = product_by_code(session=session, code=code)
+    found = next((op for op in route_of(session=session, product_id=product.id) if op.code == operation),
+                 None) if product else None
     if found is None:
         return json_answer(Refused(Refusal("unknown_operation", "operation", {"code": operation}), status=404))
     rate_in, errors = validate(RateIn, request.get_json(silent=True))
     if errors:
         return {"errors": errors}, 422
-    effective_from = rate_in.effective_from or workshop_today()
     try:
         with write_transaction() as write:
-            op = write.get(Operation, found.id)
-            entry = set_rate(session=write, operation=op, rate=rate_in.piece_rate, effective_from=effective_from,
-                             by=g.user.username)
-            answer = {"product": code, "operation": operation, "piece_rate": str(Decimal(entry.rate).quantize(Decimal("0.001"))),
-                      "effective_from": entry.effective_from.isoformat()}
+            entry = set_rate(session=write, operation=found, rate=rate_in.piece_rate,
+                             effective_from=rate_in.effective_from or workshop_today(), by=g.user.username)
+            body = {"product": code, "operation": operation,
+                    "piece_rate": str(Decimal(entry.rate).quantize(Decimal("0.001"))),
+                    "effective_from": entry.effective_from.isoformat()}
     except Refused as refused:
         return json_answer(refused)
-    return answer
+    return answer(outputs.Rate, body)

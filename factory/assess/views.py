@@ -6,9 +6,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 
-from factory import htmx
 from factory.web.access import owner_required
 from factory.assess import bp
 from factory.data.db import get_session, write_transaction
@@ -17,9 +15,13 @@ from factory.web.i18n import select_locale
 from factory.data.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
                                record_decision, work_center_names)
 from factory.domain.loadchart import load_chart_svg
-from factory.data.models import Order, Product
+from factory.data.models import Order
 from factory.data.live_scenario import CANDIDATE_ID
+from factory.domain.refusal import Refused
 from factory.inputs import validate
+from factory.web.refusals import errors as refusal_errors
+from factory.web.pages import page as render_page
+from factory.data.workshop_setup import all_products
 from factory.web.workshop_time import workshop_today
 
 CHART_DAYS = 28
@@ -36,10 +38,7 @@ def verdict_label(verdict: str) -> str:
 def page():
     """The form; with product, quantity and due filled in, the verdict too (htmx: the verdict only)."""
     verdict, errors = _verdict_for(request.args) if request.args.get("product") else (None, {})
-    template = "assess/_verdict.html" if htmx else "assess/page.html"
-    response = current_app.make_response(_render(template, verdict, errors, request.args))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_page("assess/page.html", "assess/_verdict.html", **_context(verdict, errors, request.args))
 
 
 DECISIONS = {"accept": ("accepted", AcceptIn), "decline": ("declined", DecisionIn)}
@@ -57,7 +56,7 @@ def decide(decision: str):
     if data is not None:
         verdict, errors = _verdict_for(request.form)
     if errors:
-        return _render("assess/page.html", verdict, errors, request.form), 422
+        return render_page("assess/page.html", status=422, **_context(verdict, errors, request.form))
     with write_transaction() as session:
         inquiry = record_decision(session=session, verdict=verdict, decision=outcome,
                                   reason=data.reason, customer=data.customer, request_id=data.request_id)
@@ -69,14 +68,13 @@ def decide(decision: str):
     return redirect(url_for("assess.page"))
 
 
-def _render(template: str, verdict, errors: dict, form) -> str:
-    products = get_session().exec(select(Product).where(Product.active == True).order_by(Product.code)).all()  # noqa: E712
+def _context(verdict, errors: dict, form) -> dict:
+    products = all_products(session=get_session(), active_only=True)
     names = work_center_names(session=get_session())
-    return render_template(template, verdict=verdict, errors=errors, form=form,
-                           wc_names=names, verdict_label=verdict_label,
-                           chart=_chart(verdict, names) if verdict else "", products=products,
-                           inquiries=recent_inquiries(session=get_session()), today=workshop_today(),
-                           request_id=new_request_id())
+    return dict(verdict=verdict, errors=errors, form=form, wc_names=names, verdict_label=verdict_label,
+                chart=_chart(verdict, names) if verdict else "", products=products,
+                inquiries=recent_inquiries(session=get_session()), today=workshop_today(),
+                request_id=new_request_id())
 
 
 def _verdict_for(args) -> tuple:
@@ -84,8 +82,10 @@ def _verdict_for(args) -> tuple:
     inquiry, errors = validate(InquiryIn, fields)
     if errors:
         return None, errors
-    result = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
-    return (None, result) if isinstance(result, dict) else (result, {})
+    try:
+        return assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale()), {}
+    except Refused as refused:
+        return None, refusal_errors(refused)
 
 
 def _chart(verdict, names: dict[str, str]) -> str:

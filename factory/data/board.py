@@ -16,7 +16,8 @@ from factory.data.models import (OPEN_STATUSES, Holiday, Operation, Order, Produ
                             Workday)
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import Completion, planned_completions as capacity_completions
-from factory.domain.progress import Count
+from factory.domain.capacity import standard_minutes
+from factory.domain.progress import Count, percent
 from factory.data.live_scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class BoardStep:
 
     @property
     def percent(self) -> int:
-        return min(100, round(100 * self.done / self.quantity)) if self.quantity else 0
+        return percent(self.done, self.quantity)
 
 
 @dataclass
@@ -106,7 +107,7 @@ def add_workdays(start: date, days: float, workdays: set[int], holidays: set[dat
     return None
 
 
-def planned_completions(loads: list[OrderLoad], capacity: dict[int, float], workdays: set[int],
+def estimated_completions(loads: list[OrderLoad], capacity: dict[int, float], workdays: set[int],
                         holidays: set[date], today: date) -> dict[int, date | None]:
     """A rate estimate of each order's completion: every work center works through its open
     load earliest due date first (then priority); an order is done when its last work center
@@ -168,7 +169,7 @@ def capacity_plan(scenario: dict) -> dict[str, Completion] | None:
 
 def capacity_minutes(center: WorkCenter) -> float:
     """Standard minutes a work center does in a normal day (overtime is kept in reserve)."""
-    return center.units * center.hours_per_day * 60 * center.efficiency
+    return standard_minutes(units=center.units, hours=center.hours_per_day, efficiency=center.efficiency)
 
 
 # --- the queries -----------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
         if order.status in open_statuses and route and not finished[order.id] and done[-1] < order.quantity:
             booked.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
                            "operations": route_json(route, work_centers, done)})
-    planned = planned_completions(loads, centers, workdays, holidays, today)
+    planned = estimated_completions(loads, centers, workdays, holidays, today)
     plan = capacity_plan(scenario_of(today=today, centers=work_centers.values(), workdays=workdays,
                                      holidays=[h.isoformat() for h in holidays], orders=booked)) if booked else None
     for row in rows:

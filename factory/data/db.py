@@ -1,6 +1,14 @@
-"""The database: engine per app, a session per request, SQLite pragmas, Alembic migrations."""
+"""The database: engine per app, a session per request, the one write path, SQLite pragmas,
+Alembic migrations.
+
+Every write of the app (pages, API, CLI) goes through `write_transaction()`: the caller opens it,
+data functions only add and flush, and the block's end commits (or rolls back on an exception).
+On SQLite it takes the write lock up front (BEGIN IMMEDIATE) after waiting its turn at one
+in-process lock, so writers queue in order instead of busy-waiting on the file; on PostgreSQL the
+data functions lock the rows they check in one fixed order (an order, then its tickets)."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -9,9 +17,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -23,8 +31,11 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Connections are kept (a pool the size of the server's threads): opening one costs its
+        # pragmas, and closing the last one folds the WAL into the file (a checkpoint with fsyncs),
+        # which on every request cost more than the scan itself.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               poolclass=NullPool)
+                               poolclass=QueuePool, pool_size=8, max_overflow=16, pool_timeout=30)
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -73,20 +84,64 @@ def close_session(_exc=None) -> None:
         session.close()
 
 
+# How long a write waits for its turn before the request answers 503 "busy, try again".
+WRITE_WAIT_SECONDS = 30.0
+
+
+class WriteBusy(Exception):
+    """The database stayed busy with other writes for longer than a request should wait."""
+
+
+_writer_locks: dict[str, threading.Lock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(eng: Engine) -> threading.Lock:
+    """One lock per SQLite file in this process: its writers take turns here, first come first served."""
+    key = str(eng.url)
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.Lock())
+
+
 @contextmanager
 def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
-    """A session whose transaction holds the write lock from its first statement.
+    """The one way to write: a transaction that holds the write lock from its first statement and
+    commits when the block ends (rolls back if it raises). Data functions never commit.
 
-    On SQLite this is BEGIN IMMEDIATE, so a read-check-write (is the quantity still open?) cannot
-    interleave with another writer. On PostgreSQL, callers lock the rows they check
-    (SELECT ... FOR UPDATE).
+    In a request it is the request's own session: any read snapshot is ended first (so whatever
+    the write checks is read under the lock, and objects loaded before are reloaded), and reads
+    after the block see the write. With `bind` (or outside a request) it is a session of its own.
+    On SQLite this is BEGIN IMMEDIATE behind an in-process lock, so writers take turns in order and
+    never fail with "database is locked" because another one committed first; other processes (a
+    CLI command, a second server) are waited for by SQLite's busy timeout. On PostgreSQL, data
+    functions lock the rows they check (SELECT ... FOR UPDATE), always an order before its tickets.
+    A write_transaction inside another one joins it.
     """
-    eng = bind or engine()
-    if eng.dialect.name == "sqlite":
-        eng = eng.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(eng, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    own = bind is not None or not has_app_context()
+    session = Session(bind or engine(), expire_on_commit=False) if own else get_session()
+    if session.info.get("writing"):
+        yield session
+        return
+    eng = session.get_bind()
+    lock = _writer_lock(eng) if eng.dialect.name == "sqlite" else None
+    if lock is not None and not lock.acquire(timeout=WRITE_WAIT_SECONDS):
+        raise WriteBusy()
+    session.info["writing"] = True
+    try:
+        session.rollback()
+        if lock is not None:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop("writing", None)
+        if lock is not None:
+            lock.release()
+        if own:
+            session.close()
 
 
 # --- migrations -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from factory.domain.bundles import Line, split_into_bundles
+from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.data.models import (ApiToken, Holiday, Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket,
                             User, WorkCenter, Workday, Worker, WorkerWorkCenter)
 from factory.data.people import create_owner
@@ -92,7 +92,7 @@ class DemoOrder:
     priority: int
     status: str
     bundle_size: int | None
-    lines: list[Line]
+    lines: list[ColorSizeLine]
     created: datetime
     notes: str = ""
 
@@ -153,10 +153,10 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
         combos = COLORS_SIZES.get(code)
         if combos and quantity >= 120:
             share = quantity // len(combos)
-            lines = [Line(share, c, s) for c, s in combos]
-            lines[-1] = Line(quantity - share * (len(combos) - 1), *combos[-1])
+            lines = [ColorSizeLine(share, c, s) for c, s in combos]
+            lines[-1] = ColorSizeLine(quantity - share * (len(combos) - 1), *combos[-1])
         else:
-            lines = [Line(quantity)]
+            lines = [ColorSizeLine(quantity)]
         bundle_size = None if quantity <= 60 else rng.choice([20, 30, 50])
         order = DemoOrder(f"SO{year:02d}-{n + 1:04d}", rng.choice(CUSTOMERS), code, quantity, due,
                           2 if rng.random() < 0.1 else (1 if rng.random() < 0.2 else 0), status, bundle_size,
@@ -199,7 +199,7 @@ def clear_workshop(*, session: Session) -> None:
     for model in (Scan, Ticket, OrderLine, Order, WorkerWorkCenter, Worker, Operation, Product, Holiday, Workday,
                   WorkCenter, ApiToken, User):
         session.exec(delete(model))
-    session.commit()
+    session.flush()
 
 
 def load_demo(*, session: Session, today: date) -> Demo:
@@ -261,7 +261,7 @@ def load_demo(*, session: Session, today: date) -> Demo:
                          operation_id=routes[demo.orders[s.order].product][s.operation].id,
                          worker_id=workers[s.worker].id, good=s.good, defects=s.defects, created_at=s.at,
                          source="demo"))
-    session.commit()
+    session.flush()
     create_owner(session=session, username=DEMO_OWNER[0], password=DEMO_OWNER[1])
     return demo
 

@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from pydantic import Field, field_validator
 from sqlmodel import Session, select
 
@@ -13,6 +12,7 @@ from factory.feasibility import assess
 from factory.data.models import Inquiry, Product, WorkCenter
 from factory.data.orders import create_order, lock_order_numbers
 from factory.data.live_scenario import CANDIDATE_ID, live_scenario, with_candidate
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, OrderCreate, RequiredText, check_date_range
 
 
@@ -47,15 +47,15 @@ def product_by_code(*, session: Session, code: str) -> Product | None:
     return session.exec(select(Product).where(Product.code == code)).first()
 
 
-def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: str) -> Verdict | dict:
-    """The verdict for this inquiry against every open order, or errors by field."""
+def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: str) -> Verdict:
+    """The verdict for this inquiry against every open order, or Refused naming the product."""
     product = product_by_code(session=session, code=inquiry.product)
     if product is None:
-        return {"product": _("Unknown product code.")}
+        raise Refused(Refusal("unknown_product", "product"))
     scenario = with_candidate(live_scenario(session=session, today=today), session=session, product=product,
                               quantity=inquiry.quantity, due=inquiry.due)
     if not scenario["candidate"]["operations"]:
-        return {"product": _("This product has no route yet.")}
+        raise Refused(Refusal("no_route", "product"))
     return Verdict(inquiry, product, scenario, assess(scenario, lang=lang))
 
 
@@ -76,7 +76,7 @@ def record_decision(*, session: Session, verdict: Verdict, decision: str, reason
                       earliest_completion=date.fromisoformat(a["earliest_completion"]) if a.get("earliest_completion") else None,
                       request_id=request_id or None)
     if decision == "accepted":
-        order = create_order(session=session, commit=False, order_in=OrderCreate(
+        order = create_order(session=session, order_in=OrderCreate(
             customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due))
         inquiry.order_id = order.id
     session.add(inquiry)

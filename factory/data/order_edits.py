@@ -1,13 +1,12 @@
 """Changing an order after it was created: the allowed status moves, and editing before work starts."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func
 from sqlmodel import Session, select
 
-from factory.domain.bundles import Line, split_into_bundles
 from factory.data.models import Order, OrderLine, OrderStatus, Product, Scan, Ticket, utcnow
-from factory.data.orders import OrderRejected, bundle_errors
+from factory.data.orders import checked_product, lay_out_tickets, lock_order
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import OrderCreate
 
 S = OrderStatus
@@ -44,10 +43,10 @@ def has_scans(*, session: Session, order_id: int) -> bool:
 
 
 def move_order(*, session: Session, order: Order, target: str) -> None:
-    """Move `order` to `target`, or raise OrderRejected naming the status."""
+    """Move `order` to `target`, or raise Refused (409) naming the status."""
+    order = lock_order(session=session, order_id=order.id)
     if not can_move(order.status, target):
-        raise OrderRejected({"status": _("An order that is %(current)s cannot become %(target)s.",
-                                         current=_status(order.status), target=_status(target))})
+        raise Refused(Refusal("status_move", "status", {"current": order.status, "target": target}), status=409)
     order.status = target
     now = utcnow()
     if target == S.accepted.value and order.accepted_at is None:
@@ -55,12 +54,6 @@ def move_order(*, session: Session, order: Order, target: str) -> None:
     if target == S.shipped.value:
         order.shipped_at = now
     session.add(order)
-    session.commit()
-
-
-def _status(value: str) -> str:
-    from factory.web.i18n import status_label
-    return status_label(value)
 
 
 def order_form_data(*, session: Session, order: Order) -> OrderCreate:
@@ -73,20 +66,13 @@ def order_form_data(*, session: Session, order: Order) -> OrderCreate:
 
 
 def update_order(*, session: Session, order: Order, order_in: OrderCreate) -> Order:
-    """Rewrite an order that has no scans yet; its lines and tickets are split again from scratch."""
+    """Rewrite an order that has no scans yet; its lines and tickets are split again from scratch.
+    The order is locked first, so a scan arriving at the same moment waits (and then finds its
+    ticket gone) or goes first (and then this edit is refused with 409)."""
+    order = lock_order(session=session, order_id=order.id)
     if not can_edit(order.status, has_scans(session=session, order_id=order.id)):
-        raise OrderRejected({"status": _("Work on this order has started; it can no longer be edited.")})
-    product = session.exec(select(Product).where(Product.code == order_in.product)).first()
-    errors = {}
-    if product is None:
-        errors["product"] = _("Unknown product code.")
-    total = sum(line.quantity for line in order_in.lines)
-    if order_in.lines and total != order_in.quantity:
-        errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
-                            total=total, quantity=order_in.quantity)
-    errors.update(bundle_errors(order_in))
-    if errors:
-        raise OrderRejected(errors)
+        raise Refused(Refusal("order_started", "status"), status=409)
+    product = checked_product(session=session, order_in=order_in)
     order.customer, order.product_id, order.quantity = order_in.customer, product.id, order_in.quantity
     order.due, order.priority, order.bundle_size, order.notes = (order_in.due, order_in.priority,
                                                                  order_in.bundle_size, order_in.notes)
@@ -96,13 +82,7 @@ def update_order(*, session: Session, order: Order, order_in: OrderCreate) -> Or
     session.exec(Ticket.__table__.update().where(Ticket.order_id == order.id).values(replaces_id=None))
     session.exec(delete(Ticket).where(Ticket.order_id == order.id))
     session.flush()
-    lines = [Line(line.quantity, line.color, line.size) for line in order_in.lines] or [Line(order_in.quantity)]
-    for line in order_in.lines:
-        session.add(OrderLine(order_id=order.id, color=line.color, size=line.size, quantity=line.quantity))
-    for bundle in split_into_bundles(lines, order_in.bundle_size):
-        session.add(Ticket(order_id=order.id, bundle_no=bundle.bundle_no, color=bundle.color, size=bundle.size,
-                           quantity=bundle.quantity))
-    session.commit()
+    lay_out_tickets(session=session, order=order, order_in=order_in)
     return order
 
 

@@ -2,39 +2,58 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from factory.domain.bundles import Line, split_into_bundles
+from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.data.models import (Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket, WorkCenter,
                             utcnow)
 from factory.domain.progress import Count
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import OrderCreate
-
-
-class OrderRejected(ValueError):
-    """The order cannot be created; `errors` maps each bad field to a message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 # More tickets than anyone prints for one order: bundle size 1 on 100,000 pieces is a typo.
 MAX_BUNDLES = 1000
 
 
-def bundle_errors(order_in: OrderCreate) -> dict[str, str]:
-    """{"bundle_size": message} when the order would split into more than MAX_BUNDLES tickets."""
+def order_refusals(order_in: OrderCreate, product: Product | None) -> list[Refusal]:
+    """What is wrong with a new or edited order: the same checks for the form, the API, an import
+    and an edit."""
+    refusals = []
+    if product is None:
+        refusals.append(Refusal("unknown_product", "product"))
+    total = sum(line.quantity for line in order_in.lines)
+    if order_in.lines and total != order_in.quantity:
+        refusals.append(Refusal("lines_sum", "lines", {"total": total, "quantity": order_in.quantity}))
     quantities = [line.quantity for line in order_in.lines] or [order_in.quantity]
     count = sum(-(-q // order_in.bundle_size) if order_in.bundle_size else 1 for q in quantities)
-    if count <= MAX_BUNDLES:
-        return {}
-    return {"bundle_size": _("This makes %(count)s bundles; at most %(limit)s per order. Use larger bundles.",
-                             count=count, limit=MAX_BUNDLES)}
+    if count > MAX_BUNDLES:
+        refusals.append(Refusal("too_many_bundles", "bundle_size", {"count": count, "limit": MAX_BUNDLES}))
+    return refusals
+
+
+def checked_product(*, session: Session, order_in: OrderCreate) -> Product:
+    """The order's product, or Refused naming every bad field."""
+    product = session.exec(select(Product).where(Product.code == order_in.product)).first()
+    refusals = order_refusals(order_in, product)
+    if refusals:
+        raise Refused(*refusals)
+    return product
+
+
+def lay_out_tickets(*, session: Session, order: Order, order_in: OrderCreate) -> None:
+    """The order's color/size lines and one ticket per bundle, split from the input."""
+    lines = [ColorSizeLine(line.quantity, line.color, line.size) for line in order_in.lines] or [ColorSizeLine(order_in.quantity)]
+    for line in order_in.lines:
+        session.add(OrderLine(order_id=order.id, color=line.color, size=line.size, quantity=line.quantity))
+    for bundle in split_into_bundles(lines, order_in.bundle_size):
+        session.add(Ticket(order_id=order.id, bundle_no=bundle.bundle_no, color=bundle.color,
+                           size=bundle.size, quantity=bundle.quantity))
+    session.flush()
 
 
 # Any constant: PostgreSQL's advisory lock that serialises the numbering of new orders.
@@ -58,18 +77,10 @@ def next_order_number(*, session: Session, year: int) -> str:
 
 
 def create_order(*, session: Session, order_in: OrderCreate, status: str = OrderStatus.accepted.value,
-                 number: str | None = None, commit: bool = True) -> Order:
-    """Create an order with its color/size lines and one ticket per bundle."""
-    product = session.exec(select(Product).where(Product.code == order_in.product)).first()
-    errors = {}
-    if product is None:
-        errors["product"] = _("Unknown product code.")
-    if order_in.lines and sum(line.quantity for line in order_in.lines) != order_in.quantity:
-        errors["lines"] = _("The color/size quantities add up to %(total)s, not %(quantity)s.",
-                            total=sum(line.quantity for line in order_in.lines), quantity=order_in.quantity)
-    errors.update(bundle_errors(order_in))
-    if errors:
-        raise OrderRejected(errors)
+                 number: str | None = None) -> Order:
+    """Create an order with its color/size lines and one ticket per bundle (in the caller's write
+    transaction), or raise Refused naming every bad field."""
+    product = checked_product(session=session, order_in=order_in)
     now = utcnow()
     order = Order(number=number or next_order_number(session=session, year=now.year),
                   customer=order_in.customer, product_id=product.id, quantity=order_in.quantity,
@@ -78,15 +89,23 @@ def create_order(*, session: Session, order_in: OrderCreate, status: str = Order
                   accepted_at=now if status != OrderStatus.draft.value else None)
     session.add(order)
     session.flush()
-    lines = [Line(line.quantity, line.color, line.size) for line in order_in.lines] or [Line(order_in.quantity)]
-    for line in order_in.lines:
-        session.add(OrderLine(order_id=order.id, color=line.color, size=line.size, quantity=line.quantity))
-    for bundle in split_into_bundles(lines, order_in.bundle_size):
-        session.add(Ticket(order_id=order.id, bundle_no=bundle.bundle_no, color=bundle.color,
-                           size=bundle.size, quantity=bundle.quantity))
-    if commit:
-        session.commit()
+    lay_out_tickets(session=session, order=order, order_in=order_in)
     return order
+
+
+def lock_order(*, session: Session, order_id: int) -> Order | None:
+    """The order, locked until the transaction ends (PostgreSQL). Writers that touch an order and
+    its tickets always lock the order first, then tickets, so they wait for each other instead of
+    deadlocking; SQLite's write transaction already holds the whole database."""
+    if _whole_database_locked(session):
+        return session.get(Order, order_id)
+    return session.exec(select(Order).where(Order.id == order_id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
+
+
+def _whole_database_locked(session: Session) -> bool:
+    """SQLite's write transaction (BEGIN IMMEDIATE) already holds the whole database: no row locks."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def route_of(*, session: Session, product_id: int) -> list[Operation]:
@@ -181,3 +200,27 @@ def orders_summary_json(order: Order, product: Product) -> dict:
     return {"number": order.number, "customer": order.customer, "product": product.code,
             "quantity": order.quantity, "due": order.due.isoformat(), "priority": order.priority,
             "status": order.status}
+
+
+def order_by_token(*, session: Session, token: str) -> Order | None:
+    """The order a work order's QR opens."""
+    if not token or len(token) > 64:
+        return None
+    return session.exec(select(Order).where(Order.token == token)).first()
+
+
+def orders_with_products(*, session: Session, statuses: Sequence[str] | None = None,
+                         newest_first: bool = True) -> list[tuple[Order, Product]]:
+    """Orders with their product, newest first (or by due date), optionally of some statuses only."""
+    query = select(Order, Product).join(Product, Product.id == Order.product_id)
+    if statuses is not None:
+        query = query.where(Order.status.in_(list(statuses)))
+    query = query.order_by(Order.id.desc()) if newest_first else query.order_by(Order.due, Order.number)
+    return list(session.exec(query))
+
+
+def ticket_by_token(*, session: Session, token: str) -> Ticket | None:
+    """The ticket a bundle's QR opens."""
+    if not token or len(token) > 64:
+        return None
+    return session.exec(select(Ticket).where(Ticket.token == token)).first()

@@ -23,7 +23,7 @@ def create_owner(*, session: Session, username: str, password: str) -> User:
     user.password_hash = generate_password_hash(password)
     user.role = "owner"
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 

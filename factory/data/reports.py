@@ -10,7 +10,7 @@ from sqlalchemy import Date, cast, func, literal_column
 from sqlmodel import Session, select
 
 from factory.data.models import Operation, Scan, Worker, WorkCenter
-from factory.web.workshop_time import day_range_utc
+from factory.domain.calendar import day_range_utc
 
 
 @dataclass(frozen=True)

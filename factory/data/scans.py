@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from factory.data.db import write_transaction
+from factory.data.orders import lock_order, route_of
 from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus, Scan, Ticket, WorkCenter,
                             Worker, WorkerWorkCenter)
 from factory.domain.progress import Count, available, open_pieces
@@ -105,8 +106,9 @@ def as_utc(moment: datetime) -> datetime:
 
 # --- recording ----------------------------------------------------------------------------------
 
-def record_scan(*, engine: Engine, request: ScanRequest, now: datetime) -> ScanOutcome:
-    """Record one scan if it keeps every rule; the same client id again returns the first answer."""
+def record_scan(*, request: ScanRequest, now: datetime, engine: Engine | None = None) -> ScanOutcome:
+    """Record one scan if it keeps every rule; the same client id again returns the first answer.
+    In a request it writes through the request's own session (`engine` None), else on `engine`."""
     try:
         with write_transaction(engine) as session:
             return _record(session=session, request=request, now=now)
@@ -120,9 +122,10 @@ def record_scan(*, engine: Engine, request: ScanRequest, now: datetime) -> ScanO
 
 
 def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOutcome:
-    # Lock the ticket first: every scan of this ticket waits here, so the sums below stay true
-    # until the insert commits (SQLite's BEGIN IMMEDIATE already holds the database lock).
-    ticket = session.exec(select(Ticket).where(Ticket.token == request.ticket).with_for_update()).first()
+    # Lock the order, then the ticket (the fixed order of every writer): every scan of this
+    # ticket waits here, so the sums below stay true until the insert commits (SQLite's BEGIN
+    # IMMEDIATE already holds the database lock).
+    ticket = _lock_ticket(session=session, token=request.ticket)
     if ticket is None:
         return refused(Refusal("unknown_ticket", "ticket"))
     stored = _scan_by_client_id(session=session, client_id=request.client_id)
@@ -163,6 +166,17 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     counts[position] = Count(counts[position].good + scan.good, counts[position].defects + scan.defects)
     return ScanOutcome(201, None, scan, ticket, operation, worker, None,
                        progress_from_counts(ticket=ticket, route=route, counts=counts))
+
+
+def _lock_ticket(*, session: Session, token: str | None = None, ticket_id: int | None = None) -> Ticket | None:
+    """The ticket, locked after its order (PostgreSQL): the same order as edits, voids and reissues."""
+    found = session.exec(select(Ticket).where(Ticket.token == token) if token is not None
+                         else select(Ticket).where(Ticket.id == ticket_id)).first()
+    if found is None or session.get_bind().dialect.name == "sqlite":
+        return found  # SQLite: the write transaction already holds the whole database
+    lock_order(session=session, order_id=found.order_id)
+    return session.exec(select(Ticket).where(Ticket.id == found.id).with_for_update()
+                        .execution_options(populate_existing=True)).one()
 
 
 def _closed(*, ticket: Ticket, order: Order) -> Refusal | None:
@@ -206,7 +220,8 @@ def _replay(*, session: Session, stored: Scan, request: ScanRequest | None) -> S
 
 # --- undoing ------------------------------------------------------------------------------------
 
-def undo_scan(*, engine: Engine, client_id: str, worker: str, now: datetime, source: str = "web") -> ScanOutcome:
+def undo_scan(*, client_id: str, worker: str, now: datetime, source: str = "web",
+              engine: Engine | None = None) -> ScanOutcome:
     """Reverse one scan (a new scan with the opposite pieces) if its worker asks soon enough and
     the next operation has not used the pieces. Undoing twice answers with the first undo."""
     try:
@@ -224,7 +239,7 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
     original = _scan_by_client_id(session=session, client_id=client_id)
     if original is None:
         return refused(Refusal("unknown_scan", "id"))
-    ticket = session.exec(select(Ticket).where(Ticket.id == original.ticket_id).with_for_update()).one()
+    ticket = _lock_ticket(session=session, ticket_id=original.ticket_id)
     worker = session.exec(select(Worker).where(Worker.code == worker_code)).first()
     if worker is None:
         return refused(Refusal("unknown_worker", "worker", {"code": worker_code}))
@@ -258,10 +273,6 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
 
 def _scan_by_client_id(*, session: Session, client_id: str) -> Scan | None:
     return session.exec(select(Scan).where(Scan.client_id == client_id)).first()
-
-
-def route_of(*, session: Session, product_id: int) -> list[Operation]:
-    return list(session.exec(select(Operation).where(Operation.product_id == product_id).order_by(Operation.position)))
 
 
 def ticket_counts(*, session: Session, ticket_id: int, route: list[Operation], up_to: int | None = None) -> list[Count]:

@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from factory.data.models import OPEN_STATUSES, Operation, Order, Scan, Ticket, WorkCenter
+from factory.domain.capacity import standard_minutes
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Waiting:
     @property
     def days(self) -> float:
         """Normal working days the waiting pieces take at this work center."""
-        per_day = self.center.units * self.center.hours_per_day * 60 * self.center.efficiency
+        per_day = standard_minutes(units=self.center.units, hours=self.center.hours_per_day,
+                                   efficiency=self.center.efficiency)
         return self.minutes / per_day if per_day else 0.0
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from flask_babel import gettext as _
 from pydantic import StringConstraints
 from sqlmodel import Session, select
 
 from factory.data.models import WorkCenter, Worker, WorkerWorkCenter, new_token
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input
 
 
@@ -44,24 +44,18 @@ class WorkerIn(Input):
     work_centers: list[Code] = []
 
 
-class WorkerRejected(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
-
-
 def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn) -> Worker:
     """Add a worker, or change one's code, name and work centers; refused with errors by field."""
     centers = {wc.code: wc for wc in session.exec(select(WorkCenter))}
-    errors = {}
+    refusals = []
     unknown = [c for c in worker_in.work_centers if c not in centers]
     if unknown:
-        errors["work_centers"] = _("Unknown work center: %(codes)s", codes=", ".join(unknown))
+        refusals.append(Refusal("unknown_work_center", "work_centers", {"codes": ", ".join(unknown)}))
     taken = session.exec(select(Worker).where(Worker.code == worker_in.code)).first()
     if taken is not None and (worker is None or taken.id != worker.id):
-        errors["code"] = _("Another worker already has the code %(code)s.", code=worker_in.code)
-    if errors:
-        raise WorkerRejected(errors)
+        refusals.append(Refusal("worker_code_taken", "code", {"code": worker_in.code}))
+    if refusals:
+        raise Refused(*refusals)
     if worker is None:
         worker = Worker(code=worker_in.code, name=worker_in.name)
         session.add(worker)
@@ -72,7 +66,7 @@ def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn)
     session.flush()
     session.add_all(WorkerWorkCenter(worker_id=worker.id, work_center_id=centers[c].id)
                     for c in dict.fromkeys(worker_in.work_centers))
-    session.commit()
+    session.flush()
     return worker
 
 
@@ -81,7 +75,7 @@ def issue_new_badge(*, session: Session, worker: Worker) -> Worker:
     in with it is signed out at its next page."""
     worker.badge_token = new_token()
     session.add(worker)
-    session.commit()
+    session.flush()
     return worker
 
 
@@ -90,5 +84,5 @@ def set_active(*, session: Session, worker: Worker, active: bool) -> Worker:
     pay stay. Back again: active, with the same badge."""
     worker.active = active
     session.add(worker)
-    session.commit()
+    session.flush()
     return worker

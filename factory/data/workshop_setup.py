@@ -7,27 +7,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from flask_babel import gettext as _
 from pydantic import Field
 from pydantic import StringConstraints as S
 from sqlalchemy import delete, exists
 from sqlmodel import Session, select
 
+from factory.data.pay import rate_histories, set_rate
+from factory.domain.pay import rate_on
 from factory.data.models import Holiday, Operation, Product, Scan, WorkCenter, Workday
-from factory.inputs import Code, Input, RequiredText, check_date_range, validate
+from factory.domain.refusal import Refusal, Refused
+from factory.inputs import Code, Input, RequiredText, check_date_range
 from pydantic import field_validator
 
 PHOTO_MAX_BYTES = 6 * 1024 * 1024
 PHOTO_MAX_SIDE = 1200
 PHOTO_MAX_PIXELS = 50_000_000
-
-
-class Rejected(ValueError):
-    """Input refused; `errors` maps each field to a message in the reader's language."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
 
 
 class ProductIn(Input):
@@ -68,20 +62,20 @@ def save_product(*, session: Session, product: Product, product_in: ProductIn) -
     for name, value in product_in.model_dump().items():
         setattr(product, name, value)
     session.add(product)
-    session.commit()
+    session.flush()
 
 
 def prepare_photo(data: bytes) -> tuple[bytes, str]:
     """A real image, shrunk to at most PHOTO_MAX_SIDE pixels a side, as JPEG (PNG when transparent)."""
     from PIL import Image, UnidentifiedImageError
     if not data:
-        raise Rejected({"photo": _("Choose a photo to upload.")})
+        raise Refused(Refusal("photo_missing", "photo"))
     if len(data) > PHOTO_MAX_BYTES:
-        raise Rejected({"photo": _("The photo is larger than %(limit)s MB.", limit=PHOTO_MAX_BYTES // 2 ** 20)})
+        raise Refused(Refusal("photo_too_large", "photo", {"limit": PHOTO_MAX_BYTES // 2 ** 20}))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise Rejected({"photo": _("The photo has too many pixels.")})
+                raise Refused(Refusal("photo_too_many_pixels", "photo"))
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -92,40 +86,16 @@ def prepare_photo(data: bytes) -> tuple[bytes, str]:
                 return out.getvalue(), "image/png"
             image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
             return out.getvalue(), "image/jpeg"
-    except Rejected:
+    except Refused:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise Rejected({"photo": _("This file is not a photo (JPEG, PNG, WebP or GIF).")}) from None
+        raise Refused(Refusal("photo_unreadable", "photo")) from None
 
 
 def save_photo(*, session: Session, product: Product, data: bytes) -> None:
     product.photo, product.photo_type = prepare_photo(data)
     session.add(product)
-    session.commit()
-
-
-def route_inputs(columns: dict[str, list[str]]) -> tuple[list[OperationIn], dict[str, str]]:
-    """Operations from the route form's columns (one list per field); blank rows are skipped.
-    Errors are keyed `<row>.<field>` (rows from 0)."""
-    operations, errors = [], {}
-    count = max((len(v) for v in columns.values()), default=0)
-    for i in range(count):
-        row = {k: (v[i] if i < len(v) else "") for k, v in columns.items()}
-        if not any(str(x).strip() for x in row.values()):
-            continue
-        op, row_errors = validate(OperationIn, row)
-        errors.update({f"{i}.{k}": v for k, v in row_errors.items()})
-        if op:
-            operations.append(op)
-    codes = [op.code for op in operations]
-    if not errors:
-        for i, code in enumerate(codes):
-            if codes.count(code) > 1:
-                errors[f"{i}.code"] = _("Each operation needs its own code.")
-                break
-        if not operations:
-            errors["route"] = _("A route needs at least one operation.")
-    return operations, errors
+    session.flush()
 
 
 def save_route(*, session: Session, product: Product, operations: list[OperationIn], rates_from: date,
@@ -134,20 +104,18 @@ def save_route(*, session: Session, product: Product, operations: list[Operation
     stays; an operation with scans cannot be removed. A changed piece rate of an existing operation
     becomes a dated rate from `rates_from` (never inside a closed pay period: Refused), so the
     pay of work before that day keeps the rate it had."""
-    from factory.data.pay import rate_histories, set_rate
-    from factory.domain.pay import rate_on
     centers = set(session.exec(select(WorkCenter.id)))
     existing = {op.code: op for op in session.exec(select(Operation).where(Operation.product_id == product.id))}
     keep = {op.code for op in operations}
-    errors = {}
+    errors = []
     for i, op in enumerate(operations):
         if op.work_center not in centers:
-            errors[f"{i}.work_center"] = _("Choose a work center.")
+            errors.append(Refusal("choose_work_center", f"{i}.work_center"))
     for code, op in existing.items():
         if code not in keep and session.exec(select(exists().where(Scan.operation_id == op.id))).one():
-            errors["route"] = _("Operation %(code)s has scans and cannot be removed.", code=code)
+            errors.append(Refusal("operation_has_scans", "route", {"code": code}))
     if errors:
-        raise Rejected(errors)
+        raise Refused(*errors)
     for code, op in existing.items():
         if code not in keep:
             session.delete(op)
@@ -169,37 +137,65 @@ def save_route(*, session: Session, product: Product, operations: list[Operation
         op.position, op.name, op.work_center_id = position, op_in.name, op_in.work_center
         op.minutes_per_piece, op.setup_minutes = op_in.minutes_per_piece, op_in.setup_minutes
         session.add(op)
-    session.commit()
+    session.flush()
 
 
 def save_work_center(*, session: Session, center: WorkCenter | None, center_in: WorkCenterIn) -> WorkCenter:
     """Update a work center, or add one when `center` is None; codes stay unique."""
     clash = session.exec(select(WorkCenter).where(WorkCenter.code == center_in.code)).first()
     if clash is not None and (center is None or clash.id != center.id):
-        raise Rejected({"code": _("Another work center has this code.")})
+        raise Refused(Refusal("work_center_code_taken", "code"))
     if center is None:
         position = len(session.exec(select(WorkCenter.id)).all())
         center = WorkCenter(code=center_in.code, name=center_in.name, position=position)
     for name, value in center_in.model_dump().items():
         setattr(center, name, value)
     session.add(center)
-    session.commit()
+    session.flush()
     return center
 
 
 def set_workdays(*, session: Session, weekdays: set[int]) -> None:
     session.exec(delete(Workday))
     session.add_all(Workday(weekday=d) for d in sorted(weekdays) if 0 <= d <= 6)
-    session.commit()
+    session.flush()
 
 
 def add_holiday(*, session: Session, holiday_in: HolidayIn) -> None:
     holiday = session.get(Holiday, holiday_in.day) or Holiday(day=holiday_in.day)
     holiday.name = holiday_in.name
     session.add(holiday)
-    session.commit()
+    session.flush()
 
 
 def remove_holiday(*, session: Session, day: date) -> None:
     session.exec(delete(Holiday).where(Holiday.day == day))
-    session.commit()
+    session.flush()
+
+
+# --- reading the set-up ---------------------------------------------------------------------------
+
+def product_by_code(*, session: Session, code: str) -> Product | None:
+    return session.exec(select(Product).where(Product.code == code)).first()
+
+
+def all_products(*, session: Session, active_only: bool = False) -> list[Product]:
+    query = select(Product).order_by(Product.code)
+    return list(session.exec(query.where(Product.active) if active_only else query))
+
+
+def routes_by_product(*, session: Session) -> dict[int, list[Operation]]:
+    """Every product's operations in route order, by product id."""
+    routes: dict[int, list[Operation]] = {}
+    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
+        routes.setdefault(op.product_id, []).append(op)
+    return routes
+
+
+def work_centers(*, session: Session) -> list[WorkCenter]:
+    return list(session.exec(select(WorkCenter).order_by(WorkCenter.position, WorkCenter.code)))
+
+
+def calendar(*, session: Session) -> tuple[set[int], list[Holiday]]:
+    """The weekdays the workshop works, and its holidays in date order."""
+    return set(session.exec(select(Workday.weekday))), list(session.exec(select(Holiday).order_by(Holiday.day)))

@@ -69,6 +69,6 @@ def unsign_import(token: str) -> list[OrderCreate] | None:
 def create_orders(*, db: Session, orders: list[OrderCreate]) -> list[str]:
     """Create every order in the caller's transaction (all or nothing: the caller commits or, on
     an exception, rolls back); returns their numbers."""
-    numbers = [create_order(session=db, order_in=o, commit=False).number for o in orders]
+    numbers = [create_order(session=db, order_in=o).number for o in orders]
     db.flush()
     return numbers

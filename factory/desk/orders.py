@@ -4,15 +4,17 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 
-from factory.web.access import owner_required
 from factory.data.db import get_session, write_transaction
+from factory.data.models import OrderStatus
+from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
+from factory.data.orders import create_order, order_by_number
 from factory.desk import bp
 from factory.desk.order_forms import (BLANK_LINES, create_orders, form_values, order_input, product_choices,
                                       sign_import, unsign_import)
-from factory.data.models import OrderStatus
-from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
-from factory.files.order_import import ImportProblem, field_label, parse_rows, read_table
-from factory.data.orders import OrderRejected, create_order, order_by_number
+from factory.domain.refusal import Refused
+from factory.files.order_import import field_label, parse_rows, problem, read_table
+from factory.web.access import owner_required
+from factory.web.refusals import errors as refusal_errors, explain
 
 
 def form_page(values: dict, errors: dict, order=None, status: int = 200):
@@ -33,9 +35,9 @@ def order_new():
     status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
     try:
         with write_transaction() as session:  # orders are numbered one at a time
-            number = create_order(session=session, order_in=order_in, status=status, commit=False).number
-    except OrderRejected as rejected:
-        return form_page(raw, rejected.errors, status=422)
+            number = create_order(session=session, order_in=order_in, status=status).number
+    except Refused as refused:
+        return form_page(raw, refusal_errors(refused), status=422)
     return redirect(url_for("desk.order", number=number))
 
 
@@ -50,13 +52,15 @@ def order_edit(number: str):
     if request.method == "GET":
         return form_page(form_values(order_form_data(session=session, order=order)), {}, order)
     order_in, errors, raw = order_input(request.form)
+    if order_in is None:
+        return form_page(raw, errors, order, status=422)
     try:
-        if order_in is None:
-            raise OrderRejected(errors)
-        update_order(session=session, order=order, order_in=order_in)
-    except OrderRejected as rejected:
-        session.rollback()
-        return form_page(raw, rejected.errors, order, status=422)
+        with write_transaction() as session:
+            update_order(session=session, order=order, order_in=order_in)
+    except Refused as refused:
+        if refused.status == 409:
+            abort(409, explain(refused.refusal))
+        return form_page(raw, refusal_errors(refused), order, status=422)
     return redirect(url_for("desk.order", number=order.number))
 
 
@@ -66,9 +70,10 @@ def order_status(number: str):
     """Accept, finish, ship or cancel an order (only the moves the table allows)."""
     order = order_by_number(session=get_session(), number=number) or abort(404)
     try:
-        move_order(session=get_session(), order=order, target=request.form.get("status", ""))
-    except OrderRejected as rejected:
-        abort(409, rejected.errors["status"])
+        with write_transaction() as session:
+            move_order(session=session, order=order, target=request.form.get("status", ""))
+    except Refused as refused:
+        abort(409, explain(refused.refusal))
     return redirect(url_for("desk.order", number=order.number))
 
 
@@ -81,12 +86,13 @@ def order_import():
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise ImportProblem(_("Choose a file to upload."))
+            raise problem("file_missing")
         codes = {p.code for p in product_choices(session=get_session())}
         rows = parse_rows(read_table(upload.filename, upload.read()), codes)
-    except ImportProblem as problem:
-        named = _("%(file)s: %(problem)s", file=upload.filename, problem=problem) if upload and upload.filename \
-            else str(problem)
+    except Refused as refused:
+        words = explain(refused.refusal)
+        named = _("%(file)s: %(problem)s", file=upload.filename, problem=words) if upload and upload.filename \
+            else words
         return render_template("desk/import.html", rows=None, problem=named), 422
     good = all(row.order_in for row in rows)
     token = sign_import([row.order_in for row in rows]) if good else None
@@ -105,8 +111,9 @@ def order_import_confirm():
     try:
         with write_transaction() as session:  # all or nothing, numbered one at a time
             numbers = create_orders(db=session, orders=orders)
-    except OrderRejected as rejected:
-        return render_template("desk/import.html", rows=None, problem="; ".join(rejected.errors.values())), 422
+    except Refused as refused:
+        return render_template("desk/import.html", rows=None,
+                               problem="; ".join(refusal_errors(refused).values())), 422
     flash(ngettext("%(num)s order imported: %(numbers)s", "%(num)s orders imported: %(numbers)s", len(numbers),
                    numbers=", ".join(numbers)))
     return redirect(url_for("desk.orders"))

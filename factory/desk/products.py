@@ -6,19 +6,20 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
-from factory.web.access import owner_required
 from factory.data.db import get_session, write_transaction
+from factory.data.models import Product
+from factory.data.orders import route_of
+from factory.data.workshop_setup import (OperationIn, ProductIn, all_products, product_by_code, routes_by_product,
+                                         save_photo, save_product, save_route, work_centers)
 from factory.data.pay import closed_through, rate_entries, rate_histories, set_rate
 from factory.domain.pay import rate_on
-from factory.domain.refusal import Refused
-from factory.web.refusals import errors as refusal_errors
 from factory.web.workshop_time import workshop_today
 from factory.desk import bp
-from factory.data.models import Operation, Product, WorkCenter
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, validate
-from factory.data.workshop_setup import ProductIn, Rejected, route_inputs, save_photo, save_product, save_route
+from factory.web.access import owner_required
+from factory.web.refusals import errors as refusal_errors
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
 
@@ -29,14 +30,13 @@ class NewProduct(Input):
 
 
 def find_product(code: str) -> Product:
-    return get_session().exec(select(Product).where(Product.code == code)).first() or abort(404)
+    return product_by_code(session=get_session(), code=code) or abort(404)
 
 
 def product_page(product: Product, errors: dict, status: int = 200, route_rows: list[dict] | None = None,
                  values: dict | None = None):
     session, today = get_session(), workshop_today()
-    operations = list(session.exec(select(Operation).where(Operation.product_id == product.id)
-                                   .order_by(Operation.position)))
+    operations = route_of(session=session, product_id=product.id)
     histories = rate_histories(session=session, operation_ids={op.id for op in operations})
     rows = route_rows if route_rows is not None else [
         {**{f: getattr(op, f if f != "work_center" else "work_center_id") for f in ROUTE_FIELDS},
@@ -44,7 +44,7 @@ def product_page(product: Product, errors: dict, status: int = 200, route_rows: 
     rates = [(op, rate_entries(session=session, operation_id=op.id) or None) for op in operations]
     return render_template("desk/product.html", product=product, errors=errors, route_rows=rows, rates=rates,
                            today=today, values=values or {}, closed_through=closed_through(session=session),
-                           centers=session.exec(select(WorkCenter).order_by(WorkCenter.position)).all()), status
+                           centers=work_centers(session=session)), status
 
 
 @bp.get("/products")
@@ -52,11 +52,8 @@ def product_page(product: Product, errors: dict, status: int = 200, route_rows: 
 def products():
     """Every product with its route at a glance."""
     session = get_session()
-    routes: dict[int, list[Operation]] = {}
-    for op in session.exec(select(Operation).order_by(Operation.product_id, Operation.position)):
-        routes.setdefault(op.product_id, []).append(op)
-    return render_template("desk/products.html", products=session.exec(select(Product).order_by(Product.code)).all(),
-                           routes=routes, errors={}, values={})
+    return render_template("desk/products.html", products=all_products(session=session),
+                           routes=routes_by_product(session=session), errors={}, values={})
 
 
 @bp.post("/products")
@@ -65,13 +62,13 @@ def product_new():
     """Add a product by code and name; its details and route are filled in on its own page."""
     session = get_session()
     new, errors = validate(NewProduct, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
-    if new and session.exec(select(Product).where(Product.code == new.code)).first():
+    if new and product_by_code(session=session, code=new.code):
         errors = {"code": _("A product with this code exists already.")}
     if errors:
-        return render_template("desk/products.html", products=session.exec(select(Product).order_by(Product.code)).all(),
-                               routes={}, errors=errors, values=request.form), 422
-    session.add(Product(code=new.code, name=new.name))
-    session.commit()
+        return render_template("desk/products.html", products=all_products(session=session),
+                               routes=routes_by_product(session=session), errors=errors, values=request.form), 422
+    with write_transaction() as session:
+        session.add(Product(code=new.code, name=new.name))
     return redirect(url_for("desk.product", code=new.code))
 
 
@@ -83,16 +80,16 @@ def product(code: str):
     if request.method == "GET":
         return product_page(product, {})
     product_in, errors = validate(ProductIn, {k: request.form.get(k, "") for k in ProductIn.model_fields})
+    if errors:
+        return product_page(product, errors, 422)
     photo = request.files.get("photo")
     try:
-        if errors:
-            raise Rejected(errors)
-        if photo and photo.filename:
-            save_photo(session=get_session(), product=product, data=photo.read())
-        save_product(session=get_session(), product=product, product_in=product_in)
-    except Rejected as rejected:
-        get_session().rollback()
-        return product_page(product, rejected.errors, 422)
+        with write_transaction() as session:
+            if photo and photo.filename:
+                save_photo(session=session, product=product, data=photo.read())
+            save_product(session=session, product=product, product_in=product_in)
+    except Refused as refused:
+        return product_page(product, refusal_errors(refused), 422)
     return redirect(url_for("desk.product", code=product.code))
 
 
@@ -106,25 +103,23 @@ def product_route(code: str):
     rates_from = _day(request.form.get("rates_from", ""), errors, "rates_from")
     try:
         if errors:
-            raise Rejected(errors)
-        save_route(session=get_session(), product=product, operations=operations, rates_from=rates_from,
-                   by=g.user.username)
-    except (Rejected, Refused) as rejected:
-        get_session().rollback()
+            raise Refused(*errors)
+        with write_transaction() as session:
+            save_route(session=session, product=product, operations=operations, rates_from=rates_from,
+                       by=g.user.username)
+    except Refused as refused:
         rows = [dict(zip(ROUTE_FIELDS, values)) for values in zip(*columns.values())]
-        found = rejected.errors if isinstance(rejected, Rejected) else {
-            "rates_from" if k == "effective_from" else k: v for k, v in refusal_errors(rejected).items()}
-        return product_page(product, found, 422 if isinstance(rejected, Rejected) else rejected.status,
-                            route_rows=rows, values=request.form)
+        found = {"rates_from" if k == "effective_from" else k: v for k, v in refusal_errors(refused).items()}
+        return product_page(product, found, refused.status, route_rows=rows, values=request.form)
     return redirect(url_for("desk.product", code=product.code) + "#route")
 
 
-def _day(raw: str, errors: dict, field: str) -> date:
-    """A date field (today when left empty); a bad one adds an error under `field`."""
+def _day(raw: str, errors: list[Refusal], field: str) -> date:
+    """A date field (today when left empty); a bad one adds a refusal naming `field`."""
     try:
         return date.fromisoformat(raw.strip()) if raw.strip() else workshop_today()
     except ValueError:
-        errors[field] = _("Enter a date as YYYY-MM-DD.")
+        errors.append(Refusal("message", field, {"text": _("Enter a date as YYYY-MM-DD.")}))
         return workshop_today()
 
 
@@ -133,31 +128,53 @@ def _day(raw: str, errors: dict, field: str) -> date:
 def operation_rate(code: str):
     """A new piece rate for one operation from a date; the pay of earlier work keeps its rate."""
     product = find_product(code)
-    errors: dict = {}
-    code_in = request.form.get("operation", "")
-    op = None if "\x00" in code_in else get_session().exec(select(Operation).where(
-        Operation.product_id == product.id, Operation.code == code_in)).first()
+    errors: list[Refusal] = []
+    wanted = request.form.get("operation", "")
+    op = next((o for o in route_of(session=get_session(), product_id=product.id) if o.code == wanted), None)
     if op is None:
-        errors["operation"] = _("Choose an operation.")
+        errors.append(Refusal("message", "operation", {"text": _("Choose an operation.")}))
     try:
         rate = Decimal(request.form.get("piece_rate", "").strip())
+        if not rate.is_finite():
+            raise InvalidOperation
     except InvalidOperation:
-        errors["piece_rate"] = _("Enter a number.")
+        errors.append(Refusal("message", "piece_rate", {"text": _("Enter a number.")}))
     effective_from = _day(request.form.get("effective_from", ""), errors, "effective_from")
     try:
         if errors:
-            raise Rejected(errors)
+            raise Refused(*errors)
         with write_transaction() as session:
-            set_rate(session=session, operation=session.get(Operation, op.id), rate=rate,
+            set_rate(session=session, operation=session.get(type(op), op.id), rate=rate,
                      effective_from=effective_from, by=g.user.username)
-    except Rejected as rejected:
-        return product_page(product, {f"rate_{k}": v for k, v in rejected.errors.items()}, 422,
-                            values=request.form)
     except Refused as refused:
         return product_page(product, {f"rate_{k}": v for k, v in refusal_errors(refused).items()},
                             refused.status, values=request.form)
-    get_session().rollback()
     return redirect(url_for("desk.product", code=product.code) + "#rates", 303)
+
+
+def route_inputs(columns: dict[str, list[str]]) -> tuple[list[OperationIn], list[Refusal]]:
+    """Operations from the route form's columns (one list per field); blank rows are skipped.
+    Refusals name `<row>.<field>` (rows from 0)."""
+    operations: list[OperationIn] = []
+    errors: list[Refusal] = []
+    count = max((len(v) for v in columns.values()), default=0)
+    for i in range(count):
+        row = {k: (v[i] if i < len(v) else "") for k, v in columns.items()}
+        if not any(str(x).strip() for x in row.values()):
+            continue
+        op, row_errors = validate(OperationIn, row)
+        errors += [Refusal("message", f"{i}.{k}", {"text": v}) for k, v in row_errors.items()]
+        if op:
+            operations.append(op)
+    codes = [op.code for op in operations]
+    if not errors:
+        for i, code in enumerate(codes):
+            if codes.count(code) > 1:
+                errors.append(Refusal("operation_code_twice", f"{i}.code"))
+                break
+        if not operations:
+            errors.append(Refusal("route_empty", "route"))
+    return operations, errors
 
 
 @bp.get("/products/<code>/photo")

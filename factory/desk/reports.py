@@ -11,7 +11,7 @@ from factory.web.access import owner_required
 from factory.domain.charts import bar_chart
 from factory.data.db import get_session
 from factory.desk import bp
-from factory.desk.pages import page
+from factory.web.pages import page
 from factory.web.i18n import format_number
 from factory.data.reports import finished_per_day, output_by_operation, output_by_worker, week_start
 from factory.data.wip import waiting_by_work_center
@@ -38,4 +38,5 @@ def reports():
 @owner_required
 def wip():
     """Pieces waiting in front of each work center, so the owner sees where goods pile up."""
-    return page("desk/wip.html", "desk/_wip.html", waiting=waiting_by_work_center(session=get_session()))
+    waiting = waiting_by_work_center(session=get_session())
+    return page("desk/wip.html", "desk/_wip.html", waiting=waiting, most=max((w.pieces for w in waiting), default=0))

@@ -4,20 +4,19 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, g, redirect, render_template, request, url_for
-from sqlmodel import select
 
-from factory.web.access import owner_required
 from factory.data.db import get_session, write_transaction
+from factory.data.models import WorkCenter
+from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, calendar, remove_holiday,
+                                         save_work_center, set_workdays, work_centers)
 from factory.data.pay import first_day_setting, pay_rules, set_first_day
 from factory.domain.pay import MAX_FIRST_DAY, period_of
-from factory.domain.refusal import Refusal, Refused
-from factory.web.refusals import errors as refusal_errors
 from factory.web.workshop_time import workshop_today
 from factory.desk import bp
-from factory.data.models import Holiday, WorkCenter, Workday
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import validate
-from factory.data.workshop_setup import (HolidayIn, Rejected, WorkCenterIn, add_holiday, remove_holiday,
-                                    save_work_center, set_workdays)
+from factory.web.access import owner_required
+from factory.web.refusals import errors as refusal_errors
 
 CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
 
@@ -25,12 +24,12 @@ CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
 def settings_page(errors: dict | None = None, editing: int | str | None = None, values: dict | None = None,
                   status: int = 200):
     session, today = get_session(), workshop_today()
+    workdays, holidays = calendar(session=session)
     first_day, next_first_day, next_from = first_day_setting(session=session, today=today)
-    return render_template("desk/settings.html", first_day=first_day, next_first_day=next_first_day,
-                           next_from=next_from, period=period_of(today, pay_rules(session=session)), centers=session.exec(select(WorkCenter).order_by(
-        WorkCenter.position, WorkCenter.code)).all(), workdays=set(session.exec(select(Workday.weekday))),
-        holidays=session.exec(select(Holiday).order_by(Holiday.day)).all(), errors=errors or {},
-        editing=editing, values=values or {}), status
+    return render_template("desk/settings.html", centers=work_centers(session=session), workdays=workdays,
+                           holidays=holidays, errors=errors or {}, editing=editing, values=values or {},
+                           first_day=first_day, next_first_day=next_first_day, next_from=next_from,
+                           period=period_of(today, pay_rules(session=session))), status
 
 
 @bp.get("/settings")
@@ -48,12 +47,13 @@ def work_center_save(center_id: int | None):
     """Save one work center, or add a new one."""
     center = get_session().get(WorkCenter, center_id) or abort(404) if center_id else None
     center_in, errors = validate(WorkCenterIn, {f: request.form.get(f, "") for f in CENTER_FIELDS})
+    if errors:
+        return settings_page(errors, center_id or "new", request.form, 422)
     try:
-        if errors:
-            raise Rejected(errors)
-        save_work_center(session=get_session(), center=center, center_in=center_in)
-    except Rejected as rejected:
-        return settings_page(rejected.errors, center_id or "new", request.form, 422)
+        with write_transaction() as session:
+            save_work_center(session=session, center=center, center_in=center_in)
+    except Refused as refused:
+        return settings_page(refusal_errors(refused), center_id or "new", request.form, 422)
     return redirect(url_for("desk.settings"))
 
 
@@ -62,7 +62,8 @@ def work_center_save(center_id: int | None):
 def workdays_save():
     """Which weekdays the workshop works."""
     days = {int(d) for d in request.form.getlist("weekday") if d.isdigit() and int(d) <= 6}
-    set_workdays(session=get_session(), weekdays=days)
+    with write_transaction() as session:
+        set_workdays(session=session, weekdays=days)
     return redirect(url_for("desk.settings") + "#calendar")
 
 
@@ -73,7 +74,8 @@ def holiday_add():
     holiday_in, errors = validate(HolidayIn, {"day": request.form.get("day", ""), "name": request.form.get("name", "")})
     if errors:
         return settings_page({f"holiday_{k}": v for k, v in errors.items()}, "holiday", request.form, 422)
-    add_holiday(session=get_session(), holiday_in=holiday_in)
+    with write_transaction() as session:
+        add_holiday(session=session, holiday_in=holiday_in)
     return redirect(url_for("desk.settings") + "#calendar")
 
 
@@ -89,7 +91,6 @@ def pay_period_save():
             set_first_day(session=session, first_day=int(raw), today=workshop_today(), by=g.user.username)
     except Refused as refused:
         return settings_page({f"pay_{k}": v for k, v in refusal_errors(refused).items()}, "pay", request.form, 422)
-    get_session().rollback()
     return redirect(url_for("desk.settings") + "#pay-period", 303)
 
 
@@ -98,7 +99,9 @@ def pay_period_save():
 def holiday_remove(day: str):
     """Take a holiday off the calendar."""
     try:
-        remove_holiday(session=get_session(), day=date.fromisoformat(day))
+        when = date.fromisoformat(day)
     except ValueError:
         abort(404)
+    with write_transaction() as session:
+        remove_holiday(session=session, day=when)
     return redirect(url_for("desk.settings") + "#calendar")

@@ -9,7 +9,7 @@ from factory.data.board import board_rows
 from factory.data.db import get_session
 from factory.desk import bp
 from factory.desk.order_data import find_orders, order_details, search_from_args
-from factory.desk.pages import page
+from factory.web.pages import page
 from factory.web.links import ticket_url
 from factory.data.models import OrderStatus
 from factory.data.order_edits import can_edit, has_scans, next_statuses

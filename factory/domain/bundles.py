@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Line:
+class ColorSizeLine:
     """A color/size share of an order."""
     quantity: int
     color: str = ""
@@ -20,7 +20,7 @@ class Bundle:
     size: str = ""
 
 
-def split_into_bundles(lines: list[Line], bundle_size: int | None) -> list[Bundle]:
+def split_into_bundles(lines: list[ColorSizeLine], bundle_size: int | None) -> list[Bundle]:
     """Bundles of at most `bundle_size` pieces, never mixing colors or sizes.
 
     Without a bundle size each line is one bundle (an order with no breakdown is one ticket).

@@ -115,14 +115,3 @@ def layout(sheet: Sheet, count: int, start: int = 0) -> list[list[Box]]:
         pages[-1].append(position_box(sheet, position % sheet.per_page))
     return pages
 
-
-def with_copies(items: Sequence[T], copies: int) -> list[T]:
-    """Each item followed by `copies` extra copies of itself (spares travel next to their bundle)."""
-    if copies < 0:
-        raise ValueError("copies must not be negative")
-    return [item for item in items for _ in range(1 + copies)]
-
-
-def inset(box: Box, points: float) -> Box:
-    return replace(box, x=box.x + points, y=box.y + points, width=box.width - 2 * points,
-                   height=box.height - 2 * points)

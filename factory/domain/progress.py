@@ -32,6 +32,10 @@ def open_pieces(quantity: int, counts: list[Count]) -> list[int]:
     return [max(0, available(quantity, counts, k) - counts[k].logged) for k in range(len(counts))]
 
 
-def is_finished(quantity: int, counts: list[Count]) -> bool:
-    """Every piece has passed the last operation, good or defective."""
-    return bool(counts) and not any(open_pieces(quantity, counts))
+
+def percent(part: float, whole: float) -> int:
+    """How far `part` is of `whole`, as a whole percentage from 0 to 100 (0 when there is no whole):
+    the one rule behind every progress bar."""
+    if not whole or whole <= 0:
+        return 0
+    return max(0, min(100, round(100 * part / whole)))

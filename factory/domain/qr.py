@@ -48,9 +48,9 @@ def rectangles(matrix: Matrix) -> list[tuple[int, int, int, int]]:
                 still_open[run] = rect
             else:
                 still_open[run] = [run[0], r, run[1], 1]
-        done.extend(tuple(rect) for rect in open_runs.values())
+        done.extend((col, top, width, height) for col, top, width, height in open_runs.values())
         open_runs = still_open
-    done.extend(tuple(rect) for rect in open_runs.values())
+    done.extend((col, top, width, height) for col, top, width, height in open_runs.values())
     return done
 
 
@@ -78,6 +78,7 @@ def qr_image(matrix: Matrix, module_px: int):
     side = (n + 2 * QUIET) * module_px
     image = Image.new("1", (side, side), 1)
     pixels = image.load()
+    assert pixels is not None  # a new in-memory image always has its pixels
     for r, row in enumerate(matrix):
         for c, dark in enumerate(row):
             if dark:

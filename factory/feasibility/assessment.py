@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
-from factory.feasibility.planner import BIG, Line, Run, compile_line
+from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scenario
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import (candidate_first, deadlines, earliest_index, fewest_late, find_plan,
@@ -33,10 +33,11 @@ def assess(scenario: dict, *, lang: str = "en") -> dict:
 def _assess(scenario: dict, lang: str) -> dict:
     sc = parse_scenario(scenario)
     lang = language(lang)
-    line = compile_line(sc)
+    line = compile_scenario(sc)
     cand = len(line.order_ids) - 1
     due = deadlines(line, sc.horizon_days)
     first = candidate_first(line, due, cand, False, -1.0) if line.order_ops[cand] else None
+    at_risk: list[int]
     if first and first[1]:
         # Even with the candidate ahead of them, the others are on time: none is at risk.
         due_ot, at_risk = due, []
@@ -57,10 +58,13 @@ def _assess(scenario: dict, lang: str) -> dict:
         plan_run = early_run
     elif earliest_ot is not None and cand_due >= earliest_ot:
         verdict = WITH_OVERTIME
+        # earliest_index gives a plan with every day it finds, and this one has every order on time.
+        assert early_ot_run is not None
         plan_run = least_overtime_plan(line, due_ot, find_plan(line, due_ot, True) or early_ot_run)
 
     hours = {}
     if verdict == WITH_OVERTIME:
+        assert plan_run is not None  # least_overtime_plan keeps at least its fallback, a plan on time
         for c, minutes in enumerate(plan_run.overtime_used):
             if round(minutes / (60 * line.efficiency[c]), 3) > 0:
                 hours[line.center_ids[c]] = round(minutes / (60 * line.efficiency[c]), 3)
@@ -85,7 +89,7 @@ def _assess(scenario: dict, lang: str) -> dict:
     }
 
 
-def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list, list]:
+def _deadlines_protecting_at_risk(sc: Scenario, line: CompiledScenario) -> tuple[list, list, list]:
     """Deadlines (working day index) per order, for regular time and with overtime, and the
     orders at risk: existing orders that cannot all be on time even with overtime and without
     the candidate. Each is held to the day it would finish anyway without the candidate (in
@@ -96,7 +100,7 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: Line) -> tuple[list, list,
     # With the candidate behind everything, the others are planned as if it were not there.
     if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
         return due, due, []
-    existing = compile_line(sc, with_candidate=False)
+    existing = compile_scenario(sc, with_candidate=False)
     run, late = fewest_late(existing, due[:-1], True)
     if not late:
         return due, due, []
@@ -119,7 +123,7 @@ def _held_to(run: Run, j: int, due: int) -> int:
 class _Facts:
     """What the reasons are made from."""
     sc: Scenario
-    line: Line
+    line: CompiledScenario
     due: list
     cand: int
     earliest: int | None
@@ -145,10 +149,12 @@ def _reasons(f: _Facts, verdict: str) -> tuple[str | None, list]:
     if not line.order_ops[f.cand]:
         reasons.append(_reason("nothing_left", 0, {}))
     elif verdict == FEASIBLE:
+        assert f.earliest is not None  # feasible: the candidate fits by its due date in regular time
         slack = due_offset - _offset(line, f.earliest)
         reasons.append(_reason("fits_regular_time", 3 * slack,
                                {"earliest": _date(sc, line, f.earliest), "slack_days": slack, "due": due_text}))
     elif verdict == WITH_OVERTIME:
+        assert f.earliest_ot is not None  # with overtime: the candidate fits by its due date with overtime
         slack = due_offset - _offset(line, f.earliest_ot)
         short = (_offset(line, f.earliest) if f.earliest is not None else sc.horizon_days) - due_offset
         total = round(sum(f.hours.values()), 1)
@@ -222,6 +228,8 @@ def _bottleneck(f: _Facts) -> tuple[str, float, float, float]:
         ratio = (booked[c] + mine[c]) / capacity if capacity > 0 else float("inf")
         if ratio > best_ratio:
             best, best_ratio = c, ratio
+    # The candidate has work left (the caller checks), so some work center has mine[c] > 0.
+    assert best is not None
     # The candidate's own share of regular capacity until its due date only grows with the
     # quantity and shrinks with a later due date, which keeps the score monotone.
     own = max(mine[c] / (line.regular[c] * days) if line.regular[c] * days > 0 else 1.0
@@ -237,19 +245,19 @@ def _same_product_on_line(sc: Scenario) -> str | None:
     return None
 
 
-def _offset(line: Line, index: int) -> int:
+def _offset(line: CompiledScenario, index: int) -> int:
     return 0 if index < 0 else line.days[index]
 
 
-def _date(sc: Scenario, line: Line, index: int | None) -> str | None:
+def _date(sc: Scenario, line: CompiledScenario, index: int | None) -> str | None:
     if index is None:
         return None
     return sc.date_of(_offset(line, index)).isoformat()
 
 
-def plan_rows(sc: Scenario, line: Line, run: Run) -> list:
+def plan_rows(sc: Scenario, line: CompiledScenario, run: Run) -> list:
     """A run as the model's `plan`: one row per day, order and operation."""
-    merged = {}
+    merged: dict[tuple[int, int], tuple[float, float]] = {}  # (w, i): (regular, overtime) minutes
     for w, i, reg, ot in run.allocations:
         key = (w, i)
         if key in merged:

@@ -10,7 +10,7 @@ import gc
 from dataclasses import dataclass
 from datetime import date
 
-from factory.feasibility.planner import Line, Run, compile_line
+from factory.feasibility.planner import CompiledScenario, Run, compile_scenario
 from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import deadlines, fewest_late
 
@@ -32,15 +32,15 @@ def planned_completions(scenario: dict) -> dict[str, Completion]:
     gc.disable()
     try:
         sc = parse_scenario({**scenario, "candidate": _no_candidate(scenario)})
-        line = compile_line(sc, with_candidate=False)
+        line = compile_scenario(sc, with_candidate=False)
         due = deadlines(line, sc.horizon_days)
         run, late = fewest_late(line, due, False)
         overtime_run, late_ot = (run, late)
         if late:
             overtime_run, late_ot = fewest_late(line, due, True)
-        late, late_ot = set(late), set(late_ot)
+        late_regular, late_overtime = set(late), set(late_ot)
         return {order_id: Completion(_finish(sc, line, run, j), _finish(sc, line, overtime_run, j),
-                                     j in late, j in late_ot)
+                                     j in late_regular, j in late_overtime)
                 for j, order_id in enumerate(line.order_ids)}
     finally:
         if collecting:
@@ -52,7 +52,7 @@ def booked_plan(scenario: dict) -> list[dict]:
     what the load chart shows when the candidate has no plan (an infeasible verdict)."""
     from factory.feasibility.assessment import plan_rows
     sc = parse_scenario({**scenario, "candidate": _no_candidate(scenario)})
-    line = compile_line(sc, with_candidate=False)
+    line = compile_scenario(sc, with_candidate=False)
     run, _late = fewest_late(line, deadlines(line, sc.horizon_days), False)
     return plan_rows(sc, line, run)
 
@@ -65,7 +65,7 @@ def _no_candidate(scenario: dict) -> dict:
             "operations": [{"work_center": first, "minutes_per_piece": 1, "done": 1}]}
 
 
-def _finish(sc: Scenario, line: Line, run: Run, j: int) -> date | None:
+def _finish(sc: Scenario, line: CompiledScenario, run: Run, j: int) -> date | None:
     index = run.finished[j]
     if index is None:
         return None

@@ -1,9 +1,23 @@
 """Day-by-day planning of every open order's remaining operations on the work centers' capacity,
-under the rules of the capacity model (docs/feasibility.md explains the method)."""
+under the rules of the capacity model (docs/feasibility.md explains the method).
+
+Glossary of the index names used throughout the planner (plain ints into flat lists, for speed):
+
+    w   a working day: index into `CompiledScenario.days` (day -1 in a curve: "before anything")
+    c   a work center: index into `center_ids`, `regular`, `overtime`, `efficiency`
+    i   an operation with load left: index into the `op_*` lists
+    j   an order: index into `order_ids`, `due_offset`, `order_ops`
+    p   the operation upstream of i (`op_prev[i]`, -1 for none); n the one downstream (`nxt`)
+    share / progress   the part of an operation's load done, from 0 to 1
+
+An `Allocation` is (w, i, regular minutes, overtime minutes); a `Run` is one whole plan; a
+`Curve` is, for one operation, [(w, share wanted done by the end of day w), ...].
+"""
 from __future__ import annotations
 
 from bisect import insort
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from factory.feasibility.scenario import Scenario
 
@@ -14,7 +28,7 @@ BIG = 1 << 30
 
 
 @dataclass
-class Line:
+class CompiledScenario:
     """The scenario compiled for planning: working days, work centers and operations as flat lists.
 
     Operations with no load are left out; an operation's upstream is the nearest earlier
@@ -50,12 +64,12 @@ class Line:
         return lo - 1
 
 
-def compile_line(scenario: Scenario, with_candidate: bool = True) -> Line:
+def compile_scenario(scenario: Scenario, with_candidate: bool = True) -> CompiledScenario:
     days = [t for t in range(scenario.horizon_days) if scenario.is_working(scenario.date_of(t))]
     centers = scenario.work_centers
     index = {wc.id: c for c, wc in enumerate(centers)}
     orders = list(scenario.orders) + ([scenario.candidate] if with_candidate else [])
-    line = Line(days=days, center_ids=[wc.id for wc in centers], regular=[wc.regular_minutes for wc in centers],
+    line = CompiledScenario(days=days, center_ids=[wc.id for wc in centers], regular=[wc.regular_minutes for wc in centers],
                 overtime=[wc.overtime_minutes for wc in centers], efficiency=[wc.efficiency for wc in centers],
                 stage_order=[], backward_routes=False, order_ids=[o.id for o in orders],
                 due_offset=[(o.due - scenario.today).days for o in orders], order_ops=[])
@@ -119,16 +133,35 @@ def _stage_order(n: int, edges: set) -> tuple[list, bool]:
     return order, False
 
 
+class Allocation(NamedTuple):
+    """Standard minutes given to operation `op` on working day `day`, in regular time and overtime."""
+    day: int
+    op: int
+    regular: float
+    overtime: float
+
+
+Curve = list  # [(w, share of the operation wanted done by the end of day w), ...], ascending days
+
+
 @dataclass
 class Run:
-    """One simulated plan: allocations (working day index, operation, regular, overtime minutes)
-    and the working day index each order finished (-1: nothing left; None: not within the horizon)."""
-    allocations: list
+    """One simulated plan: its allocations and the working day index each order finished
+    (-1: nothing left; None: not within the horizon)."""
+    allocations: list[Allocation]
     finished: list
     overtime_used: list  # standard minutes per work center
 
 
-def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
+@dataclass
+class BackwardPlan:
+    """What planning backwards gives: the curve of every operation, and, when everything fitted and
+    the plan was asked for, the backward plan itself as a `Run`."""
+    curves: list[Curve]
+    run: Run | None = None
+
+
+def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
              curves: list | None = None, budget: list | None = None,
              overtime_orders: set | None = None, overtime_when_behind: bool = False) -> Run:
     """Plan day by day: each work center gives its minutes to the operations whose orders have the
@@ -169,7 +202,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
     for i, p in enumerate(prev):
         if p >= 0:
             nxt[p] = i
-    queues = [[] for _ in line.center_ids]
+    queues: list[list[int]] = [[] for _ in line.center_ids]
     # An operation caught up with its upstream waits out of the queue until the upstream works.
     waiting = [False] * n_ops
     queued = [False] * n_ops
@@ -180,9 +213,19 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
         else:
             waiting[i] = True
     dead = [0] * len(queues)
-    allocations = []
+    allocations: list[Allocation] = []
     used_ot = [0.0] * len(line.center_ids)
     sweeps = 2 if line.backward_routes else 1
+    # Options that come with another, checked once here rather than in the loops below: lazy
+    # overtime counts the work due by each deadline; "behind" means behind the curves.
+    lazy_deadlines: list = []
+    if lazy is not None:
+        assert deadlines is not None, "lazy overtime needs the deadlines"
+        lazy_deadlines = deadlines
+    behind_curves: list = []
+    if overtime_when_behind:
+        assert curves is not None, "overtime_when_behind needs the backward plan's curves"
+        behind_curves = curves
     for w in range(len(line.days)):
         if not unfinished:
             break
@@ -194,7 +237,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                 regular = line.regular[c]
                 extra = line.overtime[c] if overtime else 0.0
                 if extra > 0.0 and lazy is not None:
-                    extra = min(extra, _overtime_needed(line, queue, spent, deadlines, w, c, lazy))
+                    extra = min(extra, _overtime_needed(line, queue, spent, lazy_deadlines, w, c, lazy))
                 if budget is not None:
                     extra = min(extra, max(0.0, budget[c] - used_ot[c]))
                 if sweeps > 1:
@@ -228,7 +271,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                             dead[c] += 1
                         continue
                     allowed = free if overtime_orders is None or op_order[i] in overtime_orders else regular
-                    if overtime_when_behind and _needed_by(curves[i], pi) > w:
+                    if overtime_when_behind and _needed_by(behind_curves[i], pi) > w:
                         allowed = regular
                     if allowed <= EPS:
                         continue
@@ -263,7 +306,7 @@ def simulate(line: Line, keys: list, overtime: bool, deadlines: list | None = No
                         regular = 0.0
                         used_ot[c] += ot
                     free -= take
-                    allocations.append((w, i, reg, ot))
+                    allocations.append(Allocation(w, i, reg, ot))
                     if free <= EPS:
                         break
                 if dead[c] * 4 > len(queues[c]):
@@ -291,10 +334,10 @@ def _needed_by(curve: list, progress: float) -> int:
     return BIG
 
 
-def _overtime_needed(line: Line, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
+def _overtime_needed(line: CompiledScenario, queue: list, spent: list, deadlines: list, w: int, c: int, lazy: float) -> float:
     """Least overtime today that leaves this work center's remaining work due by every deadline
     within its remaining regular capacity plus `lazy` times its later overtime."""
-    due = {}
+    due: dict[int, float] = {}
     for i in queue:
         d = deadlines[line.op_order[i]]
         due[d] = due.get(d, 0.0) + line.op_load[i] - spent[i]
@@ -309,7 +352,7 @@ def _overtime_needed(line: Line, queue: list, spent: list, deadlines: list, w: i
     return need
 
 
-def _leftover(allocations: list, w: int, c: int, line: Line, regular: float, extra: float) -> tuple[float, float]:
+def _leftover(allocations: list, w: int, c: int, line: CompiledScenario, regular: float, extra: float) -> tuple[float, float]:
     for day, i, reg, ot in reversed(allocations):
         if day != w:
             break
@@ -319,7 +362,7 @@ def _leftover(allocations: list, w: int, c: int, line: Line, regular: float, ext
     return max(regular, 0.0), max(extra, 0.0)
 
 
-def late_orders(line: Line, run: Run, deadlines: list) -> list:
+def late_orders(line: CompiledScenario, run: Run, deadlines: list) -> list:
     """Orders (indices) not finished by their deadline (working day index)."""
     out = []
     for j, d in enumerate(deadlines):
@@ -329,14 +372,15 @@ def late_orders(line: Line, run: Run, deadlines: list) -> list:
     return out
 
 
-def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = None, runs: list | None = None,
-                  budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> list:
+def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list | None = None, plan: bool = False,
+                  budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> BackwardPlan:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
     first, each operation only as far ahead of its downstream one as rule 4 allows.
 
     Returns per operation the days (ascending) on which this backward plan works on it, with the
     share of its load that must be done by the end of each; a first entry on day -1 holds the
-    share that did not fit at all and is therefore wanted before anything else.
+    share that did not fit at all and is therefore wanted before anything else. With `plan`, when
+    everything fitted, the backward plan itself comes back too (`BackwardPlan.run`).
 
     With `fair`, a work center short of minutes shares them among the operations waiting for it
     in proportion to their remaining work instead of by rank. With `overtime_ops`, only those
@@ -350,8 +394,8 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
             nxt[p] = i
     placed = [0.0] * n_ops
     share = [0.0] * n_ops
-    per_op = [[] for _ in range(n_ops)]
-    queues = [[] for _ in line.center_ids]
+    per_op: list[list[tuple[int, float]]] = [[] for _ in range(n_ops)]  # (w, minutes), w descending
+    queues: list[list[int]] = [[] for _ in line.center_ids]
     # Backwards every order waits for its deadline; the latest-due are placed first, unless a
     # rank per operation says otherwise.
     if rank is None:
@@ -359,7 +403,7 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
     # Operations join their work center's queue on their deadline (going backwards) and leave
     # it once placed; queues stay in rank order.
     position = [0] * n_ops
-    released = [[] for _ in range(len(line.days))]
+    released: list[list[int]] = [[] for _ in range(len(line.days))]
     for r, i in enumerate(sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i]))):
         position[i] = r
         d = due[line.op_order[i]]
@@ -415,23 +459,24 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
                 regular = max(0.0, regular - take)
                 if free <= EPS:
                     break
-    if runs is not None and all(x >= 1.0 for x in share):
+    whole = None
+    if plan and all(x >= 1.0 for x in share):
         # Everything fitted: the backward plan is a plan in its own right.
         allocations, used_ot, finished = [], [0.0] * len(line.center_ids), [-1 if not ops else None for ops in line.order_ops]
-        regular_left = {}
+        regular_left: dict[tuple[int, int], float] = {}  # (w, c): regular minutes not yet given
         for i in range(n_ops):
             for w, take in per_op[i]:
                 c = line.op_center[i]
-                left = regular_left.get((w, c), line.regular[c])
-                reg = take if take <= left else left
-                regular_left[(w, c)] = left - reg
-                allocations.append((w, i, reg, take - reg))
+                day_left = regular_left.get((w, c), line.regular[c])
+                reg = take if take <= day_left else day_left
+                regular_left[(w, c)] = day_left - reg
+                allocations.append(Allocation(w, i, reg, take - reg))
                 used_ot[c] += take - reg
         for j, ops in enumerate(line.order_ops):
             if ops:
                 finished[j] = max(per_op[i][0][0] for i in ops)
         allocations.sort(key=lambda a: a[0])
-        runs.append(Run(allocations=allocations, finished=finished, overtime_used=used_ot))
+        whole = Run(allocations=allocations, finished=finished, overtime_used=used_ot)
     curves = []
     for i in range(n_ops):
         unplaced = max(0.0, 1.0 - share[i])
@@ -443,10 +488,10 @@ def latest_curves(line: Line, due: list, overtime: bool, rank: list | None = Non
         if curve:
             curve[-1] = (curve[-1][0], 1.0)
         curves.append(curve)
-    return curves
+    return BackwardPlan(curves, whole)
 
 
-def _fair_shares(line: Line, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:
+def _fair_shares(line: CompiledScenario, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:
     """Minutes per waiting operation when `free` minutes are shared in proportion to their
     remaining work, none getting more than it can take today (water filling)."""
     rooms = {}
@@ -460,7 +505,8 @@ def _fair_shares(line: Line, queue: list, due: list, w: int, share: list, nxt: l
             rooms[i] = room
     if sum(rooms.values()) <= free:
         return rooms
-    given, open_ = {}, dict(rooms)
+    given: dict[int, float] = {}
+    open_ = dict(rooms)
     while open_ and free > EPS:
         weight = {i: line.op_load[i] * (1.0 - share[i]) for i in open_}
         total = sum(weight.values())
@@ -475,7 +521,7 @@ def _fair_shares(line: Line, queue: list, due: list, w: int, share: list, nxt: l
     return given
 
 
-def trim_overtime(line: Line, run: Run, due: list) -> Run:
+def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
     """The same plan with overtime work moved into regular time left free on other days of the
     same work center, where rule 4 and the deadline allow it: earlier when the operation's
     upstream is far enough ahead, later when its downstream is far enough behind. Costliest
@@ -551,7 +597,7 @@ def trim_overtime(line: Line, run: Run, due: list) -> Run:
         for i in range(n_ops):
             r, o = reg[i][w], ot[i][w]
             if r > EPS or o > EPS:
-                allocations.append((w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
+                allocations.append(Allocation(w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
                 used[line.op_center[i]] += o if o > EPS else 0.0
                 last[i] = w
     finished = [-1 if not ops else max(last[i] for i in ops) for ops in line.order_ops]

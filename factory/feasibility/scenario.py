@@ -3,20 +3,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
 from datetime import date, timedelta
+from typing import Any
+
+from factory.domain.capacity import standard_minutes
+from factory.domain.refusal import Refusal, Refused
 
 DEFAULT_WORKDAYS = (0, 1, 2, 3, 4, 5)
 DEFAULT_HORIZON_DAYS = 90
 MAX_HORIZON_DAYS = 3660
 
 
-class ScenarioError(ValueError):
-    """A scenario that cannot be assessed; `field` is the path of the offending field."""
+class ScenarioError(Refused, ValueError):
+    """A scenario that cannot be assessed: a refusal of the field at `field` (its path), with the
+    engine's own words in `problem` (the scenario API speaks English, like its documentation)."""
 
     def __init__(self, field: str, problem: str):
-        super().__init__(f"{field}: {problem}")
+        super().__init__(Refusal("scenario", field, {"problem": problem}))
         self.field = field
         self.problem = problem
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem}"
 
 
 @dataclass(slots=True)
@@ -30,11 +39,11 @@ class WorkCenter:
     @property
     def regular_minutes(self) -> float:
         """Standard minutes a working day offers in regular time (rule 2)."""
-        return self.units * self.hours_per_day * 60 * self.efficiency
+        return standard_minutes(units=self.units, hours=self.hours_per_day, efficiency=self.efficiency)
 
     @property
     def overtime_minutes(self) -> float:
-        return self.units * self.overtime_hours_per_day * 60 * self.efficiency
+        return standard_minutes(units=self.units, hours=self.overtime_hours_per_day, efficiency=self.efficiency)
 
 
 @dataclass(slots=True)
@@ -153,7 +162,8 @@ def _order(data, path: str, centers: set) -> Order:
         # which name the field.
         if type(op) is dict:
             wc = op.get("work_center")
-            mpp = op.get("minutes_per_piece")
+            # Any: straight from the JSON; mypy cannot narrow on the `type(mpp) in _NUMBERS` check below.
+            mpp: Any = op.get("minutes_per_piece")
             setup = op.get("setup_minutes", 0)
             done = op.get("done", 0)
             if (type(wc) is str and wc in centers and type(mpp) in _NUMBERS and 0 <= mpp < _INF

@@ -2,7 +2,7 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import BIG, EPS, Line, Run, late_orders, latest_curves, simulate, trim_overtime
+from factory.feasibility.planner import BIG, EPS, CompiledScenario, Run, late_orders, latest_curves, simulate, trim_overtime
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.
@@ -16,18 +16,18 @@ THOROUGH_LIMIT = 40_000
 BISECTIONS = 6
 
 
-def deadlines(line: Line, horizon_days: int) -> list:
+def deadlines(line: CompiledScenario, horizon_days: int) -> list:
     """Per order, the last working day index it may finish on (-1: none is left to it).
     Orders due after the horizon must still finish within it: the plan covers only the horizon."""
     return [line.last_working_index(min(d, horizon_days - 1)) if d >= 0 else -1 for d in line.due_offset]
 
 
-def thorough(line: Line) -> bool:
+def thorough(line: CompiledScenario) -> bool:
     """Workshops of the usual size get every method; the largest the cheapest ones only."""
     return len(line.op_load) * len(line.days) <= THOROUGH_LIMIT
 
 
-def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, with_late: bool = False):
+def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = REPAIRS, with_late: bool = False):
     """A plan meeting every deadline in `due`, or None when none was found (with `with_late`:
     the plan with the fewest late orders and those orders).
 
@@ -40,7 +40,7 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     if not with_late and overloaded(line, due, overtime):
         return None
     keys = [float(min(d, len(line.days))) for d in due]
-    best = None
+    best: tuple[Run, list] | None = None  # the plan with the fewest late orders so far, and those
 
     def outcome(run):
         nonlocal best
@@ -52,24 +52,27 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
         return None
 
     found = outcome(simulate(line, keys, overtime))
-    if found or any(due[j] < 0 for j in best[1]):
-        return found or (best if with_late else None)
-    runs = []
+    if found:
+        return found
+    assert best is not None  # outcome() found late orders, and kept that plan
+    if any(due[j] < 0 for j in best[1]):
+        return best if with_late else None
     # Backwards, the orders due first take the days just before their due dates and the
     # later ones move earlier: short orders finish just in time, long ones start at once.
-    latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], runs=runs)
-    if runs:
-        return (runs[0], []) if with_late else runs[0]
-    curves = latest_curves(line, due, overtime, runs=runs)
-    if runs:
-        return (runs[0], []) if with_late else runs[0]
+    backward = latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], plan=True)
+    if backward.run:
+        return (backward.run, []) if with_late else backward.run
+    backward = latest_curves(line, due, overtime, plan=True)
+    if backward.run:
+        return (backward.run, []) if with_late else backward.run
+    curves = backward.curves
     if not thorough(line):
         return best if with_late else None
     # Backwards again, a work center short of minutes sharing them in proportion to the work
     # waiting: interleaves orders where strict priorities would starve one of them.
-    latest_curves(line, due, overtime, runs=runs, fair=True)
-    if runs:
-        return (runs[0], []) if with_late else runs[0]
+    backward = latest_curves(line, due, overtime, plan=True, fair=True)
+    if backward.run:
+        return (backward.run, []) if with_late else backward.run
     forward = simulate(line, keys, overtime, curves=curves)
     found = outcome(forward)
     for _ in range(IMPROVEMENTS):
@@ -78,9 +81,10 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
         finish = [-1] * len(line.op_load)
         for w, i, _reg, _ot in forward.allocations:
             finish[i] = w
-        curves = latest_curves(line, due, overtime, rank=[-f for f in finish], runs=runs)
-        if runs:
-            return (runs[0], []) if with_late else runs[0]
+        backward = latest_curves(line, due, overtime, rank=[-f for f in finish], plan=True)
+        if backward.run:
+            return (backward.run, []) if with_late else backward.run
+        curves = backward.curves
         forward = simulate(line, keys, overtime, curves=curves)
         found = outcome(forward)
     step = 1.0
@@ -94,7 +98,7 @@ def find_plan(line: Line, due: list, overtime: bool, repairs: int = REPAIRS, wit
     return found or (best if with_late else None)
 
 
-def candidate_first(line: Line, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
+def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
     """Earliest due date first with the candidate given `key`; also whether the other orders
     all stay on time."""
     keys = [float(min(d, len(line.days))) for d in due]
@@ -104,8 +108,8 @@ def candidate_first(line: Line, due: list, candidate: int, overtime: bool, key: 
     return run, all(j == candidate for j in others)
 
 
-def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
-                   known: tuple | None = None, first: tuple | None = None) -> tuple[int | None, Run | None]:
+def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: bool,
+                   known: tuple | None = None, first: tuple[Run, bool] | None = None) -> tuple[int | None, Run | None]:
     """The earliest working day index the candidate can be due on with every other order on
     time, with its plan; (None, None) when there is none within the horizon.
 
@@ -121,12 +125,12 @@ def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
         trial[candidate] = BIG
         run = find_plan(line, trial, overtime)
         return (-1, run) if run else (None, None)
-    first, others_on_time = first or candidate_first(line, due, candidate, overtime, -1.0)
-    lo = first.finished[candidate]
+    first_run, others_on_time = first or candidate_first(line, due, candidate, overtime, -1.0)
+    lo = first_run.finished[candidate]
     if lo is None:
         return None, None
     if others_on_time:
-        return lo, first
+        return lo, first_run
     if known is not None:
         hi, best = known
     else:
@@ -161,20 +165,20 @@ def earliest_index(line: Line, due: list, candidate: int, overtime: bool,
     return hi, best
 
 
-def _edf_plan(line: Line, due: list, overtime: bool) -> Run | None:
+def _edf_plan(line: CompiledScenario, due: list, overtime: bool) -> Run | None:
     run = simulate(line, [float(min(d, len(line.days))) for d in due], overtime)
     return None if late_orders(line, run, due) else run
 
 
-def overtime_hours(line: Line, run: Run) -> float:
+def overtime_hours(line: CompiledScenario, run: Run) -> float:
     return sum(m / (60 * line.efficiency[c]) for c, m in enumerate(run.overtime_used))
 
 
-def overloaded(line: Line, due: list, overtime: bool) -> bool:
+def overloaded(line: CompiledScenario, due: list, overtime: bool) -> bool:
     """Some work center has more work due by some deadline than all its minutes until then:
     no plan can exist (a quick proof, before trying to plan)."""
     per_day = [r + (o if overtime else 0.0) for r, o in zip(line.regular, line.overtime)]
-    by_center = [[] for _ in line.center_ids]
+    by_center: list[list[tuple[int, float]]] = [[] for _ in line.center_ids]  # (deadline, load)
     for i, c in enumerate(line.op_center):
         d = due[line.op_order[i]]
         if d < BIG:
@@ -188,11 +192,11 @@ def overloaded(line: Line, due: list, overtime: bool) -> bool:
     return False
 
 
-def overtime_floor(line: Line, due: list) -> list:
+def overtime_floor(line: CompiledScenario, due: list) -> list:
     """Per work center, overtime minutes no plan can do without: its own remaining work due by
     some deadline beyond its regular capacity until then (rule 4 can only add to it)."""
     floor = [0.0] * len(line.center_ids)
-    by_center = [[] for _ in line.center_ids]
+    by_center: list[list[tuple[int, float]]] = [[] for _ in line.center_ids]  # (deadline, load)
     for i, c in enumerate(line.op_center):
         d = due[line.op_order[i]]
         if d < BIG:
@@ -205,11 +209,13 @@ def overtime_floor(line: Line, due: list) -> list:
     return floor
 
 
-def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
+def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run | None:
     """Among plans meeting every deadline, the one with the fewest overtime clock hours found
     (docs/feasibility.md lists the candidates); stops as soon as one needs no more than the
-    overtime_floor, which no plan can beat."""
-    best, best_hours = None, float("inf")
+    overtime_floor, which no plan can beat. None only when no plan meeting every deadline was found,
+    which cannot be when `fallback` meets them all."""
+    best: Run | None = None
+    best_hours = float("inf")
     floor = overtime_floor(line, due)
     floor_hours = sum(m / (60 * line.efficiency[c]) for c, m in enumerate(floor))
 
@@ -240,19 +246,19 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
         return best
     # Overtime only for work behind where a backward plan in regular time wanted it.
     rank = [min(due[j], len(line.days)) for j in line.op_order]
-    curves = latest_curves(line, due, False, rank=rank)
-    behind = (curves, latest_curves(line, due, False))
-    for c in behind:
+    curves = latest_curves(line, due, False, rank=rank).curves
+    behind = (curves, latest_curves(line, due, False).curves)
+    for behind_curves in behind:
         if at_floor():
             return best
-        consider(simulate(line, keys, True, curves=c, overtime_when_behind=True))
+        consider(simulate(line, keys, True, curves=behind_curves, overtime_when_behind=True))
     # Overtime only for the operations that did not fit in a backward plan in regular time, as
     # much as did not fit (a little more each time), as late as it helps.
     if small:
         for fair, order in ((False, rank), (False, None), (True, None)):
             if at_floor():
                 return best
-            regular_plan = latest_curves(line, due, False, rank=order, fair=fair)
+            regular_plan = latest_curves(line, due, False, rank=order, fair=fair).curves
             short = [0.0] * len(line.center_ids)
             spilled = set()
             for i, curve in enumerate(regular_plan):
@@ -260,11 +266,10 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
                     short[line.op_center[i]] += curve[0][1] * line.op_load[i]
                     spilled.add(i)
             for scale in (1.0, 1.1, 1.3, 1.7, 2.5, 4.0):
-                runs = []
-                latest_curves(line, due, True, rank=order, runs=runs, fair=fair, overtime_ops=spilled,
-                              budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
-                if runs:
-                    consider(runs[0])
+                backward = latest_curves(line, due, True, rank=order, plan=True, fair=fair, overtime_ops=spilled,
+                                         budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
+                if backward.run:
+                    consider(backward.run)
                     break
     # The floor itself, when a plan can be found for it, is the answer.
     if not at_floor():
@@ -305,21 +310,20 @@ def least_overtime_plan(line: Line, due: list, fallback: Run) -> Run:
     return best
 
 
-def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, behind: tuple = ()) -> Run | None:
+def budget_plan(line: CompiledScenario, due: list, keys: list, rank: list, budget: list, behind: tuple = ()) -> Run | None:
     """A plan meeting every deadline with at most `budget` overtime minutes per work center:
     backward (overtime as late as it helps), else forward (as soon as there is work for it),
     else backward sharing minutes fairly, else forward with overtime only for work behind the
     backward plans `behind`."""
-    runs = []
-    latest_curves(line, due, True, rank=rank, runs=runs, budget=budget)
-    if runs:
-        return runs[0]
+    backward = latest_curves(line, due, True, rank=rank, plan=True, budget=budget)
+    if backward.run:
+        return backward.run
     run = simulate(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
-    latest_curves(line, due, True, runs=runs, budget=budget, fair=True)
-    if runs:
-        return runs[0]
+    backward = latest_curves(line, due, True, plan=True, budget=budget, fair=True)
+    if backward.run:
+        return backward.run
     for curves in behind:
         run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
         if not late_orders(line, run, due):
@@ -331,7 +335,7 @@ def budget_plan(line: Line, due: list, keys: list, rank: list, budget: list, beh
 MAX_DEFERRALS = 8
 
 
-def fewest_late(line: Line, due: list, overtime: bool) -> tuple[Run, list]:
+def fewest_late(line: CompiledScenario, due: list, overtime: bool) -> tuple[Run, list]:
     """A plan with as few late orders as found, and those orders.
 
     `find_plan` keeps orders in due-date order, so one order that cannot be on time whatever

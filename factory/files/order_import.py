@@ -10,6 +10,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import OrderCreate, validate
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -34,8 +35,9 @@ FIELD_LABELS = {"customer": _l("Customer"), "product": _l("Product"), "quantity"
                 "file": _l("File")}
 
 
-class ImportProblem(ValueError):
-    """The file as a whole cannot be read; the message says why, in the reader's language."""
+def problem(code: str, **numbers) -> Refused:
+    """The file as a whole cannot be read: a refusal of the `file` field."""
+    return Refused(Refusal(code, "file", numbers))
 
 
 @dataclass
@@ -49,15 +51,15 @@ class ImportRow:
 def read_table(filename: str, data: bytes) -> list[list]:
     """The cells of the first sheet (.xlsx) or of the CSV file, row by row."""
     if len(data) > MAX_BYTES:
-        raise ImportProblem(_("The file is larger than %(limit)s MB.", limit=MAX_BYTES // (1024 * 1024)))
+        raise problem("file_too_large", limit=MAX_BYTES // (1024 * 1024))
     if not data:
-        raise ImportProblem(_("The file is empty."))
+        raise problem("file_empty")
     name = filename.lower()
     if name.endswith(".xlsx"):
         return _read_xlsx(data)
     if name.endswith(".csv"):
         return _read_csv(data)
-    raise ImportProblem(_("Upload an .xlsx or .csv file."))
+    raise problem("file_type")
 
 
 def _read_xlsx(data: bytes) -> list[list]:
@@ -71,8 +73,7 @@ def _read_xlsx(data: bytes) -> list[list]:
                 break
         workbook.close()
     except Exception as exc:  # a broken file can fail anywhere inside the zip/XML readers
-        raise ImportProblem(_("This is not a readable Excel file (%(reason)s).",
-                              reason=type(exc).__name__)) from exc
+        raise problem("xlsx_unreadable", reason=type(exc).__name__) from exc
     return rows
 
 
@@ -85,11 +86,11 @@ def _read_csv(data: bytes) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportProblem(_("The CSV file is neither UTF-8 nor GBK text."))
+        raise problem("csv_encoding")
     try:
         return [row for _, row in zip(range(MAX_ROWS + 2), csv.reader(io.StringIO(text)))]
     except csv.Error as exc:
-        raise ImportProblem(_("The CSV file cannot be read (%(reason)s).", reason=str(exc))) from exc
+        raise problem("csv_unreadable", reason=str(exc)) from exc
 
 
 def _cell(value) -> str:
@@ -109,21 +110,21 @@ def parse_rows(table: list[list], product_codes: set[str]) -> list[ImportRow]:
     table = [[_cell(v) for v in row] for row in table]
     header_at = next((i for i, row in enumerate(table) if any(row)), None)
     if header_at is None:
-        raise ImportProblem(_("The file has no rows."))
+        raise problem("no_rows")
     columns = [HEADERS.get(h.strip().lower()) for h in table[header_at]]
     missing = [str(FIELD_LABELS[f]) for f in REQUIRED if f not in columns]
     if missing:
-        raise ImportProblem(_("Columns missing from the first row: %(columns)s.", columns=", ".join(missing)))
+        raise problem("missing_columns", columns=", ".join(missing))
     rows = []
     for offset, cells in enumerate(table[header_at + 1:], start=header_at + 2):
         if not any(cells):
             continue
         if len(rows) == MAX_ROWS:
-            raise ImportProblem(_("At most %(limit)s orders per file.", limit=MAX_ROWS))
+            raise problem("too_many_rows", limit=MAX_ROWS)
         values = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(columns) if name}
         rows.append(check_row(offset, values, product_codes))
     if not rows:
-        raise ImportProblem(_("The file has no orders below its header row."))
+        raise problem("no_orders")
     return rows
 
 

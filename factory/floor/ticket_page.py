@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from factory.data.models import CLOSED_TO_SCANS, Ticket, Worker
-from factory.data.orders import OrderView, bundle_view
+from factory.data.orders import OrderView, bundle_view, ticket_by_token  # noqa: F401 (the page's lookup)
 from factory.data.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
                            scan_for_worker, undo_deadline)
 from factory.data.workforce import work_centers_of
@@ -47,12 +47,6 @@ class TicketPage:
     @property
     def others(self) -> list[Choice]:
         return [c for c in self.choices if not c.own]
-
-
-def ticket_by_token(*, session: Session, token: str) -> Ticket | None:
-    if not token or len(token) > 64:
-        return None
-    return session.exec(select(Ticket).where(Ticket.token == token)).first()
 
 
 def ticket_page(*, session: Session, ticket: Ticket, worker: Worker | None, today: date, now: datetime,

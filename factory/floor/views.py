@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
-from sqlmodel import select
 
-from factory import htmx
 from factory.web.access import worker_required
-from factory.data.db import engine, get_session
+from factory.data.db import get_session
 from factory.floor import bp
 from factory.web.refusals import answer, explain
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
 from factory.web.links import ticket_url
+from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
-from factory.data.orders import order_view
+from factory.data.orders import order_by_token, order_view
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
 from factory.data.scans import ScanForm, ScanRequest, record_scan, scans_between, undo_scan
 from factory.domain.pay import period_named, period_of
@@ -31,10 +30,7 @@ def _ticket_or_404(token: str):
 
 def _render_ticket(page, status: int = 200) -> Response:
     """The whole page, or for htmx only the live part (progress and log form)."""
-    template = "floor/_live.html" if htmx else "floor/ticket.html"
-    response = make_response(render_template(template, page=page), status)
-    response.vary.add("HX-Request")
-    return response
+    return render_page("floor/ticket.html", "floor/_live.html", status, page=page)
 
 
 @bp.get("/t/<token>")
@@ -46,7 +42,7 @@ def ticket(token: str):
 
 
 @bp.get("/t/<token>/photo")
-def product_photo(token: str):
+def ticket_photo(token: str):
     """The product's photo, for the ticket page."""
     product = get_session().get(Product, get_session().get(Order, _ticket_or_404(token).order_id).product_id)
     if not product.photo:
@@ -63,10 +59,9 @@ def log(token: str):
     found = _ticket_or_404(token)
     data = request.get_json(silent=True) if request.is_json else _form_data()
     scan_in, errors = validate(ScanForm, data)
-    outcome = None if errors else record_scan(engine=engine(), now=utcnow(), request=ScanRequest(
+    outcome = None if errors else record_scan(now=utcnow(), request=ScanRequest(
         scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
         source="queue" if request.is_json else "web", confirm=scan_in.confirm or request.is_json))
-    _see_the_new_scan()
     if request.is_json:
         return answer(outcome, errors)
     if outcome is not None and outcome.ok:
@@ -84,19 +79,12 @@ def log(token: str):
 def undo(token: str, client_id: str):
     """Undo one's own scan within two minutes (a reversing scan)."""
     found = _ticket_or_404(token)
-    outcome = undo_scan(engine=engine(), client_id=client_id, worker=g.worker.code, now=utcnow())
-    _see_the_new_scan()
+    outcome = undo_scan(client_id=client_id, worker=g.worker.code, now=utcnow())
     if outcome.ok:
         return _after_scan(token, outcome.scan.client_id, outcome.status)
     form = LogForm(message=explain(outcome.refusal))
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form, result_id=client_id), outcome.status)
-
-
-def _see_the_new_scan() -> None:
-    """End the request session's read transaction: the scan was committed by another session, and
-    SQLite would keep showing this one the snapshot from before it."""
-    get_session().rollback()
 
 
 def _form_data() -> dict:
@@ -118,9 +106,7 @@ def _after_scan(token: str, client_id: str, status: int) -> Response:
 @bp.get("/o/<token>")
 def order_sheet(token: str):
     """What the work order's QR opens: the order and a link to each bundle's ticket."""
-    found = get_session().exec(select(Order).where(Order.token == token)).first()
-    if found is None:
-        abort(404)
+    found = order_by_token(session=get_session(), token=token) or abort(404)
     return render_template("floor/order_sheet.html", view=order_view(session=get_session(), order=found),
                            ticket_url=ticket_url)
 

@@ -88,7 +88,8 @@ def fit_text(text: str, font: str, width: float, size: float, max_lines: int, me
         if measure(text, font) * size <= width and "\n" not in text:
             return size, [text]
         rows = wrap(text, font, size, width, measure)
-        if len(rows) <= max_lines:
+        # A row can still be too wide when one character is wider than the label at this size.
+        if len(rows) <= max_lines and all(measure(row, font) * size <= width for row in rows):
             return size, rows
         if size <= min_size:
             break
@@ -102,7 +103,7 @@ def fit_text(text: str, font: str, width: float, size: float, max_lines: int, me
 
 
 @dataclass
-class Line:
+class TextLine:
     """One item of a text block: the wish; `fit_block` decides the size and the rows."""
     text: str
     font: str = CJK
@@ -114,12 +115,12 @@ class Line:
 
 @dataclass
 class Placed:
-    line: Line
+    line: TextLine
     size: float
     rows: list[str]
 
 
-def fit_block(lines: Sequence[Line], width: float, height: float, measure: Measure) -> list[Placed]:
+def fit_block(lines: Sequence[TextLine], width: float, height: float, measure: Measure) -> list[Placed]:
     """Size a stack of lines so that all of it fits `width` x `height`, shrinking evenly; lines that
     still do not fit at the smallest size are left off the bottom, never drawn outside."""
     lines = [line for line in lines if line.text]
@@ -216,18 +217,18 @@ def label_geometry(box: Box) -> LabelGeometry:
     return LabelGeometry(qr_x, qr_y, size, text)
 
 
-def label_lines(label: BundleLabel, base: float) -> list[Line]:
+def label_lines(label: BundleLabel, base: float) -> list[TextLine]:
     bundle = _("Bundle %(n)s/%(m)s", n=label.bundle_no, m=label.bundle_count)
     if label.reissue_no is not None:
         bundle += " " + _("(reissue #%(no)s)", no=label.reissue_no)
     variant = " / ".join(part for part in (label.color, label.size) if part)
     return [
-        Line(label.order_number, LATIN, base * 1.5),
-        Line(bundle, CJK, base * 1.3, bold=True, max_lines=2),
-        Line(_("%(count)s pcs", count=label.quantity), CJK, base * 1.3, bold=True),
-        Line(variant, CJK, base, max_lines=2, min_share=0.8),
-        Line(label.product, CJK, base, max_lines=2, min_share=0.8),
-        Line(_("Due %(date)s", date=label.due) if label.due else "", CJK, base),
+        TextLine(label.order_number, LATIN, base * 1.5),
+        TextLine(bundle, CJK, base * 1.3, bold=True, max_lines=2),
+        TextLine(_("%(count)s pcs", count=label.quantity), CJK, base * 1.3, bold=True),
+        TextLine(variant, CJK, base, max_lines=2, min_share=0.8),
+        TextLine(label.product, CJK, base, max_lines=2, min_share=0.8),
+        TextLine(_("Due %(date)s", date=label.due) if label.due else "", CJK, base),
     ]
 
 
@@ -382,13 +383,13 @@ def draw_work_order(c: Canvas, ticket: WorkOrderTicket, page_size: tuple[float, 
                         _("Scan: this order and each bundle's ticket"))
     head_width = page.inner - qr_size
     head = [
-        Line(_("Work order"), CJK, 11 * scale, bold=True),
-        Line(ticket.number, LATIN, 30 * scale),
-        Line(_("Customer: %(name)s", name=ticket.customer), CJK, 13 * scale, max_lines=2),
-        Line(_("Due: %(date)s", date=ticket.due) + ("  " + _("URGENT") if ticket.priority else ""), CJK,
+        TextLine(_("Work order"), CJK, 11 * scale, bold=True),
+        TextLine(ticket.number, LATIN, 30 * scale),
+        TextLine(_("Customer: %(name)s", name=ticket.customer), CJK, 13 * scale, max_lines=2),
+        TextLine(_("Due: %(date)s", date=ticket.due) + ("  " + _("URGENT") if ticket.priority else ""), CJK,
              15 * scale, bold=True),
-        Line(_("Quantity: %(count)s pcs", count=ticket.quantity), CJK, 15 * scale, bold=True),
-        Line(_("Product: %(code)s %(name)s", code=ticket.product_code, name=ticket.product_name), CJK,
+        TextLine(_("Quantity: %(count)s pcs", count=ticket.quantity), CJK, 15 * scale, bold=True),
+        TextLine(_("Product: %(code)s %(name)s", code=ticket.product_code, name=ticket.product_name), CJK,
              12 * scale, max_lines=2),
     ]
     placed = fit_block(head, head_width, qr_size, pdf_measure)
@@ -398,7 +399,7 @@ def draw_work_order(c: Canvas, ticket: WorkOrderTicket, page_size: tuple[float, 
     # Technique, with the product photo beside it.
     _section(page, _("Technique"), scale)
     photo_box = 45 * MM * scale if ticket.photo else 0
-    rows = [Line(f"{label}: {value}", CJK, 10 * scale, max_lines=8) for label, value in ticket.technique if value]
+    rows = [TextLine(f"{label}: {value}", CJK, 10 * scale, max_lines=8) for label, value in ticket.technique if value]
     text_width = page.inner - (photo_box + 4 * MM * scale if photo_box else 0)
     placed = [Placed(r, *fit_text(r.text, r.font, text_width, r.size, r.max_lines, pdf_measure)) for r in rows]
     page.need(max(block_height(placed), photo_box))
@@ -483,10 +484,10 @@ def draw_badge(c: Canvas, box: Box, badge: Badge) -> None:
     qr_size = box.height - 4 * MM
     draw_qr(c, qr_matrix(badge.url, "M"), box.x + box.width - qr_size - 2 * MM, box.y + 2 * MM, qr_size)
     text_width = box.width - qr_size - 8 * MM
-    lines = [Line(badge.workshop or _("Worker badge"), CJK, 8),
-             Line(badge.name, CJK, 22, bold=True, max_lines=2),
-             Line(badge.code, LATIN, 14),
-             Line(_("Scan to sign in"), CJK, 8, max_lines=2)]
+    lines = [TextLine(badge.workshop or _("Worker badge"), CJK, 8),
+             TextLine(badge.name, CJK, 22, bold=True, max_lines=2),
+             TextLine(badge.code, LATIN, 14),
+             TextLine(_("Scan to sign in"), CJK, 8, max_lines=2)]
     placed = fit_block(lines, text_width, box.height - 8 * MM, pdf_measure)
     draw_block(c, placed, box.x + 5 * MM, box.y + box.height - 4 * MM)
 

@@ -13,12 +13,10 @@ from typing import Callable, Sequence
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from factory.data.orders import lock_order
+from factory.domain.refusal import Refusal, Refused
 from factory.data.models import Operation, Order, OrderLine, Product, Ticket, WorkCenter, Worker, utcnow
 from factory.printing.render import Badge, BundleLabel, RouteStep, WorkOrderTicket
-
-
-class TicketRefused(ValueError):
-    """The ticket cannot be voided or reissued; the message says why, in the reader's language."""
 
 
 def orders_by_numbers(*, session: Session, numbers: Sequence[str]) -> tuple[list[Order], list[str]]:
@@ -89,7 +87,6 @@ def count_printed(*, session: Session, tickets: Sequence[Ticket]) -> None:
     if tickets:
         session.exec(update(Ticket).where(Ticket.id.in_([t.id for t in tickets]))
                      .values(printed_count=Ticket.printed_count + 1))
-        session.commit()
 
 
 def work_order_ticket(*, session: Session, order: Order, url: str, labels: dict[str, str],
@@ -122,7 +119,13 @@ def active_badges(*, session: Session, url_for: Callable[[Worker], str], worksho
 
 
 def _locked(session: Session, token: str) -> Ticket | None:
-    return session.exec(select(Ticket).where(Ticket.token == token).with_for_update()).first()
+    """The ticket, locked after its order (the fixed order every writer follows)."""
+    ticket = session.exec(select(Ticket).where(Ticket.token == token)).first()
+    if ticket is None:
+        return None
+    lock_order(session=session, order_id=ticket.order_id)
+    return session.exec(select(Ticket).where(Ticket.id == ticket.id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
 
 
 def void_ticket(*, session: Session, token: str) -> Ticket | None:
@@ -134,17 +137,16 @@ def void_ticket(*, session: Session, token: str) -> Ticket | None:
     return ticket
 
 
-def reissue_ticket(*, session: Session, token: str, refused: Callable[[Ticket], str | None]) -> Ticket | None:
-    """Void the ticket and make its replacement with the same bundle; None if there is no such ticket.
-    `refused(existing_replacement)` gives the message when it has already been replaced."""
+def reissue_ticket(*, session: Session, token: str) -> Ticket | None:
+    """Void the ticket and make its replacement with the same bundle; None if there is no such
+    ticket, Refused (409) when it was replaced already. The order is locked (by `_locked`), so two
+    reissues cannot take the same bundle number."""
     ticket = _locked(session, token)
     if ticket is None:
         return None
-    # Lock the order so two reissues cannot take the same bundle number.
-    session.exec(select(Order).where(Order.id == ticket.order_id).with_for_update()).first()
     existing = session.exec(select(Ticket).where(Ticket.replaces_id == ticket.id)).first()
     if existing is not None:
-        raise TicketRefused(refused(existing))
+        raise Refused(Refusal("already_replaced", "ticket", {"no": existing.bundle_no}), status=409)
     last = session.exec(select(func.max(Ticket.bundle_no)).where(Ticket.order_id == ticket.order_id)).one()
     if ticket.voided_at is None:
         ticket.voided_at = utcnow()

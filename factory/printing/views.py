@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import select
 
 from factory.web.access import owner_required
 from factory.data.db import get_session, write_transaction
 from factory.domain.labels import PRESETS
 from factory.web.links import badge_url, order_url, ticket_url
-from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Product, Ticket
-from factory.data.orders import order_by_number, order_view
+from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Ticket
+from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token
 from factory.printing import bp, render
 from factory.printing.options import MAX_LABELS, label_options, order_numbers, paper_size
-from factory.printing.tickets import (TicketRefused, active_badges, bundle_labels, bundle_numbers, count_printed,
+from factory.domain.refusal import Refused
+from factory.web.refusals import explain
+from factory.printing.tickets import (active_badges, order_tickets, bundle_labels, bundle_numbers, count_printed,
                                       orders_by_numbers, reissue_ticket, ticket_label, void_ticket,
                                       work_order_ticket)
 from factory.domain.qr import qr_matrix, qr_svg_path
@@ -76,7 +77,6 @@ def ticket_label_pdf(token: str):
         return order_page(get_session().get(Order, ticket.order_id), errors)
     labels = [ticket_label(session=get_session(), ticket=ticket, url=ticket_url(ticket))] * (1 + options.copies)
     data = render.bundle_labels_pdf(options.sheet, labels, options.start, title=labels[0].order_number)
-    count_printed(session=get_session(), tickets=[ticket])
     return pdf_response(data, f"{labels[0].order_number}-{ticket.bundle_no}-label.pdf")
 
 
@@ -90,7 +90,6 @@ def ticket_label_png(token: str):
         return order_page(get_session().get(Order, ticket.order_id), errors)
     label = ticket_label(session=get_session(), ticket=ticket, url=ticket_url(ticket))
     data = render.bundle_label_png(options.sheet, label, options.dpi)
-    count_printed(session=get_session(), tickets=[ticket])
     return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -103,6 +102,23 @@ def badges():
     if codes and not found:
         abort(404)
     return pdf_response(render.badges_pdf(found, title=_("Worker badges")), "badges.pdf")
+
+
+@bp.post("/orders/<number>/printed")
+@owner_required
+def mark_printed(number: str):
+    """The office says it printed the order's labels (or one ticket's, with `ticket`): each ticket
+    in force counts one print. Fetching a PDF counts nothing: a preview or a prefetch is no print."""
+    order = find_order(number)
+    token = request.form.get("ticket", "")
+    with write_transaction() as session:
+        tickets = [t for t in order_tickets(session=session, order_ids=[order.id]) if t.voided_at is None
+                   and (not token or t.token == token)]
+        if token and not tickets:
+            abort(404)
+        count_printed(session=session, tickets=tickets)
+    flash(_("Labels counted as printed: %(num)s.", num=len(tickets)))
+    return redirect(url_for("printing.order_print", number=order.number))
 
 
 @bp.post("/tickets/<token>/void")
@@ -124,13 +140,12 @@ def replace(token: str):
     """Void a ticket and make a new one for the same bundle (a lost or damaged ticket)."""
     try:
         with write_transaction() as session:
-            new = reissue_ticket(session=session, token=token, refused=lambda existing: _(
-                "This ticket was already replaced by bundle #%(no)s.", no=existing.bundle_no))
+            new = reissue_ticket(session=session, token=token)
             if new is None:
                 abort(404)
             order = session.get(Order, new.order_id)
-    except TicketRefused as refused:
-        abort(409, description=str(refused))
+    except Refused as refused:
+        abort(409, description=explain(refused.refusal))
     flash(_("New ticket #%(no)s made; print its label below.", no=new.bundle_no))
     return redirect(url_for("printing.order_print", number=order.number, _anchor=f"ticket-{new.id}"))
 
@@ -145,9 +160,7 @@ def find_order(number: str) -> Order:
 
 
 def printable_ticket(token: str) -> Ticket:
-    ticket = get_session().exec(select(Ticket).where(Ticket.token == token)).first()
-    if ticket is None:
-        abort(404)
+    ticket = ticket_by_token(session=get_session(), token=token) or abort(404)
     if ticket.voided_at is not None:
         abort(409, description=_("This ticket is void. Print its replacement instead."))
     return ticket
@@ -174,7 +187,6 @@ def labels_pdf(orders: list[Order], filename: str, on_error) -> Response:
         return on_error({"copies": _("That is %(count)s labels; print at most %(most)s at once.",
                                      count=len(labels), most=MAX_LABELS)})
     data = render.bundle_labels_pdf(options.sheet, labels, options.start, title=filename)
-    count_printed(session=get_session(), tickets=tickets)
     return pdf_response(data, filename)
 
 
@@ -195,10 +207,8 @@ def pdf_response(data: bytes, filename: str) -> Response:
 
 
 def selection_page(errors: dict[str, str]):
-    session = get_session()
-    rows = session.exec(select(Order, Product).join(Product, Product.id == Order.product_id)
-                        .where(Order.status.in_([s.value for s in (*OPEN_STATUSES, OrderStatus.draft)]))
-                        .order_by(Order.due, Order.number)).all()
+    rows = orders_with_products(session=get_session(), newest_first=False,
+                                statuses=[s.value for s in (*OPEN_STATUSES, OrderStatus.draft)])
     return render_template("printing/index.html", rows=rows, presets=preset_titles(), errors=errors, args=request.args,
                            selected=order_numbers(request.args)), 422 if errors else 200
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlmodel import select
 
-from factory.web.access import issue_api_token, owner_required
+from factory.domain.refusal import Refused
+from factory.web.access import api_tokens, issue_api_token, owner_required
 from factory.web.audit import recent_entries
-from factory.data.db import get_session
+from factory.web.refusals import errors as refusal_errors
+from factory.data.db import get_session, write_transaction
 from factory.web.links import badge_url
 from factory.staff import bp
-from factory.data.models import ApiToken, User, WorkCenter, Worker, utcnow
+from factory.data.models import ApiToken, Worker, utcnow
+from factory.data.workshop_setup import work_centers
 from factory.inputs import validate
-from factory.data.workforce import (WorkerIn, WorkerRejected, issue_new_badge, save_worker, set_active,
+from factory.data.workforce import (WorkerIn, issue_new_badge, save_worker, set_active,
                                workers_with_centers)
 
 AUDIT_PAGE = 100
@@ -26,7 +28,7 @@ ACTIONS = {
     "desk.product_route": _l("Changed a route"),
     "desk.work_center_save": _l("Changed a work center"), "desk.workdays_save": _l("Changed the workdays"),
     "desk.holiday_add": _l("Added a holiday"), "desk.holiday_remove": _l("Removed a holiday"),
-    "printing.void": _l("Voided a ticket"), "printing.replace": _l("Replaced a ticket"),
+    "printing.void": _l("Voided a ticket"), "printing.mark_printed": _l("Counted labels as printed"), "printing.replace": _l("Replaced a ticket"),
     "assess.decide": _l("Decided on an inquiry"), "api.order_create": _l("Created an order (API)"),
     "staff.worker_save": _l("Added or changed a worker"), "staff.worker_badge": _l("Issued a new badge"),
     "staff.worker_active": _l("Signed a worker out / back in"), "staff.token_create": _l("Created an API token"),
@@ -42,10 +44,9 @@ ACTIONS = {
 def workers_page(*, errors: dict | None = None, editing: int | str | None = None, values=None,
                  new_token: str | None = None, status: int = 200):
     session = get_session()
-    tokens = list(session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                               .order_by(ApiToken.id.desc())))
+    tokens = api_tokens(session=session)
     return render_template("staff/workers.html", workers=workers_with_centers(session=session),
-                           centers=list(session.exec(select(WorkCenter).order_by(WorkCenter.position))),
+                           centers=work_centers(session=session),
                            badge_url=badge_url, errors=errors or {}, editing=editing, values=values or {},
                            tokens=tokens, new_token=new_token), status
 
@@ -73,13 +74,14 @@ def worker_save(worker_id: int | None):
     """Add a worker, or change one's code, name and work centers."""
     worker = _worker(worker_id) if worker_id else None
     worker_in, errors = validate(WorkerIn, _worker_form())
+    if errors:
+        return workers_page(errors=errors, editing=worker_id or "new", values=_worker_form(), status=422)
     try:
-        if errors:
-            raise WorkerRejected(errors)
-        saved = save_worker(session=get_session(), worker=worker, worker_in=worker_in)
-    except WorkerRejected as rejected:
-        get_session().rollback()
-        return workers_page(errors=rejected.errors, editing=worker_id or "new", values=_worker_form(), status=422)
+        with write_transaction() as session:
+            saved = save_worker(session=session, worker=worker, worker_in=worker_in)
+    except Refused as refused:
+        return workers_page(errors=refusal_errors(refused), editing=worker_id or "new", values=_worker_form(),
+                            status=422)
     flash(_("Saved: %(code)s %(name)s", code=saved.code, name=saved.name))
     return redirect(url_for("staff.workers") + f"#worker-{saved.id}")
 
@@ -88,7 +90,8 @@ def worker_save(worker_id: int | None):
 @owner_required
 def worker_badge(worker_id: int):
     """A new badge link for a lost phone or badge: the old link and every phone signed in with it stop working."""
-    worker = issue_new_badge(session=get_session(), worker=_worker(worker_id))
+    with write_transaction() as session:
+        worker = issue_new_badge(session=session, worker=_worker(worker_id))
     flash(_("%(name)s has a new badge. The old badge and phones signed in with it no longer work; print the new badge.",
             name=worker.name))
     return redirect(url_for("staff.workers") + f"#worker-{worker.id}")
@@ -103,7 +106,8 @@ def worker_active(worker_id: int):
         return workers_page(errors={"active": _("Choose sign out (0) or allow sign-in (1).")}, editing=worker_id,
                             status=422)
     active = request.form["active"] == "1"
-    worker = set_active(session=get_session(), worker=worker, active=active)
+    with write_transaction() as session:
+        worker = set_active(session=session, worker=worker, active=active)
     flash(_("%(name)s can sign in again.", name=worker.name) if active
           else _("%(name)s is signed out everywhere and can no longer log pieces.", name=worker.name))
     return redirect(url_for("staff.workers") + f"#worker-{worker.id}")
@@ -113,7 +117,8 @@ def worker_active(worker_id: int):
 @owner_required
 def token_create():
     """A new API token for the signed-in owner, shown once."""
-    token = issue_api_token(session=get_session(), user=g.user)
+    with write_transaction() as session:
+        token = issue_api_token(session=session, user=g.user)
     return workers_page(new_token=token, status=201)
 
 
@@ -121,10 +126,10 @@ def token_create():
 @owner_required
 def token_revoke(token_id: int):
     """Revoke an API token: calls with it get 401 from now on."""
-    row = get_session().get(ApiToken, token_id) or abort(404)
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        get_session().commit()
+    with write_transaction() as session:
+        row = session.get(ApiToken, token_id) or abort(404)
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
     flash(_("API token %(id)s revoked.", id=token_id))
     return redirect(url_for("staff.workers") + "#tokens")
 

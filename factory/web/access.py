@@ -103,8 +103,14 @@ def issue_api_token(*, session: Session, user: User) -> str:
     """Create a token for `user`; the plain token is returned once and never stored."""
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
-    session.commit()
+    session.flush()
     return token
+
+
+def api_tokens(*, session: Session) -> list[tuple[ApiToken, User]]:
+    """Every API token with its owner, newest first (revoked ones too, marked)."""
+    return list(session.exec(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                             .order_by(ApiToken.id.desc())))
 
 
 def user_for_token(*, session: Session, token: str) -> User | None:
@@ -120,7 +126,7 @@ def revoke_api_token(*, session: Session, token: str) -> bool:
     if row is None:
         return False
     row.revoked_at = utcnow()
-    session.commit()
+    session.add(row)
     return True
 
 

@@ -79,9 +79,10 @@ def record(response: Response) -> Response:
                            via="api" if g.get("via_token") else "web", action=request.endpoint[:80],
                            path=request.full_path.rstrip("?")[:300], status=response.status_code,
                            detail=detail_json(fields), remote_addr=(request.remote_addr or "")[:64])
-        with Session(db.engine()) as session:
+        # A transaction of its own, after the change's: the entry is written even when the
+        # request's own session has moved on.
+        with db.write_transaction(db.engine()) as session:
             session.add(entry)
-            session.commit()
     except Exception:  # the change itself is done; a failed log line must not turn it into an error
         log.exception("audit: could not record %s %s", request.method, request.path)
     return response

@@ -83,3 +83,7 @@ _STATUS_LABELS = {
 
 def status_label(status: str) -> str:
     return str(_STATUS_LABELS.get(status, status))
+
+
+def busy_message() -> str:
+    return _("The workshop's database is busy. Try again in a moment; nothing was saved.")

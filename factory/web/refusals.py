@@ -52,6 +52,9 @@ def explain(refusal: Refusal) -> str:
         return simple[code]
     if code in PAY_WORDS:
         return PAY_WORDS[code](n)
+    setup = _setup_words(code, n)
+    if setup is not None:
+        return setup
     if code == "message":
         # A refusal whose words were already chosen (input validation: pydantic's messages).
         return n["text"]
@@ -79,11 +82,53 @@ PAY_WORDS = {
     "period_open": lambda n: _("Pay period %(period)s is not closed.", period=n["period"]),
     "reopen_latest_only": lambda n: _("Only the latest closed period (%(latest)s) can be reopened.",
                                       latest=n["latest"]),
-    "unknown_product": lambda n: _("No such product."),
     "reason_required": lambda n: _("Say what it is for."),
     "nul_character": lambda n: _("Remove the invisible control character (NUL)."),
     "no_such_worker": lambda n: _("No worker has the code %(code)s.", code=n["code"]),
 }
+
+
+def _setup_words(code: str, n: dict) -> str | None:
+    """Orders, products, routes, work centers, workers, tickets and imports."""
+    if code == "status_move":
+        return _("An order that is %(current)s cannot become %(target)s.", current=status_label(n["current"]),
+                 target=status_label(n["target"]))
+    words = {
+        "photo_missing": lambda: _("Choose a photo to upload."),
+        "photo_too_large": lambda: _("The photo is larger than %(limit)s MB.", limit=n["limit"]),
+        "photo_too_many_pixels": lambda: _("The photo has too many pixels."),
+        "photo_unreadable": lambda: _("This file is not a photo (JPEG, PNG, WebP or GIF)."),
+        "operation_code_twice": lambda: _("Each operation needs its own code."),
+        "route_empty": lambda: _("A route needs at least one operation."),
+        "choose_work_center": lambda: _("Choose a work center."),
+        "operation_has_scans": lambda: _("Operation %(code)s has scans and cannot be removed.", code=n["code"]),
+        "work_center_code_taken": lambda: _("Another work center has this code."),
+        "unknown_work_center": lambda: _("Unknown work center: %(codes)s", codes=n["codes"]),
+        "worker_code_taken": lambda: _("Another worker already has the code %(code)s.", code=n["code"]),
+        "product_code_taken": lambda: _("A product with this code exists already."),
+        "unknown_product": lambda: _("Unknown product code."),
+        "no_route": lambda: _("This product has no route yet."),
+        "lines_sum": lambda: _("The color/size quantities add up to %(total)s, not %(quantity)s.",
+                               total=n["total"], quantity=n["quantity"]),
+        "too_many_bundles": lambda: _("This makes %(count)s bundles; at most %(limit)s per order. Use larger bundles.",
+                                      count=n["count"], limit=n["limit"]),
+        "order_started": lambda: _("Work on this order has started; it can no longer be edited."),
+        "already_replaced": lambda: _("This ticket was already replaced by bundle #%(no)s.", no=n["no"]),
+        "file_missing": lambda: _("Choose a file to upload."),
+        "file_too_large": lambda: _("The file is larger than %(limit)s MB.", limit=n["limit"]),
+        "file_empty": lambda: _("The file is empty."),
+        "file_type": lambda: _("Upload an .xlsx or .csv file."),
+        "xlsx_unreadable": lambda: _("This is not a readable Excel file (%(reason)s).", reason=n["reason"]),
+        "csv_encoding": lambda: _("The CSV file is neither UTF-8 nor GBK text."),
+        "csv_unreadable": lambda: _("The CSV file cannot be read (%(reason)s).", reason=n["reason"]),
+        "no_rows": lambda: _("The file has no rows."),
+        "missing_columns": lambda: _("Columns missing from the first row: %(columns)s.", columns=n["columns"]),
+        "too_many_rows": lambda: _("At most %(limit)s orders per file.", limit=n["limit"]),
+        "no_orders": lambda: _("The file has no orders below its header row."),
+        "scenario": lambda: n["problem"],
+    }
+    found = words.get(code)
+    return found() if found else None
 
 
 def errors(refused: Refused) -> dict[str, str]:

@@ -1,10 +1,12 @@
 """The workshop's clock: today and day boundaries in the workshop's own time zone (not the server's)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+from factory.domain.calendar import day_range_utc, day_start_utc  # noqa: F401 (the clock's helpers, re-exported)
 
 
 def workshop_zone() -> ZoneInfo:
@@ -13,13 +15,3 @@ def workshop_zone() -> ZoneInfo:
 
 def workshop_today() -> date:
     return datetime.now(workshop_zone()).date()
-
-
-def day_start_utc(day: date, zone: ZoneInfo) -> datetime:
-    """Midnight at the start of `day` in the workshop, as a UTC moment (for comparing scan times)."""
-    return datetime.combine(day, time(0), zone).astimezone(timezone.utc)
-
-
-def day_range_utc(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start of `first`, start of the day after `last`) in UTC."""
-    return day_start_utc(first, zone), day_start_utc(last + timedelta(days=1), zone)

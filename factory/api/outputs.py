@@ -1,0 +1,239 @@
+"""What the JSON API answers, as models: every body the API sends passes through one of these
+(`answer()`), and the OpenAPI document's response schemas are generated from them, so the document
+and the API cannot drift apart (an undocumented field fails loudly in the tests)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from factory.data.models import OrderStatus
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Error(Out):
+    """An HTTP error: its status and the status's name in the reader's language."""
+    error: str = Field(description="The status in the reader's language.")
+    status: int
+
+
+class FieldErrors(Out):
+    errors: dict[str, str] = Field(description="Message per field (`lines.0.quantity` for nested ones, `_` for "
+                                               "the whole body), in the reader's language.")
+
+
+class Refusal(Out):
+    """A request the rules refuse, with the reason's code (e.g. `over_open`) and the field it concerns."""
+    error: str = Field(description="What happened and what to do, in the reader's language.")
+    reason: str = Field(description="A code, e.g. over_open, order_started, implausible.")
+    field: str
+
+
+class ScenarioError(Out):
+    error: str = Field(description="Starts with the path of the bad field.")
+
+
+class Worker(Out):
+    code: str
+    name: str
+    active: bool
+    work_centers: list[str]
+    badge_url: str
+
+
+class Workers(Out):
+    workers: list[Worker]
+
+
+class RouteStep(Out):
+    code: str
+    name: str
+    work_center: str
+    minutes_per_piece: float
+    setup_minutes: float
+    piece_rate: str = Field(description='A decimal, e.g. "2.800".')
+
+
+class Product(Out):
+    code: str
+    name: str
+    active: bool
+    route: list[RouteStep]
+
+
+class Products(Out):
+    products: list[Product]
+
+
+class OrderSummary(Out):
+    number: str
+    customer: str
+    product: str
+    quantity: int
+    due: date
+    priority: int
+    status: OrderStatus
+
+
+class Orders(Out):
+    orders: list[OrderSummary]
+
+
+class OperationDone(Out):
+    code: str
+    name: str
+    work_center: str
+    done: int
+    defects: int
+    quantity: int
+
+
+class Ticket(Out):
+    token: str
+    url: str
+    bundle_no: int
+    color: str
+    size: str
+    quantity: int
+    voided: bool
+    done: dict[str, int] = Field(description="Good pieces per operation code.")
+
+
+class Order(OrderSummary):
+    product_name: str
+    bundle_size: int | None
+    operations: list[OperationDone]
+    tickets: list[Ticket]
+
+
+class OperationProgress(Out):
+    operation: str
+    name: str
+    reached: int
+    good: int
+    defects: int
+    open: int
+
+
+class TicketProgress(Out):
+    ticket: str
+    quantity: int
+    operations: list[OperationProgress]
+
+
+class Scan(Out):
+    id: str
+    ticket: str
+    operation: str
+    worker: str
+    good: int
+    defects: int
+    undoes: str | None
+    progress: TicketProgress
+
+
+class Reason(Out):
+    code: str
+    points: float
+    message: str
+    params: dict[str, Any]
+
+
+class Assessment(Out):
+    verdict: str
+    score: float
+    earliest_completion: str | None
+    earliest_completion_with_overtime: str | None
+    overtime_hours: dict[str, float]
+    bottleneck: str | None
+    at_risk: list[str]
+    reasons: list[Reason]
+    plan: list[dict[str, Any]] | None = Field(default=None, description="Only with ?plan=1.")
+
+
+Money = str  # a decimal string, exact to the fen (e.g. "1456.00")
+
+
+class PayLine(Out):
+    """One worker's net good pieces on one day, bundle and operation, at the rate in force that day."""
+    day: date
+    order: str
+    bundle: int
+    product: str
+    operation: str
+    rate: str = Field(description='The rate in force that day, e.g. "0.125".')
+    good: int
+    defects: int
+    amount: Money = Field(description="good × rate, rounded half up to the fen.")
+
+
+class AdjustmentLine(Out):
+    id: int | None
+    kind: str = Field(description="bonus, deduction, advance, correction, or carried (a debt from the period "
+                                   "before).")
+    amount: Money = Field(description="Signed: deductions and advances are negative.")
+    day: date
+    reason: str
+    entered_by: str
+    scan: str | None = Field(description="The scan a correction names.")
+    pending: bool = Field(description="A correction that is stored when this period closes.")
+
+
+class WorkerPay(Out):
+    code: str
+    name: str
+    active: bool
+    pieces: int
+    defects: int
+    amount: Money = Field(description="The sum of the lines.")
+    adjustments: Money = Field(description="Signed sum of bonuses, deductions, advances, corrections and any "
+                                           "debt carried in.")
+    total: Money = Field(description="What is paid out: amount + adjustments, never below 0.")
+    carried_forward: Money = Field(description="Advances and deductions larger than the pay, carried into the "
+                                               "next period.")
+    lines: list[PayLine]
+    adjustment_lines: list[AdjustmentLine]
+
+
+class Payroll(Out):
+    """A pay period's pay per worker; amounts are decimal strings, exact to the fen."""
+    period: str = Field(description="YYYY-MM, the month in which the period ends.")
+    start: date
+    end: date
+    closed: bool
+    workers: list[WorkerPay]
+    total: Money = Field(description="The sum of the workers' totals.")
+    changes: dict[str, list[Money]] | None = Field(default=None, description="After a reopen: {worker code: "
+                                                   "[total when closed, total now]} for the totals that moved.")
+    id: int | None = Field(default=None, description="After an adjustment: its id.")
+
+
+class Rate(Out):
+    product: str
+    operation: str
+    piece_rate: str = Field(description='A decimal with three places, e.g. "3.500".')
+    effective_from: date
+
+
+PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Assessment, Payroll,
+          Rate)
+
+
+def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):
+    """The body `data` checked against `model` (and serialised the way the schema says)."""
+    body = model.model_validate(data).model_dump(mode="json", exclude_unset=True)
+    return (body, status, headers) if headers else (body, status)
+
+
+def response_schemas(ref_template: str) -> dict:
+    """The schemas of every public output model, nested models hoisted into components."""
+    schemas: dict = {}
+    for model in PUBLIC:
+        schema = model.model_json_schema(ref_template=ref_template, mode="serialization")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
