@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from factory.web import access, audit, compression, i18n, pages, security
+from factory.web import access, audit, compression, i18n, pages, pay_words, security
 
 from factory.data import db
 from factory.config import check_config, instance_secret, settings_from_env
@@ -40,6 +40,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
     db.init_app(app)
     i18n.init_app(app)
+    pay_words.init_app(app)
     csrf.init_app(app)
     pages.init_app(app)
     access.init_app(app)

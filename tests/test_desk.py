@@ -14,6 +14,7 @@ from sqlmodel import select
 from factory.data.board import OrderLoad, add_workdays, badge, estimated_completions, remaining_pieces
 from factory.data.models import Holiday, Operation, Order, OrderLine, Product, WorkCenter, Workday
 from factory.data.order_edits import TRANSITIONS, can_edit, can_move
+from factory.data.pay import rate_today
 from factory.domain.progress import Count
 from tests.conftest import add_scan, csrf_token, fresh, soup, tickets_of
 
@@ -311,6 +312,11 @@ def test_fake_photo_is_refused_and_nothing_changes(owner_client, session, worksh
     assert workshop.product.photo is None and workshop.product.notes == ""
 
 
+def workshop_today_in_tests():
+    from zoneinfo import ZoneInfo
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 def route_form(client, rows):
     fields = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
     data = {f: [str(r[i]) for r in rows] for i, f in enumerate(fields)}
@@ -326,7 +332,9 @@ def test_route_edit_reorders_adds_and_keeps_ids(owner_client, session, workshop)
     ops = fresh(session).exec(select(Operation).where(Operation.product_id == workshop.product.id)
                        .order_by(Operation.position)).all()
     assert [o.code for o in ops] == ["knitting", "washing", "linking", "packing"]
-    assert ops[0].id == k.id and ops[0].minutes_per_piece == 7 and ops[0].piece_rate == Decimal("1.800")
+    assert ops[0].id == k.id and ops[0].minutes_per_piece == 7
+    # A changed rate is a dated rate from today (the route form's default), the old one kept before it.
+    assert rate_today(session=session, operation=ops[0], today=workshop_today_in_tests()) == Decimal("1.800")
 
 
 def test_route_edit_refuses_bad_rows_and_removing_scanned_operations(owner_client, session, workshop):

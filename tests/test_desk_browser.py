@@ -79,8 +79,32 @@ def test_payroll_export_downloads_totals_that_match_the_scans(live_server, desk_
         page.click("#payroll-export")
     data = Path(download.value.path()).read_bytes()
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-    totals = {r[0]: r[5:] for r in rows if r[2] == "合计"}
+    totals = {r[0]: r[2:5] for r in rows[1:-1]}
     assert totals == {"W1": (58, 2, 87.0), "W2": (25, 0, 15.0)}
+    assert rows[-1][1] == "总计" and rows[-1][6] == 102.0
+
+
+def test_payroll_reads_well_on_a_phone(live_server, phone, app, demo, owner):
+    """30 workers at 393 px: a compact card per worker, names on one line, every figure on screen
+    (it was 21,700 px tall with names wrapped a character a line)."""
+    page = phone.new_page()
+    sign_in(page, live_server)
+    page.goto(live_server + "/reports/payroll")
+    rows = page.locator("tr.worker-pay")
+    assert rows.count() >= 20
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 300 * rows.count(), height
+    for i in (0, rows.count() - 1):
+        name = rows.nth(i).locator("td.who a")
+        box, line = name.bounding_box(), page.evaluate(
+            "(el) => parseFloat(getComputedStyle(el).lineHeight) || 24", name.element_handle())
+        assert box["height"] < 2 * line, box
+        total = rows.nth(i).locator("td.total").bounding_box()
+        assert total["x"] + total["width"] <= 393
+    grand = page.locator("tr.grand-total td.total")
+    assert grand.is_visible() and grand.inner_text().replace(",", "").replace(".", "").isdigit()
+    shot(page, "desk-payroll-phone.png")
 
 
 def test_board_fits_a_phone(live_server, phone, session, workshop, owner, app, api_headers):

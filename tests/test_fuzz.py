@@ -2,6 +2,8 @@
 hypothesis-made values. Nothing may answer 5xx, and a rejected request must leave every table as it was."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
@@ -12,6 +14,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
                                                status_code_conformance)
 
 from factory.api.openapi import openapi_document
+from factory.domain.pay import period_of
 from tests.conftest import csrf_token, row_counts
 
 API_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -30,7 +33,8 @@ def known_values(workshop) -> dict[str, list]:
     """Real codes to mix into generated bodies, so the fuzzer also reaches the paths past the lookups."""
     return {"product": [workshop.product.code], "ticket": [t.token for t in workshop.tickets],
             "operation": [op.code for op in workshop.operations],
-            "worker": [workshop.knitter.code, workshop.linker.code], "number": [workshop.order.number]}
+            "worker": [workshop.knitter.code, workshop.linker.code], "number": [workshop.order.number],
+            "period": [period_of(date.today() - timedelta(days=40)).name]}
 
 
 def fuzz_operation(app, workshop, headers: dict, path: str, method: str, mode: GenerationMode, examples: int) -> None:
@@ -46,9 +50,10 @@ def fuzz_operation(app, workshop, headers: dict, path: str, method: str, mode: G
             for field, values in known.items():
                 if field in case.body and data.draw(st.booleans(), label=f"real {field}"):
                     case.body[field] = data.draw(st.sampled_from(values))
-        if case.path_parameters and "number" in case.path_parameters and data.draw(st.booleans(),
-                                                                                   label="real order number"):
-            case.path_parameters = {"number": workshop.order.number}
+        if case.path_parameters and data.draw(st.booleans(), label="real path parameters"):
+            real = {"number": workshop.order.number, "period": known["period"][0], "code": workshop.product.code,
+                    "operation": workshop.operations[0].code}
+            case.path_parameters = {k: real.get(k, v) for k, v in case.path_parameters.items()}
         before = counts()
         response = case.call(headers=headers)
         case.validate_response(response, checks=API_CHECKS)
@@ -116,11 +121,13 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
     """endpoint: (who posts, url, strategy for (url parameters, form data))."""
     n, today = nasty_values(), "2030-06-01"
     codes, tickets = [w.product.code], [t.token for t in w.tickets]
+    periods = [period_of(date.today() - timedelta(days=40)).name, period_of(date.today()).name]
     order = fields(customer=maybe(["客户 A"]), product=maybe(codes), quantity=maybe(["100", "40"]),
                    due=maybe([today]), priority=maybe(["0", "2"]), bundle_size=maybe(["", "20"]), notes=n,
                    color=maybe(["", "红"]), size=maybe(["", "M"]), line_quantity=maybe(["", "100"]))
     route = fields(code=maybe(["knit"]), name=maybe(["织"]), work_center=maybe([str(w.knitting.id)]),
-                   minutes_per_piece=maybe(["3"]), setup_minutes=maybe(["10"]), piece_rate=maybe(["0.5"]))
+                   minutes_per_piece=maybe(["3"]), setup_minutes=maybe(["10"]), piece_rate=maybe(["0.5"]),
+                   rates_from=maybe(["", today]))
     center = fields(code=maybe(["knitting", "new"]), name=maybe(["织片"]), units=maybe(["2"]),
                     hours_per_day=maybe(["8"]), efficiency=maybe(["0.9"]), overtime_hours_per_day=maybe(["1"]))
     inquiry = fields(product=maybe(codes), quantity=maybe(["50"]), due=maybe([today]), customer=maybe(["客户"]),
@@ -160,6 +167,14 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "floor.log": ("worker", url("/t/{t}/scans", t=maybe(tickets)), scan),
         "floor.undo": ("worker", url("/t/{t}/scans/{i}/undo", t=maybe(tickets), i=maybe(["abcdefgh1234"])),
                        fields()),
+        "desk.operation_rate": ("owner", url("/products/{c}/rates", c=maybe(codes)), fields(
+            operation=maybe(["knitting"]), piece_rate=maybe(["0.5", "0.125"]), effective_from=maybe(["", today]))),
+        "desk.pay_period_save": ("owner", st.just("/settings/pay-period"), fields(first_day=maybe(["26", "1"]))),
+        "desk.payroll_adjustment": ("owner", url("/reports/payroll/{p}/adjustments", p=maybe(periods)), fields(
+            worker=maybe(["W1", "W2"]), kind=maybe(["bonus", "advance", "deduction"]), amount=maybe(["5", "12.50"]),
+            reason=maybe(["奖"]), day=maybe(["", today]))),
+        "desk.payroll_close": ("owner", url("/reports/payroll/{p}/close", p=maybe(periods)), fields()),
+        "desk.payroll_reopen": ("owner", url("/reports/payroll/{p}/reopen", p=maybe(periods)), fields(reason=n)),
         # Last, and on the packer: the knitter's phone must stay signed in for the floor forms.
         "staff.worker_save": ("owner", st.one_of(st.just("/workers"), url("/workers/{i}", i=maybe(
             [str(w.packer.id)], st.integers(min_value=0).map(str)))), fields(

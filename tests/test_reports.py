@@ -11,7 +11,9 @@ from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
 from factory.domain.charts import bar_chart, nice_ceiling
-from factory.data.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker, payroll
+from factory.data.pay import payroll_for
+from factory.data.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker
+from factory.domain.pay import period_named
 from factory.data.wip import waiting_by_work_center
 from tests.conftest import add_scan, fresh, soup
 
@@ -59,10 +61,10 @@ def test_payroll_pays_good_pieces_at_each_rate_and_nets_corrections(session, wor
     add_scan(session, workshop.tickets[1], k, workshop.knitter, -3, 0, at(date(2026, 4, 30), 21))
     add_scan(session, workshop.tickets[0], l, workshop.linker, 25, 1, at(date(2026, 4, 15), 10))
     add_scan(session, workshop.tickets[0], l, workshop.linker, 99, 0, at(date(2026, 5, 1), 0))  # May
-    totals = {t.worker_code: t for t in payroll(session=session, month=month, zone=SHANGHAI)}
+    totals = {t.code: t for t in payroll_for(session=session, period=period_named("2026-04"), zone=SHANGHAI).workers}
     assert set(totals) == {"W1", "W2"}
-    assert (totals["W1"].good, totals["W1"].defects, totals["W1"].amount) == (67, 2, Decimal("100.50"))
-    assert (totals["W2"].good, totals["W2"].amount) == (25, Decimal("15.00"))
+    assert (totals["W1"].pieces, totals["W1"].defects, totals["W1"].settlement.amount) == (67, 2, Decimal("100.50"))
+    assert (totals["W2"].pieces, totals["W2"].settlement.amount) == (25, Decimal("15.00"))
 
 
 def test_payroll_page_and_workbook_agree_with_the_scans(owner_client, session, workshop):
@@ -72,13 +74,14 @@ def test_payroll_page_and_workbook_agree_with_the_scans(owner_client, session, w
     add_scan(session, workshop.tickets[0], l, workshop.linker, 21)
     month = datetime.now(SHANGHAI).strftime("%Y-%m")
     page = soup(owner_client.get(f"/reports/payroll?month={month}"))
-    total = page.select_one('tr.total[data-worker="W1"] .amount').get_text()
+    total = page.select_one('tr.worker-pay[data-worker="W1"] .amount').get_text()
     assert total == "55.50"
     response = owner_client.get(f"/reports/payroll.xlsx?month={month}")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    totals = {r[0]: r for r in rows if r[2] in ("合计", "Total")}
-    assert totals["W1"][5:] == (37, 3, 55.5) and totals["W2"][5:] == (21, 0, 12.6)
+    totals = {r[0]: r for r in rows[1:]}
+    assert totals["W1"][2:5] == (37, 3, 55.5) and totals["W2"][2:5] == (21, 0, 12.6)
+    assert rows[-1][1] == "总计" and rows[-1][4] == 68.1
     assert owner_client.get("/reports/payroll?month=13-2026").status_code == 422
 
 

@@ -8,3 +8,4 @@ from factory.api import orders  # noqa: E402,F401
 from factory.api import scans  # noqa: E402,F401
 from factory.api import feasibility  # noqa: E402,F401
 from factory.api import openapi  # noqa: E402,F401
+from factory.api import pay  # noqa: E402,F401

@@ -12,6 +12,7 @@ from factory.data.inquiries import InquiryIn
 from factory.data.models import OrderStatus
 from factory.domain.scan_rules import MAX_PIECES
 from factory.data.scans import ReverseIn, ScanIn
+from factory.api.pay import AdjustmentIn, RateIn
 from factory.api.outputs import response_schemas
 from factory.inputs import EARLIEST, LATEST, OrderCreate
 
@@ -26,7 +27,7 @@ def _ref(name: str) -> dict:
 def _model_schemas() -> dict:
     """Request schemas from the pydantic models, their nested models hoisted into components."""
     schemas: dict = {}
-    for model in (OrderCreate, InquiryIn, ScanIn, ReverseIn):
+    for model in (OrderCreate, InquiryIn, ScanIn, ReverseIn, RateIn, AdjustmentIn):
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -88,6 +89,60 @@ TOO_LARGE = _answer("The body is larger than MAX_CONTENT_LENGTH (8 MB by default
 
 def _body(schema: str) -> dict:
     return {"required": True, "content": {JSON: {"schema": _ref(schema)}}}
+
+
+PERIOD = {"name": "period", "in": "path", "required": True, "description": "YYYY-MM: the month the period ends in.",
+          "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}
+NO_PERIOD = _answer("No pay period ends in that month.", "Refusal")
+BAD_PERIOD = _answer("The period is not YYYY-MM between 2000-01 and 2099-12.", "FieldErrors")
+
+
+def _pay_paths() -> dict:
+    payroll_answer = _answer("The period's payroll.", "Payroll")
+    return {
+        "/api/payroll/{period}": {"get": {
+            "operationId": "payroll", "summary": "A pay period's pay per worker, with lines and adjustments.",
+            "parameters": [PERIOD],
+            "responses": {"200": payroll_answer, "401": UNAUTHORIZED, "404": NO_PERIOD, "422": BAD_PERIOD}}},
+        "/api/payroll/{period}/close": {"post": {
+            "operationId": "payroll_close",
+            "summary": "Close an ended period, the one after the latest closed: lines and totals are frozen.",
+            "parameters": [PERIOD],
+            "responses": {"200": payroll_answer, "401": UNAUTHORIZED, "404": NO_PERIOD, "413": TOO_LARGE,
+                          "409": _answer("Already closed, not ended yet, or an earlier period is still open.",
+                                         "Refusal"), "422": BAD_PERIOD}}},
+        "/api/payroll/{period}/reopen": {"post": {
+            "operationId": "payroll_reopen",
+            "summary": "Reopen the latest closed period; `changes` lists whose totals moved since the close.",
+            "parameters": [PERIOD],
+            "requestBody": {"required": False, "content": {JSON: {"schema": {
+                "type": "object", "properties": {"reason": STR}, "additionalProperties": False}}}},
+            "responses": {"200": _answer("The period's payroll, now open, with `changes`: "
+                                         "{worker code: [total when closed, total now]}.", "Payroll"),
+                          "401": UNAUTHORIZED, "404": NO_PERIOD, "413": TOO_LARGE,
+                          "409": _answer("Not closed, or not the latest closed period.", "Refusal"),
+                          "422": BAD_PERIOD}}},
+        "/api/payroll/{period}/adjustments": {"post": {
+            "operationId": "payroll_adjustment",
+            "summary": "Record a bonus, deduction or advance (借支) for one worker in an open period.",
+            "parameters": [PERIOD], "requestBody": _body("AdjustmentIn"),
+            "responses": {"201": _answer("Recorded; the period's payroll with the new adjustment's `id`.",
+                                         "Payroll"),
+                          "401": UNAUTHORIZED, "404": NO_PERIOD, "413": TOO_LARGE,
+                          "409": _answer("The period is closed.", "Refusal"),
+                          "422": _answer("A bad field or an unknown worker; nothing stored.", "FieldErrors")}}},
+        "/api/products/{code}/operations/{operation}/rate": {"put": {
+            "operationId": "operation_rate",
+            "summary": "A new piece rate for an operation from a date (today by default). Scans are paid at "
+                       "the rate in force on the day the work was done.",
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR},
+                           {"name": "operation", "in": "path", "required": True, "schema": STR}],
+            "requestBody": _body("RateIn"),
+            "responses": {"200": _answer("The new rate.", "Rate"), "401": UNAUTHORIZED,
+                          "404": _answer("No such product or operation.", "Refusal"), "413": TOO_LARGE,
+                          "409": _answer("The date is inside a closed pay period.", "Refusal"),
+                          "422": _answer("A bad rate or date; nothing stored.", "FieldErrors")}}},
+    }
 
 
 PLAN = {"name": "plan", "in": "query", "required": False, "description": "1 to include the day-by-day plan.",
@@ -184,7 +239,7 @@ def openapi_document() -> dict:
                                 "`flask --app app api-token USERNAME`; see docs/api.md. Types are strict: "
                                 "an integer is a JSON integer (not \"7\", 2.0 or true), a boolean a JSON "
                                 "boolean, a date a YYYY-MM-DD string (not a date-time)."},
-        "paths": _paths(),
+        "paths": {**_paths(), **_pay_paths()},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
                        "schemas": {**_model_schemas(), **response_schemas(REF), "Scenario": _scenario_schema()}},
         "security": [{"bearer": []}],

@@ -13,6 +13,9 @@ from factory.data.orders import create_order, order_by_number, order_json, order
 from factory.domain.refusal import Refused
 from factory.inputs import OrderCreate, validate_json
 from factory.web.refusals import json_answer
+from factory.data.pay import rate_histories
+from factory.domain.pay import rate_on
+from factory.web.workshop_time import workshop_today
 
 
 @bp.post("/orders")
@@ -39,8 +42,9 @@ def products():
     session = get_session()
     centers = {wc.id: wc.code for wc in work_centers(session=session)}
     routes = routes_by_product(session=session)
+    rates, today = rate_histories(session=session), workshop_today()
     return answer(outputs.Products, {"products": [{"code": p.code, "name": p.name, "active": p.active, "route": [
         {"code": op.code, "name": op.name, "work_center": centers[op.work_center_id],
          "minutes_per_piece": op.minutes_per_piece, "setup_minutes": op.setup_minutes,
-         "piece_rate": str(op.piece_rate)} for op in routes.get(p.id, [])]}
+         "piece_rate": str(rate_on(rates[op.id], today))} for op in routes.get(p.id, [])]}
         for p in all_products(session=session)]})

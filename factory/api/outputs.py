@@ -176,7 +176,72 @@ class Assessment(Out):
     plan: list[dict[str, Any]] | None = Field(default=None, description="Only with ?plan=1.")
 
 
-PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment)
+Money = str  # a decimal string, exact to the fen (e.g. "1456.00")
+
+
+class PayLine(Out):
+    """One worker's net good pieces on one day, bundle and operation, at the rate in force that day."""
+    day: date
+    order: str
+    bundle: int
+    product: str
+    operation: str
+    rate: str = Field(description='The rate in force that day, e.g. "0.125".')
+    good: int
+    defects: int
+    amount: Money = Field(description="good × rate, rounded half up to the fen.")
+
+
+class AdjustmentLine(Out):
+    id: int | None
+    kind: str = Field(description="bonus, deduction, advance, correction, or carried (a debt from the period "
+                                   "before).")
+    amount: Money = Field(description="Signed: deductions and advances are negative.")
+    day: date
+    reason: str
+    entered_by: str
+    scan: str | None = Field(description="The scan a correction names.")
+    pending: bool = Field(description="A correction that is stored when this period closes.")
+
+
+class WorkerPay(Out):
+    code: str
+    name: str
+    active: bool
+    pieces: int
+    defects: int
+    amount: Money = Field(description="The sum of the lines.")
+    adjustments: Money = Field(description="Signed sum of bonuses, deductions, advances, corrections and any "
+                                           "debt carried in.")
+    total: Money = Field(description="What is paid out: amount + adjustments, never below 0.")
+    carried_forward: Money = Field(description="Advances and deductions larger than the pay, carried into the "
+                                               "next period.")
+    lines: list[PayLine]
+    adjustment_lines: list[AdjustmentLine]
+
+
+class Payroll(Out):
+    """A pay period's pay per worker; amounts are decimal strings, exact to the fen."""
+    period: str = Field(description="YYYY-MM, the month in which the period ends.")
+    start: date
+    end: date
+    closed: bool
+    workers: list[WorkerPay]
+    total: Money = Field(description="The sum of the workers' totals.")
+    changes: dict[str, list[Money]] | None = Field(default=None, description="After a reopen: {worker code: "
+                                                   "[total when closed, total now]} for the totals that moved.")
+    id: int | None = Field(default=None, description="After an adjustment: its id.")
+
+
+class Rate(Out):
+    product: str
+    operation: str
+    piece_rate: str = Field(description='A decimal with three places, e.g. "3.500".')
+    effective_from: date
+
+
+PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
+          Payroll, Rate)
 
 
 def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Numeric, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary, Numeric, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 
@@ -333,3 +333,118 @@ class AuditEntry(SQLModel, table=True):
     status: int
     detail: str = Field(default="", max_length=4000)  # the submitted fields as JSON, secrets left out
     remote_addr: str = Field(default="", max_length=64)
+
+
+# --- pay -----------------------------------------------------------------------------------------
+
+class PieceRate(SQLModel, table=True):
+    """One entry of an operation's piece-rate history: the rate in force from `effective_from` until
+    the next entry. Pay uses the rate in force on the day the work was done; entries are never edited."""
+    __tablename__ = "piece_rate"
+    __table_args__ = (
+        CheckConstraint("rate >= 0", name="ck_piece_rate_rate"),
+        Index("ix_piece_rate_operation_from", "operation_id", "effective_from"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id")
+    rate: Decimal = Field(sa_column=Column(Numeric(10, 3), nullable=False))
+    effective_from: date
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
+class PaySchedule(SQLModel, table=True):
+    """When pay periods start: on `first_day` of each month, for periods from `from_day` on. The
+    newest rule takes effect after the period in which it was set (no started period changes)."""
+    __tablename__ = "pay_schedule"
+    __table_args__ = (CheckConstraint("first_day >= 1 AND first_day <= 28", name="ck_pay_schedule_first_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    from_day: date = Field(unique=True)
+    first_day: int
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+
+
+class PayClosing(SQLModel, table=True):
+    """A pay period closed by the owner: its lines and totals are frozen in pay_line and pay_total.
+    Reopening marks the closing reopened (it stays, with what changed); closing again adds a new one."""
+    __tablename__ = "pay_closing"
+    __table_args__ = (
+        Index("uq_pay_closing_open", "period", unique=True, sqlite_where=text("reopened_at IS NULL"),
+              postgresql_where=text("reopened_at IS NULL")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=7, index=True)
+    start: date
+    end: date
+    # Every scan with an id up to this one was counted by this closing or before it.
+    through_scan_id: int = 0
+    closed_at: datetime = Field(default_factory=utcnow)
+    closed_by: str = Field(default="", max_length=80)
+    pieces: int = 0
+    total: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(14, 2), nullable=False))
+    reopened_at: datetime | None = None
+    reopened_by: str = Field(default="", max_length=80)
+    reopen_reason: str = Field(default="", max_length=500)
+    # What the period's totals became when reopened, per worker code: {"W1": ["100.00", "90.00"]}.
+    reopen_changes: str = Field(default="", max_length=20000)
+
+
+class PayLine(SQLModel, table=True):
+    """A frozen line of a closed period: one worker's pieces on one day, bundle and operation."""
+    __tablename__ = "pay_line"
+    id: int | None = Field(default=None, primary_key=True)
+    closing_id: int = Field(foreign_key="pay_closing.id", index=True)
+    worker_id: int = Field(foreign_key="worker.id")
+    day: date
+    order_number: str = Field(max_length=40)
+    bundle_no: int
+    product_code: str = Field(max_length=40)
+    operation_code: str = Field(max_length=40)
+    operation_name: str = Field(max_length=80)
+    rate: Decimal = Field(sa_column=Column(Numeric(10, 3), nullable=False))
+    good: int
+    defects: int = 0
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+
+
+class PayTotal(SQLModel, table=True):
+    """A worker's frozen totals in a closed period."""
+    __tablename__ = "pay_total"
+    __table_args__ = (UniqueConstraint("closing_id", "worker_id", name="uq_pay_total_worker"),)
+    id: int | None = Field(default=None, primary_key=True)
+    closing_id: int = Field(foreign_key="pay_closing.id", index=True)
+    worker_id: int = Field(foreign_key="worker.id")
+    worker_code: str = Field(max_length=40)
+    worker_name: str = Field(max_length=80)
+    pieces: int
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    adjustments: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    carried_in: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(14, 2), nullable=False))
+    total: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    carried_forward: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(14, 2), nullable=False))
+
+
+class PayAdjustment(SQLModel, table=True):
+    """Money added to or taken from a worker's pay in one period: a bonus, a deduction, an advance
+    (借支), or a correction of work in a closed period (`scan_id` names the late scan, which the
+    closed period never counted; it is priced at the rate in force on the original day)."""
+    __tablename__ = "pay_adjustment"
+    __table_args__ = (
+        CheckConstraint("kind IN ('bonus', 'deduction', 'advance', 'correction')", name="ck_pay_adjustment_kind"),
+        CheckConstraint("kind = 'correction' OR amount > 0", name="ck_pay_adjustment_amount"),
+        Index("ix_pay_adjustment_period", "period", "worker_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=7)
+    worker_id: int = Field(foreign_key="worker.id")
+    kind: str = Field(max_length=20)
+    # bonus, deduction, advance: a positive sum (the kind gives the sign); correction: signed.
+    amount: Decimal = Field(sa_column=Column(Numeric(14, 2), nullable=False))
+    reason: str = Field(default="", max_length=300)
+    day: date
+    scan_id: int | None = Field(default=None, foreign_key="scan.id", unique=True)
+    pieces: int | None = None
+    rate: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 3), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)

@@ -1,16 +1,15 @@
-"""Output and pay from the scans: pieces per operation and per worker over a period, finished
-pieces per day, and the monthly piece-rate payroll. Every total is summed in the database."""
+"""Output from the scans: pieces per operation and per worker over a period, finished pieces per
+day. Every total is summed in the database (pay is factory/data/pay.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func, literal_column
 from sqlmodel import Session, select
 
-from factory.data.models import Operation, Product, Scan, Worker, WorkCenter
+from factory.data.models import Operation, Scan, Worker, WorkCenter
 from factory.domain.calendar import day_range_utc
 
 
@@ -20,41 +19,6 @@ class OutputLine:
     name: str
     good: int
     defects: int
-
-
-@dataclass(frozen=True)
-class PayLine:
-    worker_code: str
-    worker_name: str
-    product_code: str
-    operation_code: str
-    operation_name: str
-    rate: Decimal
-    good: int
-    defects: int
-
-    @property
-    def amount(self) -> Decimal:
-        return (self.rate * self.good).quantize(Decimal("0.01"))
-
-
-@dataclass
-class PayTotal:
-    worker_code: str
-    worker_name: str
-    lines: list[PayLine]
-
-    @property
-    def good(self) -> int:
-        return sum(line.good for line in self.lines)
-
-    @property
-    def defects(self) -> int:
-        return sum(line.defects for line in self.lines)
-
-    @property
-    def amount(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
 
 
 def week_start(day: date) -> date:
@@ -121,25 +85,3 @@ def finished_per_day(*, session: Session, first: date, last: date, zone: ZoneInf
     totals = {(d if isinstance(d, date) else date.fromisoformat(d)): int(n or 0) for d, n in rows}
     return [(first + timedelta(days=i), totals.get(first + timedelta(days=i), 0))
             for i in range((last - first).days + 1)]
-
-
-def payroll(*, session: Session, month: date, zone: ZoneInfo) -> list[PayTotal]:
-    """Piece-rate wages of the month per worker: good pieces × the operation's rate, defects shown
-    (not paid). Corrections (negative scans) are netted in."""
-    first, last = month_bounds(month)
-    start, end = day_range_utc(first, last, zone)
-    rows = session.exec(select(Worker.code, Worker.name, Product.code, Operation.code, Operation.name,
-                               Operation.piece_rate, func.sum(Scan.good), func.sum(Scan.defects))
-                        .join(Worker, Worker.id == Scan.worker_id)
-                        .join(Operation, Operation.id == Scan.operation_id)
-                        .join(Product, Product.id == Operation.product_id)
-                        .where(Scan.worked_at >= start, Scan.worked_at < end)
-                        .group_by(Worker.code, Worker.name, Product.code, Operation.id, Operation.code,
-                                  Operation.name, Operation.piece_rate, Operation.position)
-                        .order_by(Worker.code, Product.code, Operation.position)).all()
-    totals: dict[str, PayTotal] = {}
-    for worker_code, worker_name, product_code, op_code, op_name, rate, good, defects in rows:
-        total = totals.setdefault(worker_code, PayTotal(worker_code, worker_name, []))
-        total.lines.append(PayLine(worker_code, worker_name, product_code, op_code, op_name,
-                                   Decimal(str(rate)), int(good or 0), int(defects or 0)))
-    return list(totals.values())

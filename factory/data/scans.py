@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field as PydanticField, StringConstraints
@@ -19,7 +18,7 @@ from sqlmodel import Session, select
 
 from factory.data.db import write_transaction
 from factory.data.orders import lock_order, route_of
-from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus, Product, Scan, Ticket, WorkCenter,
+from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus, Scan, Ticket, WorkCenter,
                             Worker, WorkerWorkCenter)
 from factory.domain.progress import Count, available, open_pieces
 from factory.inputs import Code, Input
@@ -530,35 +529,7 @@ def choices(*, progress: TicketProgress, own_center_ids: set[int]) -> list[Choic
     return [Choice(ops[k], k in own, k == pick) for k in order]
 
 
-# --- the worker's own pieces and pay ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PiecesLine:
-    """A worker's pieces at one operation of one product over a period, and the pay for them."""
-    product: str
-    operation: str
-    piece_rate: Decimal
-    good: int
-    defects: int
-    scans: int
-
-    @property
-    def earnings(self) -> Decimal:
-        return self.piece_rate * self.good
-
-
-def pieces_by_operation(*, session: Session, worker_id: int, start: datetime, end: datetime) -> list[PiecesLine]:
-    """Net pieces (undone scans cancel out) per product and operation worked in [start, end)."""
-    rows = session.exec(
-        select(Product.name, Operation.name, Operation.piece_rate, func.sum(Scan.good), func.sum(Scan.defects),
-               func.count(Scan.id))
-        .join(Operation, Operation.id == Scan.operation_id).join(Product, Product.id == Operation.product_id)
-        .where(Scan.worker_id == worker_id, Scan.worked_at >= start, Scan.worked_at < end)
-        .group_by(Product.id, Product.name, Operation.id, Operation.name, Operation.piece_rate, Operation.position)
-        .order_by(Product.name, Operation.position)).all()
-    return [PiecesLine(p, o, Decimal(rate), int(g or 0), int(d or 0), int(n)) for p, o, rate, g, d, n in rows
-            if (g or 0) or (d or 0)]
-
+# --- the worker's own scans ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ScanLine:

@@ -13,6 +13,8 @@ from pydantic import StringConstraints as S
 from sqlalchemy import delete, exists
 from sqlmodel import Session, select
 
+from factory.data.pay import rate_histories, set_rate
+from factory.domain.pay import rate_on
 from factory.data.models import Holiday, Operation, Product, Scan, WorkCenter, Workday
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, check_date_range
@@ -111,9 +113,12 @@ def save_photo(*, session: Session, product: Product, data: bytes) -> None:
     session.flush()
 
 
-def save_route(*, session: Session, product: Product, operations: list[OperationIn]) -> None:
+def save_route(*, session: Session, product: Product, operations: list[OperationIn], rates_from: date,
+               by: str = "") -> None:
     """Replace the product's route. Operations keep their id (and their scans) when their code
-    stays; an operation with scans cannot be removed."""
+    stays; an operation with scans cannot be removed. A changed piece rate of an existing operation
+    becomes a dated rate from `rates_from` (never inside a closed pay period: Refused), so the
+    pay of work before that day keeps the rate it had."""
     centers = set(session.exec(select(WorkCenter.id)))
     existing = {op.code: op for op in session.exec(select(Operation).where(Operation.product_id == product.id))}
     keep = {op.code for op in operations}
@@ -134,13 +139,18 @@ def save_route(*, session: Session, product: Product, operations: list[Operation
         op.position = -1 - n
         session.add(op)
     session.flush()
+    histories = rate_histories(session=session, operation_ids={op.id for op in existing.values()})
     for position, op_in in enumerate(operations):
-        op = existing.get(op_in.code) or Operation(product_id=product.id, code=op_in.code, position=position,
-                                                   name=op_in.name, work_center_id=op_in.work_center,
-                                                   minutes_per_piece=op_in.minutes_per_piece)
+        op = existing.get(op_in.code)
+        if op is not None and rate_on(histories[op.id], rates_from) != op_in.piece_rate:
+            set_rate(session=session, operation=op, rate=op_in.piece_rate, effective_from=rates_from, by=by)
+        if op is None:
+            # A new operation has no work yet: its rate is in force from the start.
+            op = Operation(product_id=product.id, code=op_in.code, position=position, name=op_in.name,
+                           work_center_id=op_in.work_center, minutes_per_piece=op_in.minutes_per_piece,
+                           piece_rate=op_in.piece_rate)
         op.position, op.name, op.work_center_id = position, op_in.name, op_in.work_center
-        op.minutes_per_piece, op.setup_minutes, op.piece_rate = (op_in.minutes_per_piece, op_in.setup_minutes,
-                                                                 op_in.piece_rate)
+        op.minutes_per_piece, op.setup_minutes = op_in.minutes_per_piece, op_in.setup_minutes
         session.add(op)
     session.flush()
 

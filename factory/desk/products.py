@@ -1,6 +1,9 @@
 """Owner pages for products: their technique notes and photo, and the route of operations."""
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -10,6 +13,9 @@ from factory.data.orders import route_of
 from factory.data.workshop_setup import (OperationIn, ProductIn, add_product, all_products, product_by_code, routes_by_product,
                                          save_photo, save_product, save_route, work_centers)
 from factory.web.once import create_once
+from factory.data.pay import closed_through, rate_entries, rate_histories, set_rate
+from factory.domain.pay import rate_on
+from factory.web.workshop_time import workshop_today
 from factory.desk import bp
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, validate
@@ -28,12 +34,17 @@ def find_product(code: str) -> Product:
     return product_by_code(session=get_session(), code=code) or abort(404)
 
 
-def product_page(product: Product, errors: dict, status: int = 200, route_rows: list[dict] | None = None):
-    session = get_session()
+def product_page(product: Product, errors: dict, status: int = 200, route_rows: list[dict] | None = None,
+                 values: dict | None = None):
+    session, today = get_session(), workshop_today()
     operations = route_of(session=session, product_id=product.id)
-    rows = route_rows if route_rows is not None else [{f: getattr(op, f if f != "work_center" else "work_center_id")
-                                                       for f in ROUTE_FIELDS} for op in operations]
-    return render_template("desk/product.html", product=product, errors=errors, route_rows=rows,
+    histories = rate_histories(session=session, operation_ids={op.id for op in operations})
+    rows = route_rows if route_rows is not None else [
+        {**{f: getattr(op, f if f != "work_center" else "work_center_id") for f in ROUTE_FIELDS},
+         "piece_rate": rate_on(histories[op.id], today)} for op in operations]
+    rates = [(op, rate_entries(session=session, operation_id=op.id) or None) for op in operations]
+    return render_template("desk/product.html", product=product, errors=errors, route_rows=rows, rates=rates,
+                           today=today, values=values or {}, closed_through=closed_through(session=session),
                            centers=work_centers(session=session)), status
 
 
@@ -94,15 +105,56 @@ def product_route(code: str):
     product = find_product(code)
     columns = {f: request.form.getlist(f) for f in ROUTE_FIELDS}
     operations, errors = route_inputs(columns)
+    rates_from = _day(request.form.get("rates_from", ""), errors, "rates_from")
     try:
         if errors:
             raise Refused(*errors)
         with write_transaction() as session:
-            save_route(session=session, product=product, operations=operations)
+            save_route(session=session, product=product, operations=operations, rates_from=rates_from,
+                       by=g.user.username)
     except Refused as refused:
         rows = [dict(zip(ROUTE_FIELDS, values)) for values in zip(*columns.values())]
-        return product_page(product, refusal_errors(refused), 422, route_rows=rows)
+        found = {"rates_from" if k == "effective_from" else k: v for k, v in refusal_errors(refused).items()}
+        return product_page(product, found, refused.status, route_rows=rows, values=request.form)
     return redirect(url_for("desk.product", code=product.code) + "#route")
+
+
+def _day(raw: str, errors: list[Refusal], field: str) -> date:
+    """A date field (today when left empty); a bad one adds a refusal naming `field`."""
+    try:
+        return date.fromisoformat(raw.strip()) if raw.strip() else workshop_today()
+    except ValueError:
+        errors.append(Refusal("message", field, {"text": _("Enter a date as YYYY-MM-DD.")}))
+        return workshop_today()
+
+
+@bp.post("/products/<code>/rates")
+@owner_required
+def operation_rate(code: str):
+    """A new piece rate for one operation from a date; the pay of earlier work keeps its rate."""
+    product = find_product(code)
+    errors: list[Refusal] = []
+    wanted = request.form.get("operation", "")
+    op = next((o for o in route_of(session=get_session(), product_id=product.id) if o.code == wanted), None)
+    if op is None:
+        errors.append(Refusal("message", "operation", {"text": _("Choose an operation.")}))
+    try:
+        rate = Decimal(request.form.get("piece_rate", "").strip())
+        if not rate.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(Refusal("message", "piece_rate", {"text": _("Enter a number.")}))
+    effective_from = _day(request.form.get("effective_from", ""), errors, "effective_from")
+    try:
+        if errors:
+            raise Refused(*errors)
+        with write_transaction() as session:
+            set_rate(session=session, operation=session.get(type(op), op.id), rate=rate,
+                     effective_from=effective_from, by=g.user.username)
+    except Refused as refused:
+        return product_page(product, {f"rate_{k}": v for k, v in refusal_errors(refused).items()},
+                            refused.status, values=request.form)
+    return redirect(url_for("desk.product", code=product.code) + "#rates", 303)
 
 
 def route_inputs(columns: dict[str, list[str]]) -> tuple[list[OperationIn], list[Refusal]]:

@@ -1,9 +1,9 @@
-"""Owner pages for the workshop's set-up: work centers and the working calendar."""
+"""Owner pages for the workshop's set-up: work centers, the working calendar and pay periods."""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from factory.data.db import get_session, write_transaction
@@ -12,8 +12,11 @@ from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, c
                                          save_work_center, set_workdays, work_centers)
 from factory.data.shifts import save_shifts, shift_rows
 from factory.domain.plausibility import minute_of, parse_breaks, shift_errors
+from factory.data.pay import first_day_setting, pay_rules, set_first_day
+from factory.domain.pay import MAX_FIRST_DAY, period_of
+from factory.web.workshop_time import workshop_today
 from factory.desk import bp
-from factory.domain.refusal import Refused
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import validate
 from factory.web.access import owner_required
 from factory.web.refusals import errors as refusal_errors
@@ -26,11 +29,14 @@ WEEKDAYS = ("0", "1", "2", "3", "4", "5", "6")
 
 def settings_page(errors: dict | None = None, editing: int | str | None = None, values: dict | None = None,
                   status: int = 200):
-    session = get_session()
+    session, today = get_session(), workshop_today()
     workdays, holidays = calendar(session=session)
+    first_day, next_first_day, next_from = first_day_setting(session=session, today=today)
     return render_template("desk/settings.html", centers=work_centers(session=session), workdays=workdays,
                            holidays=holidays, errors=errors or {}, editing=editing, values=values or {},
-                           shifts=shift_rows(session=session)), status
+                           shifts=shift_rows(session=session),
+                           first_day=first_day, next_first_day=next_first_day, next_from=next_from,
+                           period=period_of(today, pay_rules(session=session))), status
 
 
 @bp.get("/settings")
@@ -115,6 +121,21 @@ def holiday_add():
     with write_transaction() as session:
         add_holiday(session=session, holiday_in=holiday_in)
     return redirect(url_for("desk.settings") + "#calendar")
+
+
+@bp.post("/settings/pay-period")
+@owner_required
+def pay_period_save():
+    """The day of the month pay periods start on (1–28); it applies from the next period."""
+    raw = request.form.get("first_day", "").strip()
+    try:
+        if not raw.isdigit():
+            raise Refused(Refusal("first_day_range", "first_day", {"max": MAX_FIRST_DAY}))
+        with write_transaction() as session:
+            set_first_day(session=session, first_day=int(raw), today=workshop_today(), by=g.user.username)
+    except Refused as refused:
+        return settings_page({f"pay_{k}": v for k, v in refusal_errors(refused).items()}, "pay", request.form, 422)
+    return redirect(url_for("desk.settings") + "#pay-period", 303)
 
 
 @bp.post("/settings/holidays/<day>/delete")

@@ -1,4 +1,4 @@
-"""Excel (.xlsx) files the owner downloads: orders with their progress, the monthly payroll."""
+"""Excel (.xlsx) files the owner downloads: orders with their progress, a pay period's payroll."""
 from __future__ import annotations
 
 import io
@@ -11,7 +11,8 @@ from openpyxl.utils import get_column_letter
 
 from factory.data.board import BoardRow
 from factory.web.i18n import status_label
-from factory.data.reports import PayTotal
+from factory.data.pay import Payroll
+from factory.web.pay_words import adjustment_label, adjustment_reason
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -30,15 +31,26 @@ def _sheet(workbook: Workbook, title: str, header: list[str]):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _finish(workbook: Workbook, sheet) -> bytes:
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-                # These exports hold no formulas of their own: a leading quote keeps the text as text.
-                cell.value = "'" + cell.value
-    for i, column in enumerate(sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 200)), start=1):
-        longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
-        sheet.column_dimensions[get_column_letter(i)].width = min(40, max(8, longest * 1.6))
+def _more(workbook: Workbook, title: str, header: list[str]):
+    """A further sheet with a bold, frozen header."""
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def _finish(workbook: Workbook, *sheets) -> bytes:
+    for sheet in sheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    # These exports hold no formulas of their own: a leading quote keeps the text as text.
+                    cell.value = "'" + cell.value
+        for i, column in enumerate(sheet.iter_cols(min_row=1, max_row=min(sheet.max_row, 200)), start=1):
+            longest = max((len(str(c.value)) for c in column if c.value is not None), default=4)
+            sheet.column_dimensions[get_column_letter(i)].width = min(40, max(8, longest * 1.6))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -59,21 +71,44 @@ def orders_workbook(rows: Iterable[BoardRow]) -> bytes:
     return _finish(workbook, sheet)
 
 
-def payroll_workbook(totals: list[PayTotal], month_label: str) -> bytes:
-    """Every worker's lines (product, operation, rate, good, defects, amount) and a total row each."""
+def payroll_workbook(payroll: Payroll) -> bytes:
+    """Three sheets: each worker's totals with a grand total row, every line (day, order, bundle,
+    operation, rate, pieces, amount), and every adjustment. Amounts are the pay module's, to the fen."""
     workbook = Workbook()
-    sheet = _sheet(workbook, month_label, [_("Worker code"), _("Worker"), _("Product"), _("Operation"),
-                                           _("Piece rate"), _("Good pieces"), _("Defects"), _("Amount")])
-    for total in totals:
-        for line in total.lines:
-            sheet.append([line.worker_code, line.worker_name, line.product_code, line.operation_name,
-                          float(line.rate), line.good, line.defects, float(line.amount)])
-        sheet.append([total.worker_code, total.worker_name, _("Total"), "", None, total.good, total.defects,
-                      float(total.amount)])
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-    for cell in sheet["E"][1:]:
+    name = payroll.period.name
+    sheet = _sheet(workbook, name, [_("Worker code"), _("Worker"), _("Good pieces"), _("Defects"), _("Amount"),
+                                    _("Adjustments"), _("Total"), _("Carried forward")])
+    for w in payroll.workers:
+        s = w.settlement
+        sheet.append([w.code, w.name, w.pieces, w.defects, s.amount, s.adjustments, s.total, s.carried_forward])
+    sheet.append(["", _("Grand total"), payroll.pieces, sum(w.defects for w in payroll.workers), payroll.amount,
+                  payroll.adjustments, payroll.total, payroll.carried_forward])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for column in "EFGH":
+        for cell in sheet[column][1:]:
+            cell.number_format = "#,##0.00"
+    lines = _more(workbook, _("Lines"), [_("Worker code"), _("Worker"), _("Date"), _("Order"), _("Bundle"),
+                                         _("Product"), _("Operation"), _("Piece rate"), _("Good pieces"),
+                                         _("Defects"), _("Amount")])
+    for w in payroll.workers:
+        for line in w.lines:
+            lines.append([w.code, w.name, line.day, line.order, line.bundle, line.product, line.operation, line.rate,
+                          line.good, line.defects, line.amount])
+    for cell in lines["C"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    for cell in lines["H"][1:]:
         cell.number_format = "0.00#"
-    for cell in sheet["H"][1:]:
-        cell.number_format = "0.00"
-    return _finish(workbook, sheet)
+    for cell in lines["K"][1:]:
+        cell.number_format = "#,##0.00"
+    adjustments = _more(workbook, _("Adjustments"), [_("Worker code"), _("Worker"), _("Date"), _("Kind"),
+                                                     _("Amount"), _("Reason"), _("Entered by")])
+    for w in payroll.workers:
+        for a in w.adjustments:
+            adjustments.append([w.code, w.name, a.day, adjustment_label(a.kind), a.effect, adjustment_reason(a),
+                                a.created_by])
+    for cell in adjustments["C"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    for cell in adjustments["E"][1:]:
+        cell.number_format = "#,##0.00"
+    return _finish(workbook, sheet, lines, adjustments)

@@ -17,9 +17,11 @@ from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view
 from factory.data.attention import keep_refused, needs_attention
-from factory.data.scans import (MAX_PIECES, ScanForm, ScanRequest, pieces_by_operation, record_scan, refused,
-                                scan_ticket_id, scans_between, undo_scan)
-from factory.domain.refusal import Refusal
+from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
+from factory.data.scans import (MAX_PIECES, ScanForm, ScanRequest, record_scan, refused, scan_ticket_id,
+                                scans_between, undo_scan)
+from factory.domain.pay import period_named, period_of
+from factory.domain.refusal import Refusal, Refused
 from factory.inputs import validate
 from factory.data.workforce import work_centers_of
 from factory.web.workshop_time import day_range_utc, workshop_today, workshop_zone
@@ -168,15 +170,40 @@ def order_sheet(token: str):
 @bp.get("/me")
 @worker_required
 def my_day():
-    """The signed-in worker's pieces and piece-rate pay today and this month, and today's scans."""
-    zone, today = workshop_zone(), workshop_today()
-    day, month = day_range_utc(today, today, zone), day_range_utc(today.replace(day=1), today, zone)
-    session, worker_id = get_session(), g.worker.id
+    """The signed-in worker's pieces and pay today and in this pay period, and today's scans."""
+    zone, today, session = workshop_zone(), workshop_today(), get_session()
+    period = period_of(today, pay_rules(session=session))
+    day = day_range_utc(today, today, zone)
+    this_period = payroll_for(session=session, period=period, zone=zone, worker_id=g.worker.id)
     return render_template(
-        "floor/me.html", worker=g.worker, zone=zone, today=today,
+        "floor/me.html", worker=g.worker, zone=zone, today=today, period=period,
         work_centers=work_centers_of(session=session, worker=g.worker),
-        day=pieces_by_operation(session=session, worker_id=worker_id, start=day[0], end=day[1]),
-        month=pieces_by_operation(session=session, worker_id=worker_id, start=month[0], end=month[1]),
-        scans=scans_between(session=session, worker_id=worker_id, start=day[0], end=day[1]),
-        attention=needs_attention(session=session, worker_id=worker_id,
+        day=day_pay(session=session, worker=g.worker, day=today, zone=zone),
+        period_pay=this_period.worker(g.worker.code),
+        scans=scans_between(session=session, worker_id=g.worker.id, start=day[0], end=day[1]),
+        attention=needs_attention(session=session, worker_id=g.worker.id,
                                   since=utcnow() - timedelta(days=ATTENTION_DAYS)), explain=explain)
+
+
+@bp.get("/me/pay")
+@worker_required
+def my_payslips():
+    """The worker's pay periods: the open one and every closed one, newest first (read-only)."""
+    session = get_session()
+    current = period_of(workshop_today(), pay_rules(session=session))
+    return render_template("floor/payslips.html", worker=g.worker, current=current,
+                           closed=periods_of_worker(session=session, worker_id=g.worker.id))
+
+
+@bp.get("/me/pay/<name>")
+@worker_required
+def my_payslip(name: str):
+    """One of the worker's payslips, itemized, read-only."""
+    session = get_session()
+    try:
+        period = period_named(name, pay_rules(session=session))
+    except Refused:
+        abort(404)
+    payroll = payroll_for(session=session, period=period, zone=workshop_zone(), worker_id=g.worker.id)
+    return render_template("floor/payslip.html", worker=g.worker, period=period, payroll=payroll,
+                           pay=payroll.worker(g.worker.code))

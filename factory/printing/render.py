@@ -570,3 +570,57 @@ def bundle_label_png(sheet: Sheet, label: BundleLabel, dpi: int) -> bytes:
     out = io.BytesIO()
     image.point(lambda v: 0 if v < 160 else 255).convert("1").save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()
+
+
+# --- payslips -----------------------------------------------------------------------------------
+
+def payslip_pdf(*, period, worker, payroll) -> bytes:
+    """One worker's payslip for one period on A4: totals, every line (date, order, bundle,
+    operation, pieces, rate, amount) and every adjustment, with a line to sign."""
+    from factory.web.i18n import format_money, format_number, format_rate
+    from factory.web.pay_words import adjustment_label, adjustment_reason, carried_label
+    width, height = PAGE_SIZES["a4"][0] * MM, PAGE_SIZES["a4"][1] * MM
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    title = _("Payslip %(period)s: %(name)s (%(code)s)", period=period.name, name=worker.name, code=worker.code)
+    c.setTitle(title)
+    page = Page(c, width, height, 14 * MM, title)
+    pay = payroll.worker(worker.code)
+    state = _("Closed") if payroll.closed else _("Open: may still change")
+    draw_text(c, page.left, page.y - 16, _("Payslip"), CJK, 16, bold=True)
+    page.y -= 24
+    for text in (f"{worker.name}  {worker.code}",
+                 _("Pay period %(period)s: %(start)s to %(end)s", period=period.name, start=period.start.isoformat(),
+                   end=period.end.isoformat()) + f"  ({state})"):
+        draw_text(c, page.left, page.y - 11, text, CJK, 11)
+        page.y -= 16
+    if pay is None:
+        _section(page, _("No pay in this period."), 1)
+    else:
+        s = pay.settlement
+        _section(page, _("Totals"), 1)
+        totals = [(_("Good pieces"), format_number(pay.pieces)), (_("Pay for pieces"), "¥" + format_money(s.amount)),
+                  (_("Adjustments"), "¥" + format_money(s.adjustments)), (_("Total"), "¥" + format_money(s.total))]
+        if s.carried_forward:
+            totals.append((_("Carried forward"), "¥" + format_money(s.carried_forward)))
+        _table(page, [("", 0.5), ("", 0.5)], totals, 1.1, 16, ruled=True)
+        _section(page, _("Lines"), 1)
+        _table(page, [(_("Date"), 0.12), (_("Order"), 0.2), (_("Bundle"), 0.09), (_("Operation"), 0.2),
+                      (_("Pieces"), 0.11), (_("Rate"), 0.12), (_("Amount"), 0.16)],
+               [(l.day.isoformat(), l.order, f"#{l.bundle}", l.operation, format_number(l.good), format_rate(l.rate),
+                 format_money(l.amount)) for l in pay.lines] or [(_("No pieces in this period."), "", "", "", "", "",
+                                                                   "")], 1, 14)
+        _section(page, _("Adjustments"), 1)
+        rows = [(a.day.isoformat(), adjustment_label(a.kind), format_money(a.effect), adjustment_reason(a))
+                for a in pay.adjustments]
+        if pay.carried_in:
+            rows.append((period.start.isoformat(), carried_label(), format_money(-pay.carried_in), ""))
+        _table(page, [(_("Date"), 0.14), (_("Kind"), 0.14), (_("Amount"), 0.14), (_("Reason"), 0.58)],
+               rows or [("", _("None."), "", "")], 1, 26)
+    page.need(40)
+    page.y -= 30
+    draw_text(c, page.left, page.y, _("Signature: ____________________    Date: ____________"), CJK, 11)
+    page.footer()
+    c.showPage()
+    c.save()
+    return buffer.getvalue()

@@ -77,6 +77,8 @@ def record(response: Response) -> Response:
             fields = submitted_fields(request.form.to_dict(flat=False),
                                       {k: [f.filename or "" for f in request.files.getlist(k)] for k in request.files},
                                       body)
+        # What a change did beyond its form (a reopened pay period: the totals that moved).
+        fields.update(g.get("audit_detail") or {})
         username = user.username if is_owner else request.form.get("username", "")[:80]
         entry = AuditEntry(user_id=user.id if is_owner else None, username=username,
                            via="api" if g.get("via_token") else "web", action=request.endpoint[:80],

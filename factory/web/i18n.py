@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translation_directories())
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=select_locale,
-                                 format_number=format_number, status_label=status_label, zip=zip)
+                                 format_number=format_number, format_money=format_money, format_rate=format_rate,
+                                 status_label=status_label, zip=zip)
 
 
 def format_number(value, digits: int = 0) -> str:
@@ -38,6 +39,17 @@ def format_number(value, digits: int = 0) -> str:
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern)
+
+
+def format_money(value) -> str:
+    """A sum of money to the fen, rounded by the one pay rule (half up), never by the formatter."""
+    from factory.domain.pay import money
+    return "–" if value is None else format_decimal(money(value), format="#,##0.00")
+
+
+def format_rate(value) -> str:
+    """A piece rate: at least two decimals, three when it has them (¥0.125)."""
+    return "–" if value is None else format_decimal(value, format="#,##0.00#")
 
 
 _ERROR_TITLES = {

@@ -66,6 +66,8 @@ def explain(refusal: Refusal) -> str:
     }
     if code in simple:
         return simple[code]
+    if code in PAY_WORDS:
+        return PAY_WORDS[code](n)
     setup = _setup_words(code, n)
     if setup is not None:
         return setup
@@ -73,6 +75,33 @@ def explain(refusal: Refusal) -> str:
         # A refusal whose words were already chosen (input validation: pydantic's messages).
         return n["text"]
     return _("This cannot be done.")
+
+
+PAY_WORDS = {
+    "rate_invalid": lambda n: _("Enter a piece rate between 0 and %(max)s yuan, with at most 3 decimals.",
+                                max=n["max"]),
+    "date_out_of_range": lambda n: _("Enter a date between %(start)s and %(end)s.", start=n["start"], end=n["end"]),
+    "inside_closed_period": lambda n: _("Pay up to %(day)s is closed; a new rate can take effect from the day after.",
+                                        day=n["closed_through"]),
+    "period_format": lambda n: _("Enter a pay period as YYYY-MM (the month it ends in)."),
+    "period_out_of_range": lambda n: _("Enter a pay period between %(first)s-01 and %(last)s-12.", first=n["first"],
+                                       last=n["last"]),
+    "no_such_period": lambda n: _("No pay period ends in %(period)s.", period=n["period"]),
+    "first_day_range": lambda n: _("Enter a day of the month from 1 to %(max)s.", max=n["max"]),
+    "adjustment_kind": lambda n: _("Choose bonus, deduction or advance."),
+    "adjustment_amount": lambda n: _("Enter an amount in yuan above 0 and at most %(max)s, to the fen.",
+                                     max=n["max"]),
+    "period_closed": lambda n: _("Pay period %(period)s is closed; reopen it first.", period=n["period"]),
+    "period_not_ended": lambda n: _("Pay period %(period)s ends on %(end)s; it can be closed after that day.",
+                                    period=n["period"], end=n["end"]),
+    "close_in_order": lambda n: _("Periods close in order: close %(next)s first.", next=n["next"]),
+    "period_open": lambda n: _("Pay period %(period)s is not closed.", period=n["period"]),
+    "reopen_latest_only": lambda n: _("Only the latest closed period (%(latest)s) can be reopened.",
+                                      latest=n["latest"]),
+    "reason_required": lambda n: _("Say what it is for."),
+    "nul_character": lambda n: _("Remove the invisible control character (NUL)."),
+    "no_such_worker": lambda n: _("No worker has the code %(code)s.", code=n["code"]),
+}
 
 
 def _setup_words(code: str, n: dict) -> str | None:

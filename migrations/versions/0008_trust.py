@@ -1,7 +1,7 @@
 """app_user.session_generation: sign-out and a new password end every session issued before
 
 Revision ID: 0008_trust
-Revises: 0006_ledger
+Revises: 0007_pay
 Create Date: 2026-11-30 08:30:00
 """
 from typing import Sequence, Union
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel  # noqa: F401
 
 revision: str = "0008_trust"
-down_revision: Union[str, None] = "0006_ledger"
+down_revision: Union[str, None] = "0007_pay"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
