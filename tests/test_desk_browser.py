@@ -104,7 +104,7 @@ def test_payroll_reads_well_on_a_phone(live_server, phone, app, demo, owner):
         assert total["x"] + total["width"] <= 393
     grand = page.locator("tr.grand-total td.total")
     assert grand.is_visible() and grand.inner_text().replace(",", "").replace(".", "").isdigit()
-    shot(page, "desk-payroll-phone.png")
+    screenshot(page, "desk-payroll-phone.png")
 
 
 def test_board_fits_a_phone(live_server, phone, session, workshop, owner, app, api_headers):

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from factory.data.models import Scan, Ticket
 from factory.data.orders import order_view
-from factory.data.scans import ScanRequest, pieces_by_operation, record_scan
+from factory.data.pay import work_lines
+from factory.data.scans import ScanRequest, record_scan
 from factory.data.wip import waiting_by_work_center
 from tests.conftest import csrf_token
 
@@ -94,9 +95,10 @@ def test_a_ticket_reissued_mid_route_carries_on_where_the_lost_one_stopped(engin
     waiting = {w.center.code: w.pieces for w in waiting_by_work_center(session=session)}
     assert waiting == {"knitting": 60, "linking": 0, "packing": 40}
     # Pay: the linker is paid for 40 pieces of a 40-piece bundle, not more.
-    day = (T0 - timedelta(hours=9), T0 + timedelta(hours=9))
-    lines = pieces_by_operation(session=session, worker_id=workshop.linker.id, start=day[0], end=day[1])
-    assert [(line.operation, line.good) for line in lines] == [("套口", 40)]
+    from zoneinfo import ZoneInfo
+    lines = work_lines(session=session, first=T0.date() - timedelta(days=1), last=T0.date() + timedelta(days=1),
+                       zone=ZoneInfo("Asia/Shanghai"), worker_id=workshop.linker.id)
+    assert sum(line.good for line in lines) == 40 and {line.operation for line in lines} == {"套口"}
 
 
 def test_a_ticket_reissued_after_the_last_operation_takes_nothing_more(engine, owner_client, session, workshop):

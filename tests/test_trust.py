@@ -349,7 +349,8 @@ def test_the_feasibility_api_refuses_numbers_out_of_range_naming_the_field(clien
 def test_a_payroll_month_out_of_range_is_refused(owner_client, path):
     answer = owner_client.get(path)
     assert answer.status_code == 422
-    assert "YYYY-MM" in answer.get_data(as_text=True) or "2100-12" in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert 'class="field-error"' in page and ("YYYY-MM" in page or "2099-12" in page)
 
 
 @pytest.mark.parametrize("weekday", ["²", "7", "9" * 5000, "-1", " 1"])

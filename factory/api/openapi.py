@@ -219,7 +219,8 @@ def _paths() -> dict:
             "responses": {
                 "200": _answer("Reversed before by this same request: the first answer again.", "Reversal"),
                 "201": _answer("Reversed (and corrected).", "Reversal"), "401": UNAUTHORIZED,
-                "404": _answer("No scan has this id.", "Refusal"),
+                "404": {"description": "No scan has this id (or the path is not one).", "content": {JSON: {"schema": {
+                    "anyOf": [_ref("Refusal"), _ref("Error")]}}}},
                 "409": _answer("Refused: reversed before (by its worker's undo or differently by the office), "
                                "itself a reversal, more than is open for the correction, or the next operation "
                                "would have more pieces than this one passed on (`downstream_has_more`).",
