@@ -251,9 +251,12 @@ def _implausible(*, session: Session, worker: Worker, operation: Operation, good
     if starts is None:
         return None
     since = datetime.combine(starts.date(), starts.time(), zone).astimezone(timezone.utc)
+    # One pass over the worker's claims since then (the worker/work-time index bounds it).
     earlier = session.exec(select(func.sum(Scan.good * Operation.minutes_per_piece))
                            .join(Operation, Operation.id == Scan.operation_id)
-                           .where(Scan.id.in_(claims.with_only_columns(Scan.id)), Scan.worked_at > since)).one()
+                           .where(Scan.worker_id == worker.id, Scan.worked_at > since, Scan.worked_at <= at,
+                                  Scan.good > 0, Scan.reverses_id.is_(None),
+                                  ~exists().where(undo.reverses_id == Scan.id))).one()
     claimed = float(earlier or 0) + good * operation.minutes_per_piece
     return check_plausible(claimed_minutes=claimed, working=working_minutes(shifts, starts, local), pieces=good,
                            operation=operation.name)
