@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install catalogs check-catalogs clean
+.PHONY: run test lint install catalogs check-catalogs clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ install: $(BIN)/activate
 run: install
 	PORT=$(PORT) $(BIN)/flask --app app serve --demo
 
-## make test: install and run the whole suite (browser and PostgreSQL tests included when available)
-test: install
+## make lint: ruff over the whole tree, mypy on the pure packages (factory/domain, factory/feasibility)
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## make test: install, lint, and run the whole suite (browser and PostgreSQL tests included when available)
+test: install lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make catalogs: extract new strings into each area's Chinese catalog and compile them

@@ -15,22 +15,32 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as dtime
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from factory import create_app  # noqa: E402
-
-from factory.data import db
 from factory.config import normalise_database_url  # noqa: E402
+from factory.data import db
 from factory.data.demo import PRODUCTS, STAFFING, WORK_CENTERS  # noqa: E402
-from factory.data.models import (Operation, Order, Product, Scan, Ticket, WorkCenter, Workday, Worker,  # noqa: E402
-                            WorkerWorkCenter, new_token)
+from factory.data.models import (  # noqa: E402
+    Operation,
+    Order,
+    Product,
+    Scan,
+    Ticket,
+    WorkCenter,
+    Workday,
+    Worker,
+    WorkerWorkCenter,
+    new_token,
+)
 from factory.data.people import create_owner  # noqa: E402
 
 ORDERS, SCANS, OPEN = 2000, 200_000, 300
@@ -79,7 +89,7 @@ def seed(engine, today: date, rng: random.Random) -> list[dict]:
         orders.append({"id": n + 1, "number": f"SO-B{n + 1:05d}", "customer": f"客户{n % 40}",
                        "product_id": rng.choice(product_ids), "quantity": quantity, "due": due, "priority": 0,
                        "status": status, "bundle_size": 50, "notes": "", "token": new_token(),
-                       "created_at": datetime.now(timezone.utc)})
+                       "created_at": datetime.now(UTC)})
         for b in range(0, quantity, 50):
             tickets.append({"id": len(tickets) + 1, "order_id": n + 1, "bundle_no": b // 50 + 1, "color": "",
                             "size": "", "quantity": min(50, quantity - b), "token": new_token(), "printed_count": 0})
@@ -102,8 +112,8 @@ def seed(engine, today: date, rng: random.Random) -> list[dict]:
                 scans.append({"client_id": uuid.uuid4().hex, "ticket_id": t["id"], "operation_id": op_id,
                               "worker_id": rng.choice(workers[center]), "good": good,
                               "defects": 1 if rng.random() < 0.03 else 0,
-                              "created_at": moment.astimezone(timezone.utc),
-                              "worked_at": moment.astimezone(timezone.utc), "source": "bench"})
+                              "created_at": moment.astimezone(UTC),
+                              "worked_at": moment.astimezone(UTC), "source": "bench"})
         if len(scans) >= SCANS:
             break
     return scans

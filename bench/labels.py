@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask  # noqa: E402
 from flask_babel import Babel  # noqa: E402
 
-from factory.domain.labels import PRESETS  # noqa: E402
 from factory.data.models import new_token  # noqa: E402
+from factory.domain.labels import PRESETS  # noqa: E402
 from factory.printing.render import BundleLabel, bundle_labels_pdf  # noqa: E402
 
 

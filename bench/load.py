@@ -34,13 +34,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from factory.data import db  # noqa: E402
-from factory.web.access import issue_api_token  # noqa: E402
 from factory.config import normalise_database_url  # noqa: E402
+from factory.data import db  # noqa: E402
 from factory.data.models import Ticket, Worker, WorkerWorkCenter  # noqa: E402
 from factory.data.orders import create_order  # noqa: E402
 from factory.data.people import create_owner  # noqa: E402
 from factory.inputs import OrderCreate  # noqa: E402
+from factory.web.access import issue_api_token  # noqa: E402
 from tests.workshop_data import make_workshop  # noqa: E402
 
 ORDERS, BUNDLES, BUNDLE_SIZE = 4, 500, 200

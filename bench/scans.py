@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from factory.data import db  # noqa: E402
 from factory.config import normalise_database_url  # noqa: E402
+from factory.data import db  # noqa: E402
 from factory.data.models import Ticket  # noqa: E402
 from factory.data.orders import create_order  # noqa: E402
 from factory.data.scans import ScanRequest, record_scan  # noqa: E402
@@ -51,7 +51,7 @@ def run(engine, tokens: list[str], count: int, threads: int) -> tuple[float, lis
         mine = []
         for i in range(count // threads):
             start = time.perf_counter()
-            outcome = record_scan(engine=engine, now=datetime.now(timezone.utc), request=ScanRequest(
+            outcome = record_scan(engine=engine, now=datetime.now(UTC), request=ScanRequest(
                 str(uuid.uuid4()), tokens[(n + i) % len(tokens)], "knitting", "W1", 1))
             assert outcome.status == 201, outcome.refusal
             mine.append(time.perf_counter() - start)

@@ -11,10 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from factory.web import access, audit, compression, i18n, pages, pay_words, security
-
-from factory.data import db
 from factory.config import check_config, instance_secret, settings_from_env
+from factory.data import db
+from factory.web import access, audit, compression, i18n, pages, pay_words, security
 
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from factory.data import db
-from factory.web.access import issue_api_token
 from factory.data.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
 from factory.data.models import User, Worker
 from factory.data.people import create_owner
+from factory.web.access import issue_api_token
 
 
 def init_app(app: Flask) -> None:
@@ -70,7 +70,7 @@ def create_owner_command(username: str, password: str) -> None:
         with _writing() as session:
             create_owner(session=session, username=username, password=password)
     except ValueError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Owner {username} saved.")
 
 
@@ -195,8 +195,9 @@ def serve_processes(app: Flask, *, host: str, port: int, processes: int, threads
 @with_appcontext
 def backup_command(target: str | None) -> None:
     """Write a consistent copy of the database while the app keeps running."""
-    from pathlib import Path
     from datetime import datetime
+    from pathlib import Path
+
     from factory.files.backup import backup_database
     engine = current_app.extensions["engine"]
     suffix = "db" if engine.dialect.name == "sqlite" else "dump"
@@ -211,6 +212,7 @@ def backup_command(target: str | None) -> None:
 def export_command(target: str) -> None:
     """Export every table as JSON lines in a zip file."""
     from pathlib import Path
+
     from factory.files.backup import export_all
     counts = export_all(current_app.extensions["engine"], Path(target))
     click.echo(f"Exported {sum(counts.values())} rows from {len(counts)} tables to {target}")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,7 +117,7 @@ def instance_secret(path: str | os.PathLike) -> str:
         secret = path.read_text().strip()
         if len(secret) >= MIN_SECRET_LENGTH:
             return secret
-        raise ConfigError(f"{path} holds no usable secret key: delete it and start again (a new one is made).")
+        raise ConfigError(f"{path} holds no usable secret key: delete it and start again (a new one is made).") from None
     with os.fdopen(fd, "w") as out:
         secret = secrets.token_urlsafe(48)
         out.write(secret + "\n")

@@ -13,25 +13,23 @@ import re
 import shutil
 import threading
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 from jinja2 import BytecodeCache
 from sqlalchemy import Table, create_engine, func, inspect
-from sqlalchemy import text as sql
 from sqlalchemy import table as sql_table
+from sqlalchemy import text as sql
 from sqlmodel import Session, SQLModel, select
 
 from factory import create_app
-
-from factory.data import db
-from factory.data.models import Scan, Ticket
-from factory.web.access import issue_api_token
 from factory.config import normalise_database_url
-from factory.data import people
+from factory.data import db, people
+from factory.data.models import Scan, Ticket
 from factory.data.people import create_owner
+from factory.web.access import issue_api_token
 from tests.workshop_data import Workshop, make_workshop
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -260,7 +258,7 @@ def scans_in(session) -> list[Scan]:
 def add_scan(session, ticket, operation, worker, good, defects=0, at=None) -> Scan:
     """A scan written straight to the database (for the pages that read scans)."""
     scan = Scan(client_id=str(uuid.uuid4()), ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
-                good=good, defects=defects, created_at=at or datetime.now(timezone.utc))
+                good=good, defects=defects, created_at=at or datetime.now(UTC))
     session.add(scan)
     session.commit()
     return scan

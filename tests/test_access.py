@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlmodel import Session
 
-from factory.web.i18n import COOKIE as LANGUAGE_COOKIE
 from factory.data.people import create_owner
+from factory.web.i18n import COOKIE as LANGUAGE_COOKIE
 from tests.conftest import Snapshot, csrf_token, empty_database, make_app, restore_rows, snapshot_rows
 from tests.workshop_data import Workshop, make_workshop
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlmodel import func, select
 
-from factory.data.models import Inquiry, Order, Scan
 from factory.data.live_scenario import live_scenario
+from factory.data.models import Inquiry, Order, Scan
 from tests.conftest import csrf_token
 
 

@@ -16,12 +16,22 @@ from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from factory.data import db
-from factory.web.access import issue_api_token
 from factory.data.models import Scan
 from factory.data.people import create_owner
+from factory.web.access import issue_api_token
 from tests.conftest import PG_URL
-from tests.server_process import (FLASK, ROOT, Phone, Server, answered, flask_env, request, run_phones,
-                                  scans_for, wait_for_answers)
+from tests.server_process import (
+    FLASK,
+    ROOT,
+    Phone,
+    Server,
+    answered,
+    flask_env,
+    request,
+    run_phones,
+    scans_for,
+    wait_for_answers,
+)
 from tests.workshop_data import make_workshop
 
 

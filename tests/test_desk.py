@@ -3,7 +3,7 @@ the orders API, products and routes, work centers and the calendar."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -12,12 +12,11 @@ from sqlalchemy import event, func
 from sqlmodel import select
 
 from factory.data.board import OrderLoad, add_workdays, badge, estimated_completions, remaining_pieces
-from factory.data.models import Holiday, Operation, Order, OrderLine, Product, WorkCenter, Workday
+from factory.data.models import Holiday, Operation, Order, Product, WorkCenter, Workday
 from factory.data.order_edits import TRANSITIONS, can_edit, can_move
 from factory.data.pay import rate_today
 from factory.domain.progress import Count
 from tests.conftest import add_scan, csrf_token, fresh, soup, tickets_of
-
 
 # --- pure rules ---------------------------------------------------------------------------------
 
@@ -230,7 +229,7 @@ def test_orders_search_by_status_customer_and_due(owner_client, session, worksho
 
 def test_order_page_shows_timeline_and_defects(owner_client, session, workshop):
     add_scan(session, workshop.tickets[1], workshop.operations[0], workshop.knitter, 38, 2,
-             at=datetime(2026, 5, 4, 1, 30, tzinfo=timezone.utc))
+             at=datetime(2026, 5, 4, 1, 30, tzinfo=UTC))
     page = soup(owner_client.get(f"/orders/{workshop.order.number}"))
     timeline = page.select("ul.timeline")
     assert "05-04 09:30" in timeline[0].get_text() and "王秀英" in timeline[1].get_text()  # Shanghai time

@@ -14,6 +14,7 @@ from sqlmodel import select
 from factory.data.models import Order, Ticket
 from tests.conftest import api_scan, fresh, screenshot, sign_in
 
+
 def test_owner_creates_an_order_and_the_board_shows_a_new_scan_without_reload(
         live_server, desk_browser, app, session, workshop, owner, api_headers):
     page = desk_browser.new_page()

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from factory.data import db
-from factory.web.access import issue_api_token
 from factory.data.people import create_owner
+from factory.web.access import issue_api_token
 from tests.conftest import PG_URL
 from tests.server_process import Phone, Server, request, run_phones, scans_for, wait_for_answers
 from tests.workshop_data import make_workshop

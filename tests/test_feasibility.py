@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from factory.feasibility import ScenarioError, assess
 from factory.feasibility.reasons import MESSAGES
-from factory.feasibility.samples import boundary_scenario, large_scenario, scenario as sample_scenario
+from factory.feasibility.samples import boundary_scenario, large_scenario
+from factory.feasibility.samples import scenario as sample_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(os.environ.get("FEASIBILITY_EXAMPLES", "/work/shared/scenarios/examples.jsonl"))

@@ -3,7 +3,7 @@ form, htmx and the phone's JSON queue, errors in the worker's language, undo, /m
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,7 +72,7 @@ def test_a_worker_sees_their_operation_picked_with_its_open_pieces(worker_client
 
 def test_a_voided_ticket_says_so_and_offers_no_form(worker_client, session, workshop):
     ticket = workshop.tickets[1]
-    ticket.voided_at = datetime.now(timezone.utc)
+    ticket.voided_at = datetime.now(UTC)
     session.add(ticket)
     session.commit()
     page = soup(worker_client.get(f"/t/{ticket.token}"))
@@ -200,9 +200,9 @@ def test_the_phones_queue_posts_json_with_the_csrf_header(worker_client, session
 def test_my_day_shows_pieces_and_pay_for_today_and_this_month(worker_client, session, workshop):
     knitting = workshop.operations[0]
     ticket = workshop.tickets[0]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     local_midnight = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    before_today = (local_midnight - timedelta(minutes=1)).astimezone(timezone.utc)
+    before_today = (local_midnight - timedelta(minutes=1)).astimezone(UTC)
     session.add_all([
         Scan(client_id="me-1", ticket_id=ticket.id, operation_id=knitting.id, worker_id=workshop.knitter.id,
              good=1000, created_at=now),
@@ -232,7 +232,7 @@ def test_the_work_orders_qr_opens_the_order_with_each_bundles_progress(client, s
                      good=40))
     session.add(Scan(client_id="sheet-2", ticket_id=second.id, operation_id=knit.id, worker_id=workshop.knitter.id,
                      good=15))
-    second.voided_at = datetime.now(timezone.utc)
+    second.voided_at = datetime.now(UTC)
     session.add(second)
     session.commit()
     html = client.get(f"/o/{workshop.order.token}").get_data(as_text=True)

@@ -8,7 +8,6 @@ fixed list), never in seconds."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import threading
 import urllib.error

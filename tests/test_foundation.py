@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from factory import create_app
-
+from factory.config import SETTINGS, ConfigError
 from factory.data import db
-from factory.domain.bundles import ColorSizeLine, split_into_bundles
-from factory.config import ConfigError, SETTINGS
 from factory.data.models import Order, Scan, Ticket, WorkCenter, Worker
 from factory.data.orders import create_order
+from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.domain.refusal import Refused
 from factory.inputs import OrderCreate, validate
-from tests.conftest import PG_URL, app_config, csrf_token
-
+from tests.conftest import app_config, csrf_token
 
 # --- migrations ----------------------------------------------------------------------------------
 

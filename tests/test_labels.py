@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factory.domain.labels import BADGES, MM, PRESETS, custom_sheet, layout, position_box
-from factory.printing.render import LATIN, CJK, fit_block, fit_text, TextLine, pdf_measure
 from factory.domain.qr import QUIET, qr_matrix, qr_svg_path, rectangles
+from factory.printing.render import CJK, LATIN, TextLine, fit_block, fit_text, pdf_measure
 
 
 def test_presets_have_their_exact_sizes():

@@ -4,7 +4,7 @@ once, and the work time of a scan."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,7 +17,7 @@ from factory.data.scans import ScanRequest, record_scan
 from factory.data.wip import waiting_by_work_center
 from tests.conftest import csrf_token
 
-T0 = datetime(2025, 3, 3, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_a_ticket_reissued_after_the_last_operation_takes_nothing_more(engine, o
 
 def now_scan(engine, ticket, operation, worker, good, defects=0):
     """A scan logged now (so it shows on today's pages)."""
-    outcome = scan(engine, ticket, operation, worker, good, defects, now=datetime.now(timezone.utc))
+    outcome = scan(engine, ticket, operation, worker, good, defects, now=datetime.now(UTC))
     assert outcome.status == 201, outcome.refusal
     return outcome.scan
 
@@ -156,7 +156,7 @@ def test_the_api_reverses_a_scan_with_a_reason_once(engine, client, api_headers,
                              (workshop.knitter.id, -40, 0, "数错了", True, True)]
     # The worker cannot undo what the office reversed; the audit log has the office's calls.
     from factory.data.scans import undo_scan
-    undo = undo_scan(engine=engine, client_id=first.client_id, worker="W1", now=datetime.now(timezone.utc))
+    undo = undo_scan(engine=engine, client_id=first.client_id, worker="W1", now=datetime.now(UTC))
     assert undo.refusal.code == "already_undone"
     audited = [(e.action, e.status) for e in fresh(session).exec(select(AuditEntry).order_by(AuditEntry.id))]
     assert audited == [("api.scan_reverse", 201), ("api.scan_reverse", 200)]
@@ -286,13 +286,13 @@ def test_the_work_time_is_the_tap_bounded_by_arrival_sync_and_the_limit():
 
 
 def test_a_queued_scan_counts_on_the_day_it_was_worked(worker_client, session, workshop):
-    tapped = datetime.now(timezone.utc) - timedelta(minutes=30)
+    tapped = datetime.now(UTC) - timedelta(minutes=30)
     ms = int(tapped.timestamp() * 1000)
     answer = queue_post(worker_client, workshop.tickets[0], good=5, tapped_at=ms, synced_at=ms - 60_000)
     assert answer.status_code == 201
     stored = fresh(session).exec(select(Scan)).one()
-    assert abs((stored.worked_at.replace(tzinfo=timezone.utc) - tapped).total_seconds()) < 1
-    assert stored.created_at.replace(tzinfo=timezone.utc) - stored.worked_at.replace(tzinfo=timezone.utc) \
+    assert abs((stored.worked_at.replace(tzinfo=UTC) - tapped).total_seconds()) < 1
+    assert stored.created_at.replace(tzinfo=UTC) - stored.worked_at.replace(tzinfo=UTC) \
         >= timedelta(minutes=29)
 
 
@@ -359,8 +359,9 @@ def test_a_double_submitted_order_form_creates_one_order(app, owner, owner_clien
 
 def test_two_quick_clicks_on_save_n_orders_create_them_once(app, owner, owner_client, session, workshop):
     import io
+
     from factory.data.models import Order
-    data = "customer,product,quantity,due\nA,SCARF,10,2030-06-01\nB,SCARF,20,2030-06-02\n".encode()
+    data = b"customer,product,quantity,due\nA,SCARF,10,2030-06-01\nB,SCARF,20,2030-06-02\n"
     preview = owner_client.post("/orders/import", data={"file": (io.BytesIO(data), "o.csv"),
                                                         "csrf_token": csrf_token(owner_client, "/orders/import")},
                                 content_type="multipart/form-data")
@@ -500,7 +501,7 @@ def test_claims_are_measured_against_the_shift_and_its_breaks(engine, session, w
     from zoneinfo import ZoneInfo
     set_shifts(session, "07:30", "18:30", "11:30-12:30, 15:30-16:00")
     shanghai = ZoneInfo("Asia/Shanghai")
-    at_16 = datetime(2025, 3, 3, 16, 0, tzinfo=shanghai).astimezone(timezone.utc)  # Monday, 420 working minutes
+    at_16 = datetime(2025, 3, 3, 16, 0, tzinfo=shanghai).astimezone(UTC)  # Monday, 420 working minutes
 
     def claim(ticket, good, now, confirm=False):
         return record_scan(engine=engine, now=now, request=ScanRequest(

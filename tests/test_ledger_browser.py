@@ -4,7 +4,7 @@ queued scan the rules refuse is kept and shown on "my day"."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -114,7 +114,7 @@ def test_a_refused_queued_scan_is_kept_and_needs_attention_on_my_day(server, pho
     tap(page, 40)
     page.wait_for_selector("text=1 条待发送")
     # Meanwhile the bundle was logged from another phone.
-    done = record_scan(engine=app.extensions["engine"], now=datetime.now(timezone.utc), request=ScanRequest(
+    done = record_scan(engine=app.extensions["engine"], now=datetime.now(UTC), request=ScanRequest(
         str(uuid.uuid4()), ticket.token, "knitting", "W1", 40))
     assert done.status == 201
     server.start()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from openpyxl import Workbook
@@ -90,7 +89,7 @@ def test_preview_then_confirm_saves_all_orders(owner_client, session, workshop):
 
 
 def test_a_bad_row_is_shown_and_nothing_is_offered_or_saved(owner_client, session, workshop):
-    data = ("customer,product,quantity,due\nA,SCARF,10,2026-06-01\nB,SCARF,lots,2026-06-01\n").encode()
+    data = (b"customer,product,quantity,due\nA,SCARF,10,2026-06-01\nB,SCARF,lots,2026-06-01\n")
     response = upload(owner_client, "orders.csv", data)
     assert response.status_code == 422
     page = soup(response)
@@ -100,7 +99,7 @@ def test_a_bad_row_is_shown_and_nothing_is_offered_or_saved(owner_client, sessio
 
 
 def test_tampered_token_is_refused(owner_client, session, workshop):
-    data = ("customer,product,quantity,due\nA,SCARF,10,2026-06-01\n").encode()
+    data = (b"customer,product,quantity,due\nA,SCARF,10,2026-06-01\n")
     token = soup(upload(owner_client, "orders.csv", data)).select_one("input[name=token]")["value"]
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     response = owner_client.post("/orders/import/confirm", data={"token": forged, "csrf_token": csrf_token(owner_client)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,20 +16,30 @@ from sqlmodel import select
 
 from factory.data.models import AuditEntry, PayAdjustment, PayClosing, PayLine, PayTotal, PieceRate, Scan
 from factory.data.pay import pay_rules, payroll_for
-from factory.domain.pay import (DatedRate, PayRule, Period, line_amount, money, period_named, period_of,
-                                rate_on, schedule_change, settle)
+from factory.domain.pay import (
+    DatedRate,
+    PayRule,
+    Period,
+    line_amount,
+    money,
+    period_named,
+    period_of,
+    rate_on,
+    schedule_change,
+    settle,
+)
 from factory.domain.refusal import Refused
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def add_scan(session, ticket, operation, worker, good, defects=0, when=None, reverses=None) -> Scan:
     scan = Scan(client_id=str(uuid.uuid4()), ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
-                good=good, defects=defects, created_at=when or datetime.now(timezone.utc),
+                good=good, defects=defects, created_at=when or datetime.now(UTC),
                 reverses_id=reverses.id if reverses else None)
     session.add(scan)
     session.commit()
@@ -462,6 +472,7 @@ def test_the_first_day_is_a_setting_for_coming_periods(app, session, owner_clien
 
 def test_closed_periods_are_in_the_export(app, session, workshop, client, api_headers, tmp_path):
     import zipfile
+
     from factory.files.backup import export_all
     period = past_period(back=1)
     add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12, when=at(period.start))
@@ -477,6 +488,7 @@ def test_closed_periods_are_in_the_export(app, session, workshop, client, api_he
 def test_the_migration_seeds_each_rate_history_from_the_route(tmp_path):
     """Upgrading a database with operations gives each one its present rate, in force since always."""
     from sqlalchemy import create_engine, text
+
     from factory.data import db
     url = f"sqlite:///{tmp_path / 'old.db'}"
     db.upgrade(url, "0005_inquiry_request_id")

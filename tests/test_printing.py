@@ -13,12 +13,12 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from factory.domain.labels import MM, PRESETS, layout
 from factory.data.models import Operation, Product
 from factory.data.orders import create_order
-from factory.printing.render import LABEL_LEVEL, label_geometry
+from factory.domain.labels import MM, PRESETS, layout
 from factory.domain.qr import QUIET, qr_matrix
 from factory.inputs import OrderCreate
+from factory.printing.render import LABEL_LEVEL, label_geometry
 from tests.conftest import csrf_token, sign_in, tickets_of
 
 DPI = 200

@@ -3,18 +3,18 @@ its Excel file, the work waiting in front of each work center, and the chart."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from factory.domain.charts import bar_chart, nice_ceiling
 from factory.data.pay import payroll_for
 from factory.data.reports import finished_per_day, month_bounds, output_by_operation, output_by_worker
-from factory.domain.pay import period_named
 from factory.data.wip import waiting_by_work_center
+from factory.domain.charts import bar_chart, nice_ceiling
+from factory.domain.pay import period_named
 from tests.conftest import add_scan, fresh, soup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,7 +22,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def at(day: date, hour: int) -> datetime:
     """`hour` o'clock on `day` in the workshop, as a UTC moment."""
-    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def test_month_bounds():
@@ -121,7 +121,7 @@ def test_work_in_progress_per_work_center(owner_client, session, workshop):
 
 def test_work_in_progress_leaves_out_closed_orders_and_void_tickets(session, workshop):
     t1 = workshop.tickets[0]
-    t1.voided_at = datetime.now(timezone.utc)
+    t1.voided_at = datetime.now(UTC)
     session.add(t1)
     session.commit()
     assert {w.center.code: w.pieces for w in waiting_by_work_center(session=session)}["knitting"] == 60

@@ -5,21 +5,22 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
 from factory.data import db
-from factory.data.models import Order, Scan, Ticket, WorkerWorkCenter, Worker
+from factory.data.models import Scan, Ticket, Worker, WorkerWorkCenter
 from factory.data.orders import create_order
+from factory.data.scans import ScanRequest, record_scan, undo_scan
 from factory.domain.progress import Count, open_pieces
 from factory.domain.scan_rules import Refusal, check_scan, check_undo, suggest
-from factory.data.scans import ScanRequest, record_scan, undo_scan
 from factory.inputs import OrderCreate
 
-T0 = datetime(2025, 3, 3, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 
 
 def scan(engine, ticket, operation, worker, good, defects=0, *, client_id=None, now=T0, confirm=True):
@@ -299,7 +300,7 @@ def test_parallel_scans_from_threads_keep_the_exact_total(engine, session, works
 def scan_from_another_process(url: str, token: str, worker: str, prefix: str, n: int) -> list[int]:
     engine = db.make_engine(url)
     try:
-        return [record_scan(engine=engine, now=datetime.now(timezone.utc), request=ScanRequest(
+        return [record_scan(engine=engine, now=datetime.now(UTC), request=ScanRequest(
             f"{prefix}-{i}", token, "knitting", worker, 1)).status for i in range(n)]
     finally:
         engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import re
 import stat
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -132,10 +133,11 @@ def test_a_fresh_install_makes_its_own_secret_kept_owner_only(database_url, tmp_
     session.commit()
     forger = create_app(app_config(database_url, SECRET_KEY=PLACEHOLDER_SECRET))
     with forger.test_request_context():
+        from datetime import datetime
+
         from flask.sessions import SecureCookieSessionInterface
-        from datetime import datetime, timezone
         forged = SecureCookieSessionInterface().get_signing_serializer(forger).dumps(
-            {"user_id": owner.id, "signed_in_at": datetime.now(timezone.utc).timestamp()})
+            {"user_id": owner.id, "signed_in_at": datetime.now(UTC).timestamp()})
     for app in (forger, first):
         app.extensions["engine"].dispose()
     client = again.test_client()
@@ -377,6 +379,7 @@ def _import(client, name: str, data: bytes):
 def _xlsx_with(extra_parts: dict[str, bytes]) -> bytes:
     import io
     import zipfile
+
     from tests.test_order_import import HEADER, xlsx
     source = zipfile.ZipFile(io.BytesIO(xlsx([HEADER, ["义乌恒达", "SCARF", 120, "2030-06-01"]])))
     out = io.BytesIO()
@@ -420,6 +423,7 @@ def test_a_utf16_csv_from_excel_is_read(owner_client, workshop):
 
 def _png(mode: str, size: tuple[int, int]) -> bytes:
     import io
+
     from PIL import Image
     out = io.BytesIO()
     Image.new(mode, size).save(out, "PNG")
@@ -428,13 +432,13 @@ def _png(mode: str, size: tuple[int, int]) -> bytes:
 
 def _upload_photo(client, data: bytes, name: str = "photo.png"):
     import io
+
     from tests.test_desk import product_form
     return client.post("/products/SCARF", data=product_form(client, photo=(io.BytesIO(data), name)),
                        content_type="multipart/form-data")
 
 
 def test_a_photo_with_too_many_pixels_is_refused_from_its_header(owner_client, session, workshop):
-    from PIL import Image
     data = _png("1", (7000, 7000))  # 49 megapixels in a few kilobytes
     assert len(data) < 300_000
     answer = _upload_photo(owner_client, data)
@@ -462,6 +466,7 @@ def _png16(width: int, height: int, color_type: int) -> bytes:
 @pytest.mark.parametrize("color_type", [0, 2, 4, 6])
 def test_a_16_bit_png_is_taken_as_a_photo_with_its_own_tones(owner_client, session, workshop, color_type):
     import io
+
     from PIL import Image
     answer = _upload_photo(owner_client, _png16(800, 600, color_type))
     assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:500]

@@ -8,12 +8,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from factory.api import bp
+from factory.api.outputs import response_schemas
+from factory.api.pay import AdjustmentIn, RateIn
 from factory.data.inquiries import InquiryIn
 from factory.data.models import OrderStatus
-from factory.domain.scan_rules import MAX_PIECES
 from factory.data.scans import ReverseIn, ScanIn
-from factory.api.pay import AdjustmentIn, RateIn
-from factory.api.outputs import response_schemas
+from factory.domain.scan_rules import MAX_PIECES
 from factory.inputs import EARLIEST, LATEST, OrderCreate
 
 REF = "#/components/schemas/{model}"

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from flask import request
 
-from factory.web.access import owner_required
 from factory.api import bp, outputs
 from factory.api.outputs import answer
 from factory.data.db import get_session, write_transaction
-from factory.web.links import ticket_url
-from factory.data.workshop_setup import all_products, routes_by_product, work_centers
 from factory.data.orders import create_order, order_by_number, order_json, order_view
+from factory.data.pay import rate_histories
+from factory.data.workshop_setup import all_products, routes_by_product, work_centers
+from factory.domain.pay import rate_on
 from factory.domain.refusal import Refused
 from factory.inputs import OrderCreate, validate_json
+from factory.web.access import owner_required
+from factory.web.links import ticket_url
 from factory.web.refusals import json_answer
-from factory.data.pay import rate_histories
-from factory.domain.pay import rate_on
 from factory.web.workshop_time import workshop_today
 
 

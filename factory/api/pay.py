@@ -6,14 +6,14 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from flask import g, request
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
+
 from factory.api import bp, outputs
 from factory.api.outputs import answer
 from factory.data.db import get_session, write_transaction
 from factory.data.orders import route_of
+from factory.data.pay import Payroll, add_adjustment, close_period, pay_rules, payroll_for, reopen_period, set_rate
 from factory.data.workshop_setup import product_by_code
-from factory.data.pay import (Payroll, add_adjustment, close_period, pay_rules, payroll_for, reopen_period,
-                              set_rate)
 from factory.domain.pay import period_named
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, check_date_range, validate
@@ -21,7 +21,6 @@ from factory.web.access import owner_required
 from factory.web.pay_words import adjustment_reason
 from factory.web.refusals import json_answer
 from factory.web.workshop_time import workshop_today, workshop_zone
-from pydantic import field_validator
 
 Money = Annotated[Decimal, Field(gt=0, le=1_000_000, decimal_places=2)]
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import g, request
 
-from factory.web.access import owner_required
 from factory.api import bp, outputs
 from factory.api.outputs import answer as api_answer
-
-from factory.web.refusals import answer
 from factory.data.models import utcnow
 from factory.data.scans import ReverseIn, ScanIn, ScanRequest, record_scan, reverse_scan
 from factory.inputs import validate_json
+from factory.web.access import owner_required
+from factory.web.refusals import answer
 from factory.web.workshop_time import workshop_zone
 
 

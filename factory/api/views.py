@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from factory.web.access import owner_required
 from factory.api import bp, outputs
 from factory.api.outputs import answer
 from factory.data.db import get_session
-from factory.web.links import badge_url, ticket_url
 from factory.data.models import OrderStatus
 from factory.data.orders import order_by_number, order_json, order_view, orders_summary_json, orders_with_products
 from factory.data.workforce import workers_with_centers
+from factory.web.access import owner_required
+from factory.web.links import badge_url, ticket_url
 
 
 @bp.get("/workers")

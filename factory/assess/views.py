@@ -3,26 +3,34 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from factory.web.access import owner_required
 from factory.assess import bp
 from factory.data.db import get_session
-from factory.web.once import create_once
-from factory.feasibility.completions import booked_plan
-from factory.web.i18n import select_locale
-from factory.data.inquiries import (AcceptIn, DecisionIn, InquiryIn, assess_inquiry, new_request_id, recent_inquiries,
-                               record_decision, work_center_names)
-from factory.domain.loadchart import load_chart_svg
-from factory.data.models import Order
+from factory.data.inquiries import (
+    AcceptIn,
+    DecisionIn,
+    InquiryIn,
+    assess_inquiry,
+    new_request_id,
+    recent_inquiries,
+    record_decision,
+    work_center_names,
+)
 from factory.data.live_scenario import CANDIDATE_ID
-from factory.domain.refusal import Refused
-from factory.inputs import validate
-from factory.web.refusals import errors as refusal_errors
-from factory.web.pages import page as render_page
+from factory.data.models import Order
 from factory.data.workshop_setup import all_products
+from factory.domain.loadchart import load_chart_svg
+from factory.domain.refusal import Refused
+from factory.feasibility.completions import booked_plan
+from factory.inputs import validate
+from factory.web.access import owner_required
+from factory.web.i18n import select_locale
+from factory.web.once import create_once
+from factory.web.pages import page as render_page
+from factory.web.refusals import errors as refusal_errors
 from factory.web.workshop_time import workshop_today
 
 CHART_DAYS = 28

@@ -6,15 +6,15 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from factory.domain.refusal import Refused
-from factory.web.access import sign_in_owner, sign_in_worker
-from factory.web.refusals import errors as refusal_errors
 from factory.auth import bp
 from factory.data.db import get_session, write_transaction
-from factory.web.i18n import COOKIE, LANGUAGES
-from factory.web.security import limit_attempts
 from factory.data.people import authenticate_owner, end_owner_sessions
 from factory.data.workforce import worker_by_badge
+from factory.domain.refusal import Refused
+from factory.web.access import sign_in_owner, sign_in_worker
+from factory.web.i18n import COOKIE, LANGUAGES
+from factory.web.refusals import errors as refusal_errors
+from factory.web.security import limit_attempts
 
 
 def _safe_next(default: str) -> str:

@@ -12,13 +12,13 @@ from functools import lru_cache
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from factory.data.models import (OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter,
-                            Workday)
-from factory.feasibility import ScenarioError
-from factory.feasibility.completions import Completion, planned_completions as capacity_completions
+from factory.data.live_scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
+from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter, Workday
 from factory.domain.capacity import standard_minutes
 from factory.domain.progress import Count, percent
-from factory.data.live_scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
+from factory.feasibility import ScenarioError
+from factory.feasibility.completions import Completion
+from factory.feasibility.completions import planned_completions as capacity_completions
 
 log = logging.getLogger(__name__)
 

@@ -7,17 +7,32 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from factory.domain.bundles import ColorSizeLine, split_into_bundles
-from factory.data.models import (ApiToken, Holiday, OnceKey, Operation, Order, OrderLine, OrderStatus, Product,
-                                 RefusedScan, Scan, Shift, Ticket, User, WorkCenter, Workday, Worker,
-                                 WorkerWorkCenter)
+from factory.data.models import (
+    ApiToken,
+    Holiday,
+    OnceKey,
+    Operation,
+    Order,
+    OrderLine,
+    Product,
+    RefusedScan,
+    Scan,
+    Shift,
+    Ticket,
+    User,
+    WorkCenter,
+    Workday,
+    Worker,
+    WorkerWorkCenter,
+)
 from factory.data.people import create_demo_owner
+from factory.domain.bundles import ColorSizeLine, split_into_bundles
 
 DEMO_OWNER = ("owner", "owner")
 SHANGHAI = timezone(timedelta(hours=8))
@@ -108,7 +123,7 @@ class Demo:
 def _at(day: date, rng: random.Random, after: datetime | None = None) -> datetime:
     """A moment during the working day (08:00–18:00 Shanghai time), in UTC, not before `after`."""
     moment = datetime.combine(day, time(8), SHANGHAI) + timedelta(minutes=rng.randint(0, 600))
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     if after and moment <= after:
         moment = after + timedelta(minutes=rng.randint(5, 90))
     return moment
@@ -150,7 +165,7 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
         else:
             due = today + timedelta(days=rng.randint(-2, 40) if status == "in_production" else rng.randint(5, 45))
         created = datetime.combine(today - timedelta(days=started_days_ago + rng.randint(1, 4)), time(9),
-                                   SHANGHAI).astimezone(timezone.utc)
+                                   SHANGHAI).astimezone(UTC)
         combos = COLORS_SIZES.get(code)
         if combos and quantity >= 120:
             share = quantity // len(combos)
@@ -219,7 +234,7 @@ def load_demo(*, session: Session, today: date) -> Demo:
         session.add(Holiday(day=date(today.year + 1, 1, 1) + timedelta(days=offset), name=name))
     session.flush()
     products, routes = {}, {}
-    for code, name, yarn, colors, stitch, size, notes, route in PRODUCTS:
+    for code, name, yarn, colors, stitch, size, notes, _route in PRODUCTS:
         products[code] = Product(code=code, name=name, yarn=yarn, colors=colors, stitch=stitch, size=size, notes=notes)
         session.add(products[code])
     session.flush()
@@ -232,7 +247,7 @@ def load_demo(*, session: Session, today: date) -> Demo:
             session.add(op)
             routes[code].append(op)
     workers = {}
-    for code, name, center_codes in demo.workers:
+    for code, name, _center_codes in demo.workers:
         workers[code] = Worker(code=code, name=name)
         session.add(workers[code])
     session.flush()
@@ -240,7 +255,7 @@ def load_demo(*, session: Session, today: date) -> Demo:
         for c in center_codes:
             session.add(WorkerWorkCenter(worker_id=workers[code].id, work_center_id=centers[c].id))
     orders, tickets = [], {}
-    for i, d in enumerate(demo.orders):
+    for d in demo.orders:
         order = Order(number=d.number, customer=d.customer, product_id=products[d.product].id, quantity=d.quantity,
                       due=d.due, priority=d.priority, status=d.status, bundle_size=d.bundle_size,
                       created_at=d.created, accepted_at=None if d.status == "draft" else d.created,

@@ -8,11 +8,11 @@ from datetime import date
 from pydantic import Field, field_validator
 from sqlmodel import Session, select
 
-from factory.feasibility import assess
+from factory.data.live_scenario import CANDIDATE_ID, live_scenario, with_candidate
 from factory.data.models import Inquiry, Product, WorkCenter
 from factory.data.orders import create_order, lock_order_numbers
-from factory.data.live_scenario import CANDIDATE_ID, live_scenario, with_candidate
 from factory.domain.refusal import Refusal, Refused
+from factory.feasibility import assess
 from factory.inputs import Code, Input, OrderCreate, RequiredText, check_date_range
 
 

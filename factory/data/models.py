@@ -7,7 +7,7 @@ in `factory.inputs`, which name the field in the user's language.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 
@@ -16,7 +16,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_token() -> str:

@@ -1,20 +1,17 @@
 """Orders and their tickets: creating, numbering, and reading progress from scans."""
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from factory.data.models import Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket, WorkCenter, utcnow
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
-from factory.data.models import (Operation, Order, OrderLine, OrderStatus, Product, Scan, Ticket, WorkCenter,
-                            utcnow)
 from factory.domain.progress import Count
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import OrderCreate
-
 
 # More tickets than anyone prints for one order: bundle size 1 on 100,000 pieces is a typo.
 MAX_BUNDLES = 1000

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,12 +17,41 @@ from sqlalchemy import exists, func, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from factory.data.models import (Operation, Order, PayAdjustment, PayClosing, PayLine, PaySchedule, PayTotal,
-                                 PieceRate, Product, Scan, Ticket, Worker, utcnow)
+from factory.data.models import (
+    Operation,
+    Order,
+    PayAdjustment,
+    PayClosing,
+    PayLine,
+    PaySchedule,
+    PayTotal,
+    PieceRate,
+    Product,
+    Scan,
+    Ticket,
+    Worker,
+    utcnow,
+)
 from factory.data.reports import local_day
-from factory.domain.pay import (DEFAULT_FIRST_DAY, SIGN, SINCE_ALWAYS, ZERO, DatedRate, PayRule, Period, Settlement,
-                                add_up, check_adjustment, check_rate_change, following, line_amount, period_of,
-                                preceding, rate_on, schedule_change, settle)
+from factory.domain.pay import (
+    DEFAULT_FIRST_DAY,
+    SIGN,
+    SINCE_ALWAYS,
+    ZERO,
+    DatedRate,
+    PayRule,
+    Period,
+    Settlement,
+    add_up,
+    check_adjustment,
+    check_rate_change,
+    following,
+    line_amount,
+    preceding,
+    rate_on,
+    schedule_change,
+    settle,
+)
 from factory.domain.refusal import Refusal, Refused
 
 # How far back a chain of open periods is followed to find a balance carried forward.
@@ -41,8 +70,8 @@ def pay_time(scan, original):
 
 
 def day_start_utc(day: date, zone: ZoneInfo) -> datetime:
-    from datetime import time, timezone
-    return datetime.combine(day, time(0), zone).astimezone(timezone.utc)
+    from datetime import time
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
 
 
 def lock_pay(session: Session, *tables: str) -> None:
@@ -333,11 +362,10 @@ def _scan_refs(*, session: Session, scan_ids: set[int], zone: ZoneInfo) -> dict[
 
 
 def _local_date(moment, zone: ZoneInfo) -> date:
-    from datetime import timezone
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).date()
 
 

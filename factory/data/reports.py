@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, cast, func, literal_column
 from sqlmodel import Session, select
 
-from factory.data.models import Operation, Scan, Worker, WorkCenter
+from factory.data.models import Operation, Scan, WorkCenter, Worker
 from factory.domain.calendar import day_range_utc
 
 

@@ -5,27 +5,45 @@ PostgreSQL; a client-generated id makes every retry safe."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated
 
-from pydantic import Field as PydanticField, StringConstraints
-
+from pydantic import Field as PydanticField
+from pydantic import StringConstraints
 from sqlalchemy import Engine, and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from factory.data.db import write_transaction
+from factory.data.models import (
+    CLOSED_TO_SCANS,
+    Operation,
+    Order,
+    OrderStatus,
+    Scan,
+    Ticket,
+    WorkCenter,
+    Worker,
+    WorkerWorkCenter,
+)
 from factory.data.orders import lock_order, route_of
-from factory.data.models import (CLOSED_TO_SCANS, Operation, Order, OrderStatus, Scan, Ticket, WorkCenter,
-                            Worker, WorkerWorkCenter)
-from factory.domain.progress import Count, available, open_pieces
-from factory.inputs import Code, Input
 from factory.data.shifts import shift_hours
 from factory.domain.plausibility import check_plausible, shift_start, working_minutes
-from factory.domain.scan_rules import (MAX_PIECES, UNDO_SECONDS, Refusal, check_flow,
-                                       check_reversal, check_scan, check_undo, suggest, work_time)
+from factory.domain.progress import Count, available, open_pieces
+from factory.domain.scan_rules import (
+    MAX_PIECES,
+    UNDO_SECONDS,
+    Refusal,
+    check_flow,
+    check_reversal,
+    check_scan,
+    check_undo,
+    suggest,
+    work_time,
+)
+from factory.inputs import Code, Input
 
 # The HTTP status each refusal answers with (pages and API alike).
 STATUS = {
@@ -63,7 +81,7 @@ class ScanRequest:
     source: str = "web"
     confirm: bool = True
     worked_at: datetime | None = None  # when the work happened (a queued scan's tap time, bounded)
-    zone: tzinfo = timezone.utc  # the workshop's time zone, for its shift hours
+    zone: tzinfo = UTC  # the workshop's time zone, for its shift hours
 
 
 @dataclass(frozen=True)
@@ -131,7 +149,7 @@ def refused(refusal: Refusal) -> ScanOutcome:
 
 def as_utc(moment: datetime) -> datetime:
     """Stored times come back without a zone (SQLite, PostgreSQL `timestamp`): they are UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # --- recording ----------------------------------------------------------------------------------
@@ -250,7 +268,7 @@ def _implausible(*, session: Session, worker: Worker, operation: Operation, good
     starts = max(t for t in (opened, previous_at) if t is not None) if (opened or previous_at) else None
     if starts is None:
         return None
-    since = datetime.combine(starts.date(), starts.time(), zone).astimezone(timezone.utc)
+    since = datetime.combine(starts.date(), starts.time(), zone).astimezone(UTC)
     # One pass over the worker's claims since then (the worker/work-time index bounds it).
     earlier = session.exec(select(func.sum(Scan.good * Operation.minutes_per_piece))
                            .join(Operation, Operation.id == Scan.operation_id)
@@ -592,7 +610,7 @@ def _from_ms(ms: int | None) -> datetime | None:
     if ms is None:
         return None
     try:
-        return datetime.fromtimestamp(ms / 1000, timezone.utc)
+        return datetime.fromtimestamp(ms / 1000, UTC)
     except (OverflowError, OSError, ValueError):
         return None
 

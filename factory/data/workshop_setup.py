@@ -8,17 +8,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic import StringConstraints as S
 from sqlalchemy import delete, exists
 from sqlmodel import Session, select
 
+from factory.data.models import Holiday, Operation, Product, Scan, WorkCenter, Workday
 from factory.data.pay import rate_histories, set_rate
 from factory.domain.pay import rate_on
-from factory.data.models import Holiday, Operation, Product, Scan, WorkCenter, Workday
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, check_date_range
-from pydantic import field_validator
 
 PHOTO_MAX_BYTES = 6 * 1024 * 1024
 PHOTO_MAX_SIDE = 1200

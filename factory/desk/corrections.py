@@ -11,9 +11,9 @@ from factory.data.db import get_session
 from factory.data.models import Worker, utcnow
 from factory.data.scans import ReverseIn, reverse_scan
 from factory.desk import bp
-from factory.web.pages import page
 from factory.inputs import validate
 from factory.web.access import owner_required
+from factory.web.pages import page
 from factory.web.refusals import explain
 
 

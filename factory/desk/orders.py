@@ -2,20 +2,29 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from factory.data.db import get_session, write_transaction
 from factory.data.models import OrderStatus
 from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
 from factory.data.orders import create_order, order_by_number
-from factory.web.once import create_once
 from factory.desk import bp
-from factory.desk.order_forms import (BLANK_LINES, create_orders, form_values, order_input, product_choices,
-                                      sign_import, unsign_import)
+from factory.desk.order_forms import (
+    BLANK_LINES,
+    create_orders,
+    form_values,
+    order_input,
+    product_choices,
+    sign_import,
+    unsign_import,
+)
 from factory.domain.refusal import Refused
 from factory.files.order_import import field_label, parse_rows, problem, read_table
 from factory.web.access import owner_required
-from factory.web.refusals import errors as refusal_errors, explain
+from factory.web.once import create_once
+from factory.web.refusals import errors as refusal_errors
+from factory.web.refusals import explain
 
 
 def form_page(values: dict, errors: dict, order=None, status: int = 200):

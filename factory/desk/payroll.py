@@ -10,8 +10,7 @@ from sqlmodel import select
 
 from factory.data.db import get_session, write_transaction
 from factory.data.models import Worker
-from factory.data.pay import (add_adjustment, close_period, closings_history, pay_rules, payroll_for,
-                              reopen_period)
+from factory.data.pay import add_adjustment, close_period, closings_history, pay_rules, payroll_for, reopen_period
 from factory.desk import bp
 from factory.domain.pay import ADJUSTMENT_KINDS, following, period_named, period_of, preceding
 from factory.domain.refusal import Refusal, Refused

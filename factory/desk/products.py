@@ -10,17 +10,27 @@ from flask_babel import gettext as _
 from factory.data.db import get_session, write_transaction
 from factory.data.models import Product
 from factory.data.orders import route_of
-from factory.data.workshop_setup import (OperationIn, ProductIn, add_product, all_products, product_by_code, routes_by_product,
-                                         save_photo, save_product, save_route, work_centers)
-from factory.web.once import create_once
 from factory.data.pay import closed_through, rate_entries, rate_histories, set_rate
-from factory.domain.pay import rate_on
-from factory.web.workshop_time import workshop_today
+from factory.data.workshop_setup import (
+    OperationIn,
+    ProductIn,
+    add_product,
+    all_products,
+    product_by_code,
+    routes_by_product,
+    save_photo,
+    save_product,
+    save_route,
+    work_centers,
+)
 from factory.desk import bp
+from factory.domain.pay import rate_on
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input, RequiredText, validate
 from factory.web.access import owner_required
+from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
+from factory.web.workshop_time import workshop_today
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
 

@@ -7,14 +7,14 @@ from datetime import timedelta
 from flask import render_template
 from flask_babel import gettext as _
 
-from factory.web.access import owner_required
-from factory.domain.charts import bar_chart
 from factory.data.db import get_session
-from factory.desk import bp
-from factory.web.pages import page
-from factory.web.i18n import format_number
 from factory.data.reports import finished_per_day, output_by_operation, output_by_worker, week_start
 from factory.data.wip import waiting_by_work_center
+from factory.desk import bp
+from factory.domain.charts import bar_chart
+from factory.web.access import owner_required
+from factory.web.i18n import format_number
+from factory.web.pages import page
 from factory.web.workshop_time import workshop_today, workshop_zone
 
 CHART_DAYS = 30

@@ -8,18 +8,26 @@ from flask_babel import gettext as _
 
 from factory.data.db import get_session, write_transaction
 from factory.data.models import WorkCenter
-from factory.data.workshop_setup import (HolidayIn, WorkCenterIn, add_holiday, calendar, remove_holiday,
-                                         save_work_center, set_workdays, work_centers)
-from factory.data.shifts import save_shifts, shift_rows
-from factory.domain.plausibility import minute_of, parse_breaks, shift_errors
 from factory.data.pay import first_day_setting, pay_rules, set_first_day
-from factory.domain.pay import MAX_FIRST_DAY, period_of
-from factory.web.workshop_time import workshop_today
+from factory.data.shifts import save_shifts, shift_rows
+from factory.data.workshop_setup import (
+    HolidayIn,
+    WorkCenterIn,
+    add_holiday,
+    calendar,
+    remove_holiday,
+    save_work_center,
+    set_workdays,
+    work_centers,
+)
 from factory.desk import bp
+from factory.domain.pay import MAX_FIRST_DAY, period_of
+from factory.domain.plausibility import minute_of, parse_breaks, shift_errors
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import validate
 from factory.web.access import owner_required
 from factory.web.refusals import errors as refusal_errors
+from factory.web.workshop_time import workshop_today
 
 CENTER_FIELDS = tuple(WorkCenterIn.model_fields)
 

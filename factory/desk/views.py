@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from flask import Response, abort, request
-from sqlmodel import select
 
-from factory.web.access import owner_required
 from factory.data.board import board_rows
 from factory.data.db import get_session
-from factory.desk import bp
-from factory.desk.order_data import find_orders, order_details, search_from_args
-from factory.web.pages import page
-from factory.web.links import ticket_url
 from factory.data.models import OrderStatus
 from factory.data.order_edits import can_edit, has_scans, next_statuses
 from factory.data.orders import order_by_number, order_view
+from factory.desk import bp
+from factory.desk.order_data import find_orders, order_details, search_from_args
 from factory.files.spreadsheets import XLSX, orders_workbook
+from factory.web.access import owner_required
+from factory.web.links import ticket_url
+from factory.web.pages import page
 from factory.web.workshop_time import workshop_today
 
 

@@ -5,8 +5,8 @@ draws). No Flask, no reportlab: the drawing code and the tests both read positio
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Sequence, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 MM = 72 / 25.4  # points per millimetre
 A4 = (210.0, 297.0)

@@ -54,9 +54,10 @@ def parse_breaks(text: str) -> list[tuple[int, int]] | None:
     text = re.sub(r"\s*[-–~]\s*", "-", text.strip())
     for part in filter(None, re.split(r"[,，;；\s]+", text)):
         ends = part.split("-")
-        if len(ends) != 2 or minute_of(ends[0]) is None or minute_of(ends[1]) is None:
+        start, end = (minute_of(ends[0]), minute_of(ends[1])) if len(ends) == 2 else (None, None)
+        if start is None or end is None:
             return None
-        out.append((minute_of(ends[0]), minute_of(ends[1])))
+        out.append((start, end))
     return out
 
 

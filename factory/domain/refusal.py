@@ -3,7 +3,8 @@ and the numbers a person needs to fix it; `Refused` carries one or more of them 
 where `factory.web.refusals` chooses the words in the reader's language and the HTTP status."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 
 @dataclass(frozen=True)

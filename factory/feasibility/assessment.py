@@ -7,8 +7,14 @@ from dataclasses import dataclass
 from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scenario
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
-from factory.feasibility.search import (candidate_first, deadlines, earliest_index, fewest_late, find_plan,
-                                        least_overtime_plan)
+from factory.feasibility.search import (
+    candidate_first,
+    deadlines,
+    earliest_index,
+    fewest_late,
+    find_plan,
+    least_overtime_plan,
+)
 
 FEASIBLE, WITH_OVERTIME, INFEASIBLE = "feasible", "feasible_with_overtime", "infeasible"
 BANDS = {FEASIBLE: (60, 100), WITH_OVERTIME: (30, 59), INFEASIBLE: (0, 29)}
@@ -209,7 +215,7 @@ def _reason(code: str, points: int, params: dict) -> dict:
 def _bottleneck(f: _Facts) -> tuple[str, float, float, float]:
     """The work center most booked until the candidate's due date by the orders due by then and
     the candidate; also the candidate's own share of its regular capacity until then."""
-    sc, line = f.sc, f.line
+    line = f.line
     until = max(f.due[f.cand], -1)
     days = until + 1
     booked = [0.0] * len(line.center_ids)

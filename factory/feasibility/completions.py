@@ -15,7 +15,6 @@ from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import deadlines, fewest_late
 
 
-
 @dataclass(frozen=True)
 class Completion:
     """When an open order is planned to finish: in regular time, and with overtime when

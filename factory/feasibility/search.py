@@ -2,7 +2,16 @@
 early could the new order be ready, and with how little overtime."""
 from __future__ import annotations
 
-from factory.feasibility.planner import BIG, EPS, CompiledScenario, Run, late_orders, latest_curves, simulate, trim_overtime
+from factory.feasibility.planner import (
+    BIG,
+    EPS,
+    CompiledScenario,
+    Run,
+    late_orders,
+    latest_curves,
+    simulate,
+    trim_overtime,
+)
 
 # Priority repairs tried when the first plan leaves orders late: each moves the late orders
 # ahead of the others at their work centers.

@@ -10,8 +10,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from factory.data.board import BoardRow
-from factory.web.i18n import status_label
 from factory.data.pay import Payroll
+from factory.web.i18n import status_label
 from factory.web.pay_words import adjustment_label, adjustment_reason
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,12 +6,21 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from factory.data.models import CLOSED_TO_SCANS, Ticket, Worker
 from factory.data.orders import OrderView, bundle_view, ticket_by_token  # noqa: F401 (the page's lookup)
-from factory.data.scans import (Choice, ScanOutcome, TicketProgress, choices, is_undone, progress_from_counts,
-                           scan_for_worker, ticket_in_force, undo_deadline)
+from factory.data.scans import (
+    Choice,
+    ScanOutcome,
+    TicketProgress,
+    choices,
+    is_undone,
+    progress_from_counts,
+    scan_for_worker,
+    ticket_in_force,
+    undo_deadline,
+)
 from factory.data.workforce import work_centers_of
 
 

@@ -7,25 +7,33 @@ from datetime import timedelta
 
 from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
 
-from factory.web.access import worker_required
+from factory.data.attention import keep_refused, needs_attention
 from factory.data.db import get_session, write_transaction
-from factory.floor import bp
-from factory.web.refusals import answer, explain
-from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
-from factory.web.links import ticket_url
-from factory.web.pages import htmx, page as render_page
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view
-from factory.data.attention import keep_refused, needs_attention
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
-from factory.data.scans import (MAX_PIECES, ScanForm, ScanRequest, record_scan, refused, scan_ticket_id,
-                                scans_between, undo_scan)
+from factory.data.scans import (
+    MAX_PIECES,
+    ScanForm,
+    ScanRequest,
+    record_scan,
+    refused,
+    scan_ticket_id,
+    scans_between,
+    undo_scan,
+)
+from factory.data.workforce import work_centers_of
 from factory.domain.pay import period_named, period_of
 from factory.domain.refusal import Refusal, Refused
+from factory.floor import bp
+from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
 from factory.inputs import validate
-from factory.data.workforce import work_centers_of
+from factory.web.access import worker_required
+from factory.web.links import ticket_url
+from factory.web.pages import htmx
+from factory.web.pages import page as render_page
+from factory.web.refusals import answer, explain
 from factory.web.workshop_time import day_range_utc, workshop_today, workshop_zone
-
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,56}")
 ATTENTION_DAYS = 14

@@ -125,7 +125,7 @@ def fit_block(lines: Sequence[TextLine], width: float, height: float, measure: M
     still do not fit at the smallest size are left off the bottom, never drawn outside."""
     lines = [line for line in lines if line.text]
     scale = 1.0
-    for _ in range(12):
+    for _attempt in range(12):
         placed = [Placed(line, *fit_text(line.text, line.font, width, line.size * scale, line.max_lines, measure,
                                          max(MIN_SIZE, line.size * scale * line.min_share)))
                   for line in lines]
@@ -521,8 +521,9 @@ PNG_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 
 @lru_cache(maxsize=64)
 def _png_font(size: int):
-    from PIL import ImageFont
     import os
+
+    from PIL import ImageFont
     for path in PNG_FONTS:
         if os.path.exists(path):
             return ImageFont.truetype(path, size)

@@ -14,9 +14,9 @@ from typing import Callable, Sequence
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from factory.data.models import Operation, Order, OrderLine, Product, Ticket, WorkCenter, Worker, utcnow
 from factory.data.orders import lock_order
 from factory.domain.refusal import Refusal, Refused
-from factory.data.models import Operation, Order, OrderLine, Product, Ticket, WorkCenter, Worker, utcnow
 from factory.printing.render import Badge, BundleLabel, RouteStep, WorkOrderTicket
 
 

@@ -4,21 +4,30 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from factory.web.access import owner_required
-from factory.web.once import create_once
 from factory.data.db import get_session, write_transaction
-from factory.domain.labels import PRESETS
-from factory.web.links import badge_url, order_url, ticket_url
 from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Ticket
 from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token
+from factory.domain.labels import PRESETS
+from factory.domain.qr import qr_matrix, qr_svg_path
+from factory.domain.refusal import Refused
 from factory.printing import bp, render
 from factory.printing.options import MAX_LABELS, label_options, order_numbers, paper_size
-from factory.domain.refusal import Refused
+from factory.printing.tickets import (
+    active_badges,
+    bundle_labels,
+    bundle_numbers,
+    count_printed,
+    order_tickets,
+    orders_by_numbers,
+    reissue_ticket,
+    ticket_label,
+    void_ticket,
+    work_order_ticket,
+)
+from factory.web.access import owner_required
+from factory.web.links import badge_url, order_url, ticket_url
+from factory.web.once import create_once
 from factory.web.refusals import explain
-from factory.printing.tickets import (active_badges, order_tickets, bundle_labels, bundle_numbers, count_printed,
-                                      orders_by_numbers, reissue_ticket, ticket_label, void_ticket,
-                                      work_order_ticket)
-from factory.domain.qr import qr_matrix, qr_svg_path
 from factory.web.workshop_time import workshop_today
 
 

@@ -9,20 +9,19 @@ from flask_babel import lazy_gettext as _l
 
 from factory.data.attention import needs_attention
 from factory.data.corrections import ledger_lines
-from factory.domain.refusal import Refused
-from factory.web.access import api_tokens, issue_api_token, owner_required
-from factory.web.once import create_once
-from factory.web.refusals import explain
-from factory.web.audit import recent_entries
-from factory.web.refusals import errors as refusal_errors
 from factory.data.db import get_session, write_transaction
-from factory.web.links import badge_url
-from factory.staff import bp
 from factory.data.models import ApiToken, Worker, utcnow
+from factory.data.workforce import WorkerIn, issue_new_badge, save_worker, set_active, workers_with_centers
 from factory.data.workshop_setup import work_centers
+from factory.domain.refusal import Refused
 from factory.inputs import validate
-from factory.data.workforce import (WorkerIn, issue_new_badge, save_worker, set_active,
-                               workers_with_centers)
+from factory.staff import bp
+from factory.web.access import api_tokens, issue_api_token, owner_required
+from factory.web.audit import recent_entries
+from factory.web.links import badge_url
+from factory.web.once import create_once
+from factory.web.refusals import errors as refusal_errors
+from factory.web.refusals import explain
 
 AUDIT_PAGE = 100
 LEDGER_DAYS = 31

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from functools import wraps
 
 from flask import Flask, abort, g, redirect, request, session, url_for
@@ -49,7 +49,7 @@ def _owner_session_expired() -> bool:
     from flask import current_app
     signed_in = session.get("signed_in_at", 0)
     hours = current_app.config["OWNER_SESSION_HOURS"]
-    return datetime.now(timezone.utc).timestamp() - signed_in > hours * 3600
+    return datetime.now(UTC).timestamp() - signed_in > hours * 3600
 
 
 def badge_fingerprint(badge_token: str) -> str:
@@ -62,7 +62,7 @@ def sign_in_owner(user: User) -> None:
     session.pop("csrf_token", None)
     session["user_id"] = user.id
     session["generation"] = user.session_generation
-    session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
+    session["signed_in_at"] = datetime.now(UTC).timestamp()
     session.permanent = True
 
 

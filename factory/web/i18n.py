@@ -1,11 +1,12 @@
 """Languages: Simplified Chinese first, English second, chosen per person by a cookie."""
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import Babel, format_decimal, lazy_gettext as _l
-from flask_babel import gettext as _
-
 from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 
-from factory.data.models import Ticket, Worker, Order
+from factory.data.models import Order, Ticket, Worker
 
 
 def public_url(endpoint: str, **values) -> str:

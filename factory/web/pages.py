@@ -3,7 +3,7 @@ only its fragment when htmx asks, and always adds `Vary: HX-Request`. The templa
 page uses are registered here too, once, by `create_app`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, make_response, render_template
 from flask_htmx import HTMX
@@ -48,5 +48,5 @@ def local_time(moment: datetime | None, pattern: str = "%m-%d %H:%M") -> str:
     if moment is None:
         return "–"
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(workshop_zone()).strftime(pattern)
