@@ -21,23 +21,15 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
 
+from bench.load import seed  # noqa: E402
 from factory.config import normalise_database_url  # noqa: E402
-from factory.data import db  # noqa: E402
-from factory.data.models import Ticket, Worker, WorkerWorkCenter  # noqa: E402
-from factory.data.orders import create_order  # noqa: E402
-from factory.data.people import create_owner  # noqa: E402
-from factory.inputs import OrderCreate  # noqa: E402
-from factory.web.access import issue_api_token  # noqa: E402
-from tests.workshop_data import make_workshop  # noqa: E402
 
 BARE_APP = '''
 """One row per POST: the floor of what a scan can cost on this stack."""
@@ -69,28 +61,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def seed(url: str, clients: int) -> tuple[list[str], str]:
-    """The demo-sized workshop plus 4 orders of 250 bundles; one knitter per client; a token."""
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    with Session(engine, expire_on_commit=False) as session:
-        shop = make_workshop(session=session, today=date.today())
-        workers = [Worker(code=f"P{n:03}", name=f"phone {n}") for n in range(clients)]
-        session.add_all(workers)
-        session.flush()
-        session.add_all(WorkerWorkCenter(worker_id=w.id, work_center_id=shop.knitting.id) for w in workers)
-        for n in range(4):
-            create_order(session=session, order_in=OrderCreate(
-                customer=f"bench {n}", product="SCARF", quantity=250 * 400, bundle_size=400,
-                due=date.today() + timedelta(days=60)))
-        tickets = list(session.exec(select(Ticket.token).where(Ticket.order_id != shop.order.id)))
-        token = issue_api_token(session=session, user=create_owner(session=session, username="bench",
-                                                                    password="bench-password-long"))
-        session.commit()
-    engine.dispose()
-    return tickets, token
 
 
 def start(command: list[str], env: dict, port: int, log) -> subprocess.Popen:
@@ -169,7 +139,8 @@ def measure(kind: str, url_for, processes: int, clients: int, requests: int) -> 
     with tempfile.TemporaryDirectory() as folder:
         # The real scan path.
         url = url_for(folder, "real")
-        tickets, token = seed(url, clients)
+        seeded = seed(url, clients)  # bench/load.py's workshop: 4 orders of 500 bundles, a knitter per client
+        tickets, token = seeded["tickets"], seeded["token"]
         port = free_port()
         env = dict(os.environ, DATABASE_URL=url, FACTORY_ENV="production", SECRET_KEY=secrets.token_urlsafe(32))
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
