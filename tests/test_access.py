@@ -55,6 +55,8 @@ ACCESS = [
     ("desk.operation_rate", "POST", "/products/{product}/rates", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.pay_period_save", "POST", "/settings/pay-period", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.wip", "GET", "/wip", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.claims_to_check_page", "GET", "/checks", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.claim_right", "POST", "/checks/no-such-scan/right", {ANON: 400, WORKER: 403, OWNER: 404}),
     ("desk.settings", "GET", "/settings", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.work_center_save", "POST", "/settings/work-centers", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.shifts_save", "POST", "/settings/shifts", {ANON: 400, WORKER: 403, OWNER: 302}),

@@ -531,3 +531,55 @@ def test_the_owner_sets_shift_hours_on_the_settings_page(owner_client, session, 
     assert rows == {0: (450, 1110, "11:30-12:30"), 5: (1200, 360, "")}
     page = soup(owner_client.get("/settings"))
     assert page.select_one('tr[data-weekday="5"] input[name=starts_5]')["value"] == "20:00"
+
+
+def _doubted_claim(client, api_headers, session, workshop):
+    """A plausible claim, then a confirmed implausible one: the second is to check."""
+    set_shifts(session)
+    body = {"ticket": workshop.tickets[0].token, "operation": "knitting", "worker": "W1", "good": 40}
+    assert client.post("/api/scans", json={**body, "id": "check-one-1"}, headers=api_headers).status_code == 201
+    body["ticket"] = workshop.tickets[1].token
+    assert client.post("/api/scans", json={**body, "id": "check-one-2", "confirm": True},
+                       headers=api_headers).status_code == 201
+
+
+def test_the_owner_lists_claims_to_check_and_marks_one_right(client, owner_client, api_headers, session, workshop):
+    from factory.data.models import AuditEntry, ClaimCheck
+    assert "/checks" not in owner_client.get("/orders").get_data(as_text=True)  # nothing to check: no menu entry
+    _doubted_claim(client, api_headers, session, workshop)
+    menu = soup(owner_client.get("/orders")).select_one("a.to-check")
+    assert menu is not None and menu.select_one(".count").get_text() == "1"
+    listed = soup(owner_client.get("/checks"))
+    cards = listed.select("li[data-scan]")
+    assert [c["data-scan"] for c in cards] == ["check-one-2"]
+    assert "40" in cards[0].get_text() and "240" in cards[0].get_text()  # pieces and standard minutes
+    token = cards[0].select_one("input[name=csrf_token]")["value"]
+    done = owner_client.post("/checks/check-one-2/right", data={"csrf_token": token})
+    assert done.status_code == 303
+    check = fresh(session).exec(select(ClaimCheck)).one()
+    assert check.scan_id == session.exec(select(Scan.id).where(Scan.client_id == "check-one-2")).one()
+    assert soup(owner_client.get("/checks")).select("li[data-scan]") == []
+    assert soup(owner_client.get("/orders")).select_one("a.to-check") is None
+    # The worker's scans page no longer marks it, and the audit log says who marked it right.
+    worker_page = owner_client.get(f"/workers/{workshop.knitter.id}/scans").get_data(as_text=True)
+    assert "check-one-2" in worker_page and 'class="badge risk"' not in worker_page
+    assert "desk.claim_right" in [e.action for e in fresh(session).exec(select(AuditEntry))]
+    # Pieces are untouched: marking right changes no scan.
+    assert [s.good for s in fresh(session).exec(select(Scan).order_by(Scan.id))] == [40, 40]
+    # Again: harmless, still one mark.
+    assert owner_client.post("/checks/check-one-2/right", data={"csrf_token": token}).status_code == 303
+    assert len(fresh(session).exec(select(ClaimCheck)).all()) == 1
+
+
+def test_a_corrected_claim_leaves_the_list_and_a_plain_one_cannot_be_marked(client, owner_client, api_headers,
+                                                                             session, workshop):
+    from factory.data.models import ClaimCheck
+    _doubted_claim(client, api_headers, session, workshop)
+    assert client.post("/api/scans/check-one-2/reverse", json={"reason": "只织了 4 件"},
+                       headers=api_headers).status_code == 201
+    assert soup(owner_client.get("/checks")).select("li[data-scan]") == []
+    token = csrf_token(owner_client, "/checks")
+    refused = owner_client.post("/checks/check-one-1/right", data={"csrf_token": token}, follow_redirects=True)
+    assert "not waiting to be checked" in refused.get_data(as_text=True) or "不在待核对" in refused.get_data(as_text=True)
+    assert fresh(session).exec(select(ClaimCheck)).all() == []
+    assert owner_client.post("/checks/no-such-scan-id/right", data={"csrf_token": token}).status_code == 404

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from factory.data.models import Operation, Order, Scan, Ticket, User, Worker
+from factory.data.models import ClaimCheck, Operation, Order, Scan, Ticket, User, Worker
 from factory.data.scans import FIX_PREFIX, as_utc, derived_id, scan_by_client_id
 
 
@@ -63,10 +63,10 @@ def ledger_lines(*, session: Session, worker_id: int | None = None, order_id: in
                  since: datetime | None = None, limit: int = 300) -> list[LedgerLine]:
     """Scans newest first, of one worker or one order."""
     undo = aliased(Scan)
-    query = (select(Scan, Order.number, Ticket.bundle_no, Operation.name, Worker.name, undo.id)
+    query = (select(Scan, Order.number, Ticket.bundle_no, Operation.name, Worker.name, undo.id, ClaimCheck.scan_id)
              .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
              .join(Operation, Operation.id == Scan.operation_id).join(Worker, Worker.id == Scan.worker_id)
-             .outerjoin(undo, undo.reverses_id == Scan.id))
+             .outerjoin(undo, undo.reverses_id == Scan.id).outerjoin(ClaimCheck, ClaimCheck.scan_id == Scan.id))
     if worker_id is not None:
         query = query.where(Scan.worker_id == worker_id)
     if order_id is not None:
@@ -76,5 +76,5 @@ def ledger_lines(*, session: Session, worker_id: int | None = None, order_id: in
     rows = session.exec(query.order_by(Scan.worked_at.desc(), Scan.id.desc()).limit(limit)).all()
     return [LedgerLine(s.client_id, as_utc(s.worked_at), number, bundle, operation, worker, s.good, s.defects,
                        s.reverses_id is not None, undone is not None, s.reason, s.user_id is not None,
-                       s.implausible)
-            for s, number, bundle, operation, worker, undone in rows]
+                       s.implausible and checked is None)
+            for s, number, bundle, operation, worker, undone, checked in rows]

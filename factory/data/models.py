@@ -203,6 +203,8 @@ class Scan(SQLModel, table=True):
         Index("ix_scan_worker_created", "worker_id", "created_at"),
         Index("ix_scan_worker_worked", "worker_id", "worked_at"),
         Index("ix_scan_created", "created_at"),
+        Index("ix_scan_implausible", "worked_at", sqlite_where=text("implausible"),
+              postgresql_where=text("implausible")),
     )
     id: int | None = Field(default=None, primary_key=True)
     client_id: str = Field(max_length=64, unique=True, index=True)
@@ -448,3 +450,14 @@ class PayAdjustment(SQLModel, table=True):
     rate: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 3), nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=80)
+
+
+class ClaimCheck(SQLModel, table=True):
+    """The office looked at a claim marked "to check" (more standard minutes than the working time
+    allowed, confirmed by the worker) and found it right. A wrong claim is corrected instead
+    (a reversing scan); either way it leaves the list of claims to check."""
+    __tablename__ = "claim_check"
+    scan_id: int = Field(foreign_key="scan.id", primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    checked_at: datetime = Field(default_factory=utcnow)
+    note: str = Field(default="", max_length=300)

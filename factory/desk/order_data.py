@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import StringConstraints, field_validator
-from sqlalchemy import func
+from sqlalchemy import and_, exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from factory.data.board import BoardRow, board_rows
-from factory.data.models import Operation, Order, OrderStatus, Product, Scan, Ticket, Worker
+from factory.data.models import ClaimCheck, Operation, Order, OrderStatus, Product, Scan, Ticket, Worker
 from factory.inputs import Input, check_date_range, validate
 
 TIMELINE_LIMIT = 300
@@ -84,7 +84,8 @@ def order_details(*, session: Session, order: Order, today: date) -> OrderDetail
     minutes against when work actually started and last happened."""
     undo = aliased(Scan)
     base = (select(Scan.worked_at, Worker.name, Operation.name, Ticket.bundle_no, Scan.good, Scan.defects,
-                   Scan.client_id, Scan.reverses_id, Scan.reason, undo.id.is_not(None), Scan.implausible)
+                   Scan.client_id, Scan.reverses_id, Scan.reason, undo.id.is_not(None),
+                   and_(Scan.implausible, ~exists().where(ClaimCheck.scan_id == Scan.id)))
             .join(Ticket, Ticket.id == Scan.ticket_id).join(Worker, Worker.id == Scan.worker_id)
             .join(Operation, Operation.id == Scan.operation_id).outerjoin(undo, undo.reverses_id == Scan.id)
             .where(Ticket.order_id == order.id))

@@ -63,6 +63,8 @@ def explain(refusal: Refusal) -> str:
         "undo_of_undo": _("An undo cannot be undone; log the pieces again."),
         "reason_required": _("Give the reason: it is kept with the correction and shown to the worker."),
         "reversal_of_reversal": _("This is itself a reversal and cannot be reversed; log the pieces again."),
+        "not_to_check": _("This scan is not waiting to be checked."),
+        "scan_reversed": _("This scan was reversed; there is nothing left to check."),
     }
     if code in simple:
         return simple[code]
