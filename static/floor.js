@@ -37,6 +37,7 @@
   var box0 = document.getElementById("queue");
   var ME = box0 ? box0.getAttribute("data-worker") || "" : "";
   var SERVED = box0 ? Number(box0.getAttribute("data-now")) || 0 : 0;
+  var SEAL = box0 ? box0.getAttribute("data-seal") || "" : "";
   var LOADED = Date.now();
   function serverTime() { return SERVED ? SERVED + (Date.now() - LOADED) : Date.now(); }
   function ownerOf(item) { return item.worker || ME; }
@@ -134,7 +135,7 @@
     }
     var queue = load();
     queue.push({url: url, id: data.get("id"), operation: op, good: good, defects: defects, worker: ME,
-                tapped: serverTime(), synced: SERVED, confirm: data.get("confirm") === "1", at: Date.now()});
+                tapped: serverTime(), synced: SERVED, seal: SEAL, confirm: data.get("confirm") === "1", at: Date.now()});
     save(queue);
     form.querySelector("[name=id]").value = newId();
     setConfirm(form, false);
@@ -173,7 +174,8 @@
         headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
         body: JSON.stringify({id: item.id, operation: item.operation, good: Number(item.good),
                               defects: Number(item.defects), worker: item.worker || ME, confirm: !!item.confirm,
-                              tapped_at: item.tapped || undefined, synced_at: item.synced || undefined})
+                              tapped_at: item.tapped || undefined, synced_at: item.synced || undefined,
+                              synced_seal: item.seal || undefined})
       }).then(function (response) {
         if (response.status === 200 || response.status === 201) {
           drop(item.id); sent += 1; return next();

@@ -279,21 +279,58 @@ def test_the_work_time_is_the_tap_bounded_by_arrival_sync_and_the_limit():
     assert work_time(now=now, tapped=None, synced=None) == now
     assert work_time(now=now, tapped=now - timedelta(minutes=50), synced=now - timedelta(hours=1)) == \
         now - timedelta(minutes=50)
-    assert work_time(now=now, tapped=now + timedelta(minutes=5), synced=None) == now  # never after arrival
+    assert work_time(now=now, tapped=now + timedelta(minutes=5), synced=now - timedelta(hours=1)) == now  # never after arrival
     assert work_time(now=now, tapped=now - timedelta(hours=2), synced=now - timedelta(hours=1)) == \
         now - timedelta(hours=1)  # never before the phone's previous sync
-    assert work_time(now=now, tapped=now - timedelta(days=3), synced=None) == now - TAP_TIME_LIMIT
+    # Without a known contact with the server (the signed time the page was served) a tap time
+    # cannot be bounded: the scan was worked when it arrived.
+    assert work_time(now=now, tapped=now - timedelta(minutes=50), synced=None) == now
+    assert work_time(now=now, tapped=now - timedelta(days=3), synced=now - timedelta(days=3)) == now
+    assert work_time(now=now, tapped=now - TAP_TIME_LIMIT, synced=now - TAP_TIME_LIMIT) == now - TAP_TIME_LIMIT
 
 
-def test_a_queued_scan_counts_on_the_day_it_was_worked(worker_client, session, workshop):
+def served_seal(worker_client, ticket) -> tuple[int, str]:
+    """The served time and its seal, as the ticket page gives them to the phone's queue."""
+    box = soup(worker_client.get(f"/t/{ticket.token}")).select_one("#queue")
+    return int(box["data-now"]), box["data-seal"]
+
+
+def test_a_queued_scan_counts_on_the_day_it_was_worked(app, worker_client, session, workshop):
+    from factory.web.served import seal
     tapped = datetime.now(UTC) - timedelta(minutes=30)
     ms = int(tapped.timestamp() * 1000)
-    answer = queue_post(worker_client, workshop.tickets[0], good=5, tapped_at=ms, synced_at=ms - 60_000)
+    with app.test_request_context():  # a page served an hour ago carried this seal
+        signature = seal(worker="W1", ms=ms - 60_000)
+    answer = queue_post(worker_client, workshop.tickets[0], good=5, tapped_at=ms, synced_at=ms - 60_000,
+                        synced_seal=signature)
     assert answer.status_code == 201
     stored = fresh(session).exec(select(Scan)).one()
     assert abs((stored.worked_at.replace(tzinfo=UTC) - tapped).total_seconds()) < 1
     assert stored.created_at.replace(tzinfo=UTC) - stored.worked_at.replace(tzinfo=UTC) \
         >= timedelta(minutes=29)
+
+
+def test_a_tap_time_cannot_be_moved_before_the_page_was_served(app, worker_client, session, workshop):
+    """The served time comes signed: edited, missing, or another worker's, it bounds nothing and the
+    scan counts when it arrived; signed, it is the earliest the tap can be."""
+    from factory.web.served import seal
+    served_ms, signature = served_seal(worker_client, workshop.tickets[0])
+    assert signature
+    ten_hours_ago = served_ms - 10 * 3600 * 1000
+    with app.test_request_context():
+        other = seal(worker="W2", ms=ten_hours_ago)
+    attempts = [dict(synced_at=ten_hours_ago, synced_seal=signature),  # the time edited, the seal kept
+                dict(synced_at=ten_hours_ago),  # no seal
+                dict(synced_at=ten_hours_ago, synced_seal=other),  # sealed for another worker
+                dict(synced_at=served_ms, synced_seal=signature)]  # the real one: the tap is moved up to it
+    for attempt in attempts:
+        assert queue_post(worker_client, workshop.tickets[0], good=1, tapped_at=ten_hours_ago, confirm=True,
+                          **attempt).status_code == 201
+    stored = fresh(session).exec(select(Scan).order_by(Scan.id)).all()
+    served = datetime.fromtimestamp(served_ms / 1000, UTC)
+    for scan_row in stored[:3]:
+        assert scan_row.worked_at == scan_row.created_at  # worked when it arrived
+    assert abs((stored[3].worked_at.replace(tzinfo=UTC) - served).total_seconds()) < 0.01
 
 
 # --- 5. every create happens once ---------------------------------------------------------------------

@@ -592,7 +592,8 @@ Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 class ScanForm(Input):
     """A scan from the ticket page (form or the phone's queue): the ticket and worker are known.
     The queue also sends the worker who tapped, the tap time and when the page was served (both
-    in milliseconds since 1970 on the server's clock, as the page computed them)."""
+    in milliseconds since 1970 on the server's clock, as the page computed them), with the
+    server's seal of the served time."""
     id: ClientId
     operation: Code
     good: int = PydanticField(ge=0, le=MAX_PIECES)
@@ -601,9 +602,11 @@ class ScanForm(Input):
     worker: Code | None = None
     tapped_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
     synced_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
+    synced_seal: str | None = PydanticField(default=None, max_length=100)
 
-    def work_time(self, now: datetime) -> datetime:
-        return work_time(now=now, tapped=_from_ms(self.tapped_at), synced=_from_ms(self.synced_at))
+    def work_time(self, now: datetime, *, synced: datetime | None) -> datetime:
+        """`synced`: the served time once its seal was checked (None when it was not right)."""
+        return work_time(now=now, tapped=_from_ms(self.tapped_at), synced=synced)
 
 
 def _from_ms(ms: int | None) -> datetime | None:

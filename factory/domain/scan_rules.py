@@ -89,14 +89,13 @@ def check_reversal(*, counts: list[Count], position: int, good: int, defects: in
 
 def work_time(*, now: datetime, tapped: datetime | None, synced: datetime | None) -> datetime:
     """When the work of a scan happened: the phone's tap time, never after the scan arrived (`now`),
-    never before the phone's previous contact with the server (`synced`, when the page was served)
-    and never more than TAP_TIME_LIMIT before arrival. A scan sent at once was worked on arrival."""
-    if tapped is None:
+    never before the phone's previous contact with the server (`synced`: when the page it was
+    tapped on was served, as the server signed it) and never more than TAP_TIME_LIMIT before
+    arrival. Without a known contact the tap time cannot be bounded, so the scan was worked when it
+    arrived; so was a scan sent at once."""
+    if tapped is None or synced is None or not (now - TAP_TIME_LIMIT <= synced <= now):
         return now
-    earliest = now - TAP_TIME_LIMIT
-    if synced is not None and earliest < synced <= now:
-        earliest = synced
-    return min(now, max(earliest, tapped))
+    return min(now, max(synced, tapped))
 
 
 def suggest(*, open_by_position: list[int], own_positions: list[int]) -> int | None:

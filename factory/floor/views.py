@@ -33,6 +33,7 @@ from factory.web.links import ticket_url
 from factory.web.pages import htmx
 from factory.web.pages import page as render_page
 from factory.web.refusals import answer, explain
+from factory.web.served import seal, sealed_time
 from factory.web.workshop_time import day_range_utc, workshop_today, workshop_zone
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,56}")
@@ -41,8 +42,11 @@ ATTENTION_DAYS = 14
 
 @bp.context_processor
 def server_clock() -> dict:
-    """The server's time when a page is served, for the phone's queue (tap times on this clock)."""
-    return {"server_now_ms": int(utcnow().timestamp() * 1000)}
+    """The server's time when a page is served, for the phone's queue (tap times on this clock),
+    and its seal: the earliest a queued tap on this page can be (factory/web/served.py)."""
+    ms = int(utcnow().timestamp() * 1000)
+    worker = g.get("worker")
+    return {"server_now_ms": ms, "server_now_seal": seal(worker=worker.code, ms=ms) if worker else ""}
 
 
 def _ticket_or_404(token: str):
@@ -93,7 +97,7 @@ def log(token: str):
         outcome = record_scan(now=now, request=ScanRequest(
             scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
             source="queue" if queued else "web", confirm=scan_in.confirm,
-            worked_at=scan_in.work_time(now) if queued else None, zone=workshop_zone()))
+            worked_at=_work_time(scan_in, now) if queued else None, zone=workshop_zone()))
     if queued:
         return _queue_answer(found, data, scan_in, outcome, errors, now)
     if outcome is not None and outcome.ok:
@@ -123,9 +127,15 @@ def _queue_answer(ticket, data, scan_in, outcome, errors: dict, now) -> tuple[di
         keep_refused(session=session, client_id=client_id, worker_id=g.worker.id, ticket=ticket,
                      operation=str(data.get("operation", ""))[:40], good=_whole(data.get("good")),
                      defects=_whole(data.get("defects")), refusal=refusal, status=status,
-                     worked_at=scan_in.work_time(now) if scan_in else None, now=now)
+                     worked_at=_work_time(scan_in, now) if scan_in else None, now=now)
     body["kept"] = True
     return body, status
+
+
+def _work_time(scan_in: ScanForm, now):
+    """The tap time, bounded by the signed time its page was served (for the signed-in worker)."""
+    synced = sealed_time(worker=g.worker.code, ms=scan_in.synced_at, signature=scan_in.synced_seal)
+    return scan_in.work_time(now, synced=synced)
 
 
 def _whole(value) -> int:
