@@ -38,8 +38,22 @@
   var ME = box0 ? box0.getAttribute("data-worker") || "" : "";
   var SERVED = box0 ? Number(box0.getAttribute("data-now")) || 0 : 0;
   var SEAL = box0 ? box0.getAttribute("data-seal") || "" : "";
-  var LOADED = Date.now();
-  function serverTime() { return SERVED ? SERVED + (Date.now() - LOADED) : Date.now(); }
+  // The offline ticket page is a copy the service worker kept: its served time is not now.
+  if (document.body.classList.contains("offline-ticket")) SERVED = 0;
+  // The server's clock: this page's served time (with the server's seal) when it is the newest this
+  // phone has seen, i.e. the page came from the server just now; a copy the service worker kept is
+  // older, and then the newest one seen counts (the server bounds a tap by it).
+  var CLOCK_KEY = "factory.server-clock.v1";
+  var clock = (function () {
+    var kept = null;
+    try { kept = JSON.parse(localStorage.getItem(CLOCK_KEY) || "null"); } catch (e) { kept = null; }
+    if (SERVED && ME && (!kept || kept.worker !== ME || SERVED > kept.served)) {
+      kept = {worker: ME, served: SERVED, seal: SEAL, offset: SERVED - Date.now()};
+      try { localStorage.setItem(CLOCK_KEY, JSON.stringify(kept)); } catch (e) { /* private mode */ }
+    }
+    return kept && kept.worker === ME ? kept : null;
+  })();
+  function serverTime() { return clock ? Date.now() + clock.offset : Date.now(); }
   function ownerOf(item) { return item.worker || ME; }
   function mine(item) { return ME && ownerOf(item) === ME; }
 
@@ -115,7 +129,7 @@
     if (!box || !ME) return;
     // Over plain HTTP no service worker can keep pages: say that only an open ticket logs offline.
     var hint = box.querySelector(".queue-offline");
-    if (hint) hint.hidden = false;
+    if (hint) hint.hidden = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
     if (good + defects > open) {
       setConfirm(form, false);
       say(box.getAttribute("data-over").replace("{open}", open));
@@ -135,7 +149,7 @@
     }
     var queue = load();
     queue.push({url: url, id: data.get("id"), operation: op, good: good, defects: defects, worker: ME,
-                tapped: serverTime(), synced: SERVED, seal: SEAL, confirm: data.get("confirm") === "1", at: Date.now()});
+                tapped: serverTime(), synced: clock ? clock.served : 0, seal: clock ? clock.seal : "", confirm: data.get("confirm") === "1", at: Date.now()});
     save(queue);
     form.querySelector("[name=id]").value = newId();
     setConfirm(form, false);
@@ -234,6 +248,52 @@
 
   // The live part is swapped after each scan and after a flush: count the queue in again.
   document.addEventListener("htmx:afterSwap", refreshTiles);
+
+  // A ticket the phone never opened, shown by the service worker without network: the worker
+  // picks the operation and the count; the scan waits here like any other and the server checks
+  // it (open pieces, route, plausibility) when it arrives. A second entry for the same ticket and
+  // operation asks for a second tap, as the quick-repeat rule does on a ticket page.
+  var offline = document.getElementById("offline-form");
+  if (offline && ME) {
+    var ticketUrl = location.pathname.replace(/\/$/, "") + "/scans";
+    document.querySelector(".offline-token").textContent = location.pathname.split("/").pop();
+    offline.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(offline), note = offline.querySelector(".offline-error");
+      var button = offline.querySelector("button[type=submit]");
+      var op = data.get("operation");
+      var good = Math.max(0, parseInt(data.get("good"), 10) || 0), defects = Math.max(0, parseInt(data.get("defects"), 10) || 0);
+      function refuse(text) { note.textContent = text; note.hidden = false; note.scrollIntoView({block: "center"}); }
+      note.hidden = true;
+      if (!op) return refuse(offline.getAttribute("data-pick"));
+      if (good + defects <= 0) return refuse(offline.getAttribute("data-count"));
+      var before = waiting(ticketUrl, op).reduce(function (sum, item) { return sum + Number(item.good) + Number(item.defects); }, 0);
+      if (before && offline.getAttribute("data-confirm") !== "1") {
+        offline.setAttribute("data-confirm", "1");
+        if (!button.hasAttribute("data-label")) button.setAttribute("data-label", button.textContent);
+        button.textContent = offline.getAttribute("data-again");
+        return refuse(offline.getAttribute("data-repeat").replace("{n}", before));
+      }
+      var queue = load();
+      queue.push({url: ticketUrl, id: newId(), operation: op, good: good, defects: defects, worker: ME,
+                  tapped: serverTime(), synced: clock ? clock.served : 0, seal: clock ? clock.seal : "",
+                  confirm: false, at: Date.now()});
+      save(queue);
+      offline.removeAttribute("data-confirm");
+      if (button.hasAttribute("data-label")) button.textContent = button.getAttribute("data-label");
+      offline.querySelector("[name=good]").value = 0;
+      offline.querySelector("[name=defects]").value = 0;
+      var box = document.getElementById("queue");
+      showQueue(box.getAttribute("data-kept"));
+      box.scrollIntoView({block: "center"});
+      flush();
+    });
+  }
+
+  // Over HTTPS (or on localhost) a service worker keeps ticket pages for offline use (static/sw.js).
+  if ("serviceWorker" in navigator && window.isSecureContext && ME) {
+    navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* offline as over HTTP */ });
+  }
 
   window.addEventListener("online", flush);
   setInterval(flush, RETRY_MS);

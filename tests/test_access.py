@@ -67,6 +67,8 @@ ACCESS = [
     ("floor.ticket", "GET", "/t/{ticket}", {ANON: 200, WORKER: 200, OWNER: 200}),
     ("floor.order_sheet", "GET", "/o/{order_token}", {ANON: 200, WORKER: 200, OWNER: 200}),
     ("floor.my_day", "GET", "/me", {ANON: 401, WORKER: 200, OWNER: 401}),
+    ("floor.service_worker", "GET", "/sw.js", {ANON: 200, WORKER: 200, OWNER: 200}),
+    ("floor.offline_ticket", "GET", "/offline/ticket", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.my_payslips", "GET", "/me/pay", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.my_payslip", "GET", "/me/pay/2026-11", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.ticket_photo", "GET", "/t/{ticket}/photo", {ANON: 404, WORKER: 404, OWNER: 404}),  # no photo in tests

@@ -127,3 +127,73 @@ def test_a_refused_queued_scan_is_kept_and_needs_attention_on_my_day(server, pho
     page.goto(f"{server.url}/me")
     attention = page.inner_text("#attention")
     assert "需要处理" in attention and "40" in attention and "织片" in attention
+
+
+# --- a ticket never opened on this phone, with the server stopped --------------------------------
+
+def _with_service_worker(page) -> None:
+    """Wait until the service worker is active (it is installed only once it has kept the offline
+    ticket page) and controls the page: a page loaded while it was activating is not controlled
+    until the next load, as on a phone."""
+    assert page.evaluate("""Promise.race([navigator.serviceWorker.ready.then(() => true),
+                                          new Promise(give_up => setTimeout(() => give_up(false), 20000))])"""), \
+        "no service worker became active"
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    assert page.evaluate("caches.open('factory-offline-v1').then(c => c.match('/offline/ticket')).then(r => !!r)")
+
+
+def test_a_ticket_never_opened_is_logged_offline_through_the_service_worker(server, phone, session, workshop):
+    """Over HTTPS (here: localhost, which browsers treat alike) the service worker shows a ticket
+    this phone never opened; the scan waits on the phone, goes when the server is back, and the
+    server checks it like any other."""
+    seen, unseen = workshop.tickets[0], workshop.tickets[1]
+    page = sign_in(phone, server, workshop.knitter, seen)
+    _with_service_worker(page)
+    server.stop()
+    # A ticket seen before: its kept copy opens.
+    page.goto(f"{server.url}/t/{seen.token}")
+    assert page.locator("#log-form").count() == 1
+    # A ticket never opened: the offline page, which says what is not known and logs anyway.
+    page.goto(f"{server.url}/t/{unseen.token}")
+    page.wait_for_selector("#offline-form")
+    assert unseen.token in page.inner_text(".offline-token")
+    page.check("input[name=operation][value=knitting]")
+    page.fill("#good", "5")
+    page.click("#offline-form button[type=submit]")
+    page.wait_for_selector("text=1 条待发送")
+    # The same again asks for a second tap (the quick-repeat rule, on the phone).
+    page.fill("#good", "5")
+    page.click("#offline-form button[type=submit]")
+    page.wait_for_selector(".offline-error:visible")
+    assert len(page.evaluate(QUEUE)) == 1
+    assert stored(session) == []
+    server.start()
+    page.dispatch_event(".queue-send", "click")
+    page.wait_for_selector("text=已发送 1 条")
+    assert stored(session) == [(workshop.knitter.id, 5, 0, "queue")]
+    scan_row = session.exec(select(Scan)).one()
+    assert scan_row.ticket_id == unseen.id
+
+
+def test_with_the_service_worker_blocked_an_unseen_ticket_cannot_open_offline(server, browser, playwright_instance,
+                                                                              session, workshop):
+    """Blocked (or over plain HTTP, where browsers allow none), the page says offline logging needs an
+    opened ticket, and nothing pretends otherwise."""
+    device = dict(playwright_instance.devices["Pixel 5"])
+    device.pop("default_browser_type", None)
+    context = browser.new_context(**device, locale="zh-CN", service_workers="block")
+    try:
+        page = sign_in(context, server, workshop.knitter, workshop.tickets[0])
+        server.stop()
+        tap(page, 2)
+        page.wait_for_selector("text=1 条待发送")
+        assert page.locator(".queue-offline").is_visible()
+        try:
+            page.goto(f"{server.url}/t/{workshop.tickets[1].token}")
+        except Exception:  # net::ERR_CONNECTION_REFUSED: the browser's own error page
+            pass
+        assert page.locator("#offline-form").count() == 0 and page.locator("#log-form").count() == 0
+    finally:
+        context.close()

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 from sqlmodel import Session, select
 
-from factory.data.models import WorkCenter, Worker, WorkerWorkCenter, new_token
+from factory.data.models import Operation, WorkCenter, Worker, WorkerWorkCenter, new_token
 from factory.domain.refusal import Refusal, Refused
 from factory.inputs import Code, Input
 
@@ -33,6 +33,19 @@ def work_centers_of(*, session: Session, worker: Worker) -> list[WorkCenter]:
                              .where(WorkerWorkCenter.work_center_id == WorkCenter.id,
                                     WorkerWorkCenter.worker_id == worker.id)
                              .order_by(WorkCenter.position)))
+
+
+def operations_of(*, session: Session, worker: Worker) -> list[tuple[str, str]]:
+    """(code, name) of the operations done at the worker's work centers, over all products, each
+    code once (in route order): what the offline ticket page offers for a ticket it never saw."""
+    rows = session.exec(select(Operation.code, Operation.name).join(WorkerWorkCenter, WorkerWorkCenter.work_center_id
+                                                                    == Operation.work_center_id)
+                        .where(WorkerWorkCenter.worker_id == worker.id)
+                        .order_by(Operation.position, Operation.code)).all()
+    seen: dict[str, str] = {}
+    for code, name in rows:
+        seen.setdefault(code, name)
+    return list(seen.items())
 
 
 # --- the owner's changes -------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 import uuid
 from datetime import timedelta
 
-from flask import Response, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, g, make_response, redirect, render_template, request, url_for
 
 from factory.data.attention import keep_refused, needs_attention
 from factory.data.db import get_session, write_transaction
@@ -22,7 +22,7 @@ from factory.data.scans import (
     scans_between,
     undo_scan,
 )
-from factory.data.workforce import work_centers_of
+from factory.data.workforce import operations_of, work_centers_of
 from factory.domain.pay import period_named, period_of
 from factory.domain.refusal import Refusal, Refused
 from factory.floor import bp
@@ -225,3 +225,35 @@ def my_payslip(name: str):
     payroll = payroll_for(session=session, period=period, zone=workshop_zone(), worker_id=g.worker.id)
     return render_template("floor/payslip.html", worker=g.worker, period=period, payroll=payroll,
                            pay=payroll.worker(g.worker.code))
+
+
+# --- offline: the service worker and the page it shows for a ticket it never saw ---------------
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker (HTTPS or localhost only; browsers allow none over plain HTTP). Served
+    from the root so it may look after every ticket page (/t/…)."""
+    response = current_app.send_static_file("sw.js")
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/offline/ticket")
+@worker_required
+def offline_ticket():
+    """The page the service worker shows, without network, for a ticket this phone never opened:
+    the worker's operations and a count; the scan waits on the phone and the server checks it
+    when the network is back (anything refused is kept under "needs attention")."""
+    return render_template("floor/offline_ticket.html",
+                           operations=operations_of(session=get_session(), worker=g.worker))
+
+
+@bp.after_app_request
+def name_the_worker(response: Response) -> Response:
+    """Tell the service worker whose pages these are: when another worker signs in on the phone,
+    it forgets the pages it kept for the previous one (no one logs on someone else's page)."""
+    worker = g.get("worker")
+    response.headers["X-Factory-Worker"] = worker.code if worker is not None else "-"
+    return response
