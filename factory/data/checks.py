@@ -14,6 +14,9 @@ from factory.data.models import ClaimCheck, Operation, Order, Scan, Ticket, Work
 from factory.data.scans import as_utc, scan_by_client_id
 from factory.domain.refusal import Refusal, Refused
 
+# A second name for the scan table ("the scan that reverses this one"); built once, not per query.
+_UNDO = aliased(Scan)
+
 
 @dataclass(frozen=True)
 class ClaimToCheck:
@@ -32,7 +35,7 @@ class ClaimToCheck:
 
 def _open_claims():
     """Implausible claims neither reversed nor marked right."""
-    undo = aliased(Scan)
+    undo = _UNDO
     return (Scan.implausible == True,  # noqa: E712
             Scan.reverses_id.is_(None),
             ~exists().where(undo.reverses_id == Scan.id),

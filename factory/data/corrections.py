@@ -11,6 +11,9 @@ from sqlmodel import Session, select
 from factory.data.models import ClaimCheck, Operation, Order, Scan, Ticket, User, Worker
 from factory.data.scans import FIX_PREFIX, as_utc, derived_id, scan_by_client_id
 
+# A second name for the scan table ("the scan that reverses this one"); built once, not per query.
+_UNDO = aliased(Scan)
+
 
 @dataclass(frozen=True)
 class ScanRecord:
@@ -62,7 +65,7 @@ class LedgerLine:
 def ledger_lines(*, session: Session, worker_id: int | None = None, order_id: int | None = None,
                  since: datetime | None = None, limit: int = 300) -> list[LedgerLine]:
     """Scans newest first, of one worker or one order."""
-    undo = aliased(Scan)
+    undo = _UNDO
     query = (select(Scan, Order.number, Ticket.bundle_no, Operation.name, Worker.name, undo.id, ClaimCheck.scan_id)
              .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
              .join(Operation, Operation.id == Scan.operation_id).join(Worker, Worker.id == Scan.worker_id)

@@ -9,9 +9,11 @@ data functions lock the rows they check in one fixed order (an order, then its t
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -142,6 +144,93 @@ def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
             lock.release()
         if own:
             session.close()
+
+
+# --- writing together: one commit for the scans that arrive at the same moment -----------------
+
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class _Job:
+    work: Callable[[Session], Any]
+    taken: bool = False
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+class _Combiner:
+    """Writers of one SQLite file that arrive while a transaction is running wait here; the first
+    of them then runs all the waiting work in one transaction, each piece in its own SAVEPOINT
+    (one that raises is rolled back alone), and commits once: one fsync for many scans instead of
+    one each (group commit). Every caller returns only after the commit that holds its write, so
+    an answered scan is as durable as before (synchronous=FULL); a failed commit fails them all."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.queue: list[_Job] = []
+        self.leading = False
+
+    def run(self, eng: Engine, work: Callable[[Session], T]) -> T:
+        job = _Job(work)
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        with self.cond:
+            self.queue.append(job)
+            while self.leading and not job.done:
+                left = deadline - time.monotonic()
+                if left <= 0 and not job.taken:
+                    self.queue.remove(job)
+                    raise WriteBusy()
+                self.cond.wait(timeout=max(left, 0.05))
+            if not job.done:
+                self.leading = True
+                batch, self.queue = self.queue, []
+                for queued in batch:
+                    queued.taken = True
+        if not job.done:
+            try:
+                self._commit(eng, batch)
+            finally:
+                with self.cond:
+                    for queued in batch:
+                        queued.done = True
+                    self.leading = False
+                    self.cond.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    @staticmethod
+    def _commit(eng: Engine, batch: list[_Job]) -> None:
+        try:
+            with write_transaction(eng) as session:
+                for queued in batch:
+                    try:
+                        with session.begin_nested():
+                            queued.result = queued.work(session)
+                    except Exception as error:  # this piece is rolled back; the others go on
+                        queued.error = error
+        except BaseException as error:  # the commit failed: none of them was written
+            for queued in batch:
+                queued.result, queued.error = None, queued.error or error
+
+
+_combiners: dict[str, _Combiner] = {}
+
+
+def write_together(eng: Engine, work: Callable[[Session], T]) -> T:
+    """`work(session)` in a write transaction, committed before this returns. On SQLite, work that
+    arrives while another transaction runs shares the next commit with the other waiting work
+    (see _Combiner); on PostgreSQL each runs in its own transaction (rows are locked, writers run
+    side by side). `work` only adds and flushes, like every data function; what it raises is
+    raised here and nothing of it was written."""
+    if eng.dialect.name != "sqlite":
+        with write_transaction(eng) as session:
+            return work(session)
+    with _writer_locks_guard:
+        combiner = _combiners.setdefault(str(eng.url), _Combiner())
+    return combiner.run(eng, work)
 
 
 # --- migrations -----------------------------------------------------------------------------

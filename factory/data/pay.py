@@ -57,6 +57,9 @@ from factory.domain.refusal import Refusal, Refused
 # How far back a chain of open periods is followed to find a balance carried forward.
 MAX_OPEN_CHAIN = 60
 
+# The scan a reversal reverses (a second name for the scan table), built once.
+_ORIGINAL = aliased(Scan)
+
 
 def worked_time(scan):
     """When the work of a scan was done (the phone's tap time, bounded; the arrival time for scans
@@ -320,7 +323,7 @@ def work_lines(*, session: Session, first: date, last: date, zone: ZoneInfo,
     """Net pieces per worker, day, bundle and operation with pay days in [first, last], each line
     priced at the rate in force on its day. Scans posted as corrections elsewhere are left out."""
     start, end = day_start_utc(first, zone), day_start_utc(last + timedelta(days=1), zone)
-    original = aliased(Scan)
+    original = _ORIGINAL
     when = pay_time(Scan, original)
     day = local_day(session, when, zone, start).label("day")
     query = (select(Scan.worker_id, day, Order.number, Ticket.bundle_no, Product.code, Operation.id, Operation.code,
@@ -350,7 +353,7 @@ def _scan_refs(*, session: Session, scan_ids: set[int], zone: ZoneInfo) -> dict[
     """For each scan, the scan its correction names (the undone one for an undo)."""
     if not scan_ids:
         return {}
-    original = aliased(Scan)
+    original = _ORIGINAL
     rows = session.exec(select(Scan.id, Scan.client_id, original.client_id, pay_time(Scan, original), Order.number,
                                Ticket.bundle_no, Operation.name)
                         .outerjoin(original, original.id == Scan.reverses_id)
@@ -380,7 +383,7 @@ def _late_scans(*, session: Session, zone: ZoneInfo, worker_id: int | None = Non
     latest, first = latest_closing(session=session), first_closing(session=session)
     if latest is None:
         return []
-    original = aliased(Scan)
+    original = _ORIGINAL
     when = pay_time(Scan, original)
     query = (select(Scan, when).outerjoin(original, original.id == Scan.reverses_id)
              .where(Scan.id > latest.through_scan_id, when >= day_start_utc(first.start, zone),

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from factory.data.db import write_transaction
+from factory.data.db import get_session, write_together, write_transaction
 from factory.data.models import (
     CLOSED_TO_SCANS,
     Operation,
@@ -58,6 +58,9 @@ UNDO_PREFIX = "undo:"
 # The new scan of an office correction (the reversal of the scan takes UNDO_PREFIX, like an undo).
 FIX_PREFIX = "fix:"
 CLIENT_ID_LENGTH = 64
+
+# A second name for the scan table ("the scan that reverses this one"); built once, not per query.
+_UNDO = aliased(Scan)
 
 
 def derived_id(prefix: str, client_id: str) -> str:
@@ -156,10 +159,17 @@ def as_utc(moment: datetime) -> datetime:
 
 def record_scan(*, request: ScanRequest, now: datetime, engine: Engine | None = None) -> ScanOutcome:
     """Record one scan if it keeps every rule; the same client id again returns the first answer.
-    In a request it writes through the request's own session (`engine` None), else on `engine`."""
-    try:
-        with write_transaction(engine) as session:
+    Scans arriving together share one commit (`write_together`); this returns after the commit.
+    In a request (`engine` None) the request's read snapshot is ended first, so what the request
+    reads afterwards includes the scan."""
+    if engine is None:
+        session = get_session()
+        if session.info.get("writing"):  # inside another write: join it
             return _record(session=session, request=request, now=now)
+        session.rollback()
+        engine = session.get_bind()
+    try:
+        return write_together(engine, lambda session: _record(session=session, request=request, now=now))
     except IntegrityError:
         # Another transaction stored this client id first (the unique index is the last guard).
         with write_transaction(engine) as session:
@@ -258,7 +268,7 @@ def _implausible(*, session: Session, worker: Worker, operation: Operation, good
     shifts = shift_hours(session=session)
     local = as_utc(at).astimezone(zone).replace(tzinfo=None)
     opened = shift_start(shifts, local)
-    undo = aliased(Scan)
+    undo = _UNDO
     claims = (select(Scan).where(Scan.worker_id == worker.id, Scan.good > 0, Scan.reverses_id.is_(None),
                                  Scan.worked_at <= at, ~exists().where(undo.reverses_id == Scan.id)))
     previous = session.exec(claims.order_by(Scan.worked_at.desc()).limit(1)).first()
@@ -570,7 +580,7 @@ class ScanLine:
 
 def scans_between(*, session: Session, worker_id: int, start: datetime, end: datetime, limit: int = 50) -> list[ScanLine]:
     """A worker's scans worked in [start, end), newest first."""
-    undo = aliased(Scan)
+    undo = _UNDO
     rows = session.exec(
         select(Scan, Order.number, Ticket.bundle_no, Ticket.token, Operation.name,
                exists().where(undo.reverses_id == Scan.id))
