@@ -5,7 +5,6 @@
   "use strict";
   var KEY = "factory.scan-queue.v1";
   var RETRY_MS = 15000;
-  document.documentElement.classList.add("js");
 
   // crypto.randomUUID exists only in secure contexts; a phone on http://192.168.x.x has
   // getRandomValues only, so build a version-4 UUID from it.
@@ -57,6 +56,7 @@
     if (note !== undefined) box.querySelector(".queue-note").textContent = note;
     box.querySelector(".queue-send").hidden = !n;
     box.hidden = !lines.length && !box.querySelector(".queue-note").textContent;
+    if (note && !box.hidden) inView(box);
   }
 
   function say(text) {
