@@ -101,8 +101,10 @@ def _register_errors(app: Flask) -> None:
         headers = {"Allow": ", ".join(sorted(error.valid_methods))} if getattr(error, "valid_methods", None) else {}
         if request.path.startswith("/api/"):
             return {"error": i18n.error_title(code), "status": code}, code, headers
-        return render_template("error.html", code=code, title=i18n.error_title(code),
-                               detail=getattr(error, "description", None) if code != 500 else None), code, headers
+        # Only our own words reach the page: a 503's description is ours (the database is busy);
+        # werkzeug's descriptions are English, so the others get what to do next instead.
+        detail = error.description if code == 503 else i18n.error_help(code, request.path)
+        return render_template("error.html", code=code, title=i18n.error_title(code), detail=detail), code, headers
 
     for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503):
         app.register_error_handler(code, render_error)

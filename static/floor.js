@@ -5,7 +5,6 @@
   "use strict";
   var KEY = "factory.scan-queue.v1";
   var RETRY_MS = 15000;
-  document.documentElement.classList.add("js");
 
   // crypto.randomUUID exists only in secure contexts; a phone on http://192.168.x.x has
   // getRandomValues only, so build a version-4 UUID from it.
@@ -72,11 +71,30 @@
     if (note !== undefined) box.querySelector(".queue-note").textContent = note;
     box.querySelector(".queue-send").hidden = !n;
     box.hidden = !lines.length && !box.querySelector(".queue-note").textContent;
+    if (note && !box.hidden) inView(box);
   }
 
   function say(text) {
     var box = document.getElementById("queue");
-    if (box) { box.querySelector(".queue-note").textContent = text; box.hidden = false; }
+    if (box) { box.querySelector(".queue-note").textContent = text; box.hidden = false; inView(box); }
+  }
+
+  // Every answer shows where the worker is looking: scrolled to, when it is off the screen.
+  function inView(element) {
+    if (element && element.scrollIntoView) element.scrollIntoView({block: "nearest"});
+  }
+
+  // The count never goes past what is open at the picked operation: "+" stops there.
+  function limitSteppers() {
+    var form = document.getElementById("log-form");
+    if (!form) return;
+    var picked = form.querySelector("a.op.picked");
+    var open = picked ? Number(picked.getAttribute("data-open")) : Infinity;
+    var logged = (parseInt(form.querySelector("[name=good]").value, 10) || 0) +
+                 (parseInt(form.querySelector("[name=defects]").value, 10) || 0);
+    Array.prototype.forEach.call(form.querySelectorAll('button[data-step="1"]'), function (b) {
+      b.disabled = logged >= open;
+    });
   }
 
   // The pieces this phone still has waiting for one ticket and operation.
@@ -101,6 +119,7 @@
       if (label) label.textContent = label.getAttribute("data-label").replace("{n}", open);
       if (shown && tile.classList.contains("picked")) form.querySelector("[name=good]").value = open;
     });
+    limitSteppers();
   }
 
   function setConfirm(form, on) {
@@ -130,7 +149,7 @@
     // Over plain HTTP no service worker can keep pages: say that only an open ticket logs offline.
     var hint = box.querySelector(".queue-offline");
     if (hint) hint.hidden = !!(navigator.serviceWorker && navigator.serviceWorker.controller);
-    if (good + defects > open) {
+    if (good + defects > open || open === 0) {
       setConfirm(form, false);
       say(box.getAttribute("data-over").replace("{open}", open));
       return;
@@ -216,12 +235,15 @@
       });
       form.querySelector("[name=operation]").value = tile.getAttribute("data-op");
       form.querySelector("[name=good]").value = tile.getAttribute("data-open");
+      form.querySelector("[name=defects]").value = 0;
+      limitSteppers();
       return;
     }
     var step = event.target.closest("button[data-step]");
     if (step) {
       var input = document.getElementById(step.getAttribute("data-for"));
-      input.value = Math.max(0, (parseInt(input.value, 10) || 0) + Number(step.getAttribute("data-step")));
+      if (!step.disabled) input.value = Math.max(0, (parseInt(input.value, 10) || 0) + Number(step.getAttribute("data-step")));
+      limitSteppers();
       return;
     }
     if (event.target.closest(".queue-send")) flush();
@@ -246,8 +268,15 @@
     });
   }, 5000);
 
-  // The live part is swapped after each scan and after a flush: count the queue in again.
-  document.addEventListener("htmx:afterSwap", refreshTiles);
+  // The live part is swapped after each scan and after a flush: count the queue in again, and
+  // bring the answer to the tap into view.
+  document.addEventListener("htmx:afterSwap", function () {
+    refreshTiles();
+    inView(document.getElementById("answer"));
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#log-form")) limitSteppers();
+  });
 
   // A ticket the phone never opened, shown by the service worker without network: the worker
   // picks the operation and the count; the scan waits here like any other and the server checks

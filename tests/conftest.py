@@ -396,6 +396,22 @@ def screenshot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
 
 
+AXE = "/static/vendor/axe-core-4.14.1.min.js"
+
+
+def accessibility_violations(page) -> list[str]:
+    """What axe-core (vendored, run inside the page) finds against WCAG 2 A and AA: one line per
+    rule and element; an empty list when the page passes. Lighthouse's accessibility score is
+    computed from these same axe rules. Loaded from the app's own static files, as the pages'
+    Content-Security-Policy allows no inline script."""
+    page.add_script_tag(url=page.evaluate("location.origin") + AXE)
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+        return result.violations.flatMap(v => v.nodes.map(n => v.id + ": " + n.target.join(" ") + " " + n.failureSummary));
+    }""")
+    return found
+
+
 def sign_in(page, base: str) -> None:
     """The owner signs in through the login page, as `owner` made them."""
     page.goto(base + "/login")

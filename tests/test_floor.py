@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from factory.data.models import Product, Scan
-from tests.conftest import csrf_token, one, scans_in, soup, text
+from factory.data.models import Product, Scan, WorkCenter, Worker, WorkerWorkCenter
+from tests.conftest import add_scan, csrf_token, one, scans_in, soup, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -43,7 +43,7 @@ def test_a_visitor_sees_the_bundle_and_its_progress_but_no_form(client, workshop
     order_line = text(one(page, "p.order-line"))
     assert workshop.order.number in order_line
     assert "第 1 扎" in order_line or "1" in order_line
-    assert text(one(page, "p.qty-big")).startswith("40")
+    assert text(one(page, ".qty-big")).startswith("40")
     assert [text(one(li, "span.step-name")) for li in one(page, "ol.progress").select("li")] == ["织片", "套口", "包装"]
     assert page.select("form#log-form") == []
     assert "工牌" in text(one(page, "p.signin-hint"))
@@ -56,7 +56,8 @@ def test_a_worker_sees_their_operation_picked_with_its_open_pieces(worker_client
     page = soup(worker_client.get(f"/t/{ticket.token}"))
     form = one(page, "form#log-form")
     tiles = form.select("a.op")
-    assert [t["data-op"] for t in tiles] == ["knitting", "linking", "packing"]  # own first
+    # Own first; other operations only where pieces are open (nothing to pick at the others yet).
+    assert [t["data-op"] for t in tiles] == ["knitting"]
     assert "other" not in tiles[0]["class"] and "picked" in tiles[0]["class"]
     assert one(form, "input[name=operation]")["value"] == "knitting"
     assert one(form, "input#good")["value"] == "40"
@@ -65,9 +66,13 @@ def test_a_worker_sees_their_operation_picked_with_its_open_pieces(worker_client
     tiles = one(page, "form#log-form").select("a.op")
     assert tiles[0]["data-op"] == "linking" and "picked" in tiles[0]["class"]
     assert one(page, "input#good")["value"] == "30"  # never more than knitting has finished
+    picked = soup(linker_client.get(f"/t/{ticket.token}?op=knitting"))
+    assert one(picked, "input[name=operation]")["value"] == "knitting"  # another operation, picked by its link
+    assert one(picked, "input#good")["value"] == "10"
+    # Packing has nothing open: its old link gives the suggestion, never a count of 0 to confirm.
     picked = soup(linker_client.get(f"/t/{ticket.token}?op=packing"))
-    assert one(picked, "input[name=operation]")["value"] == "packing"
-    assert one(picked, "input#good")["value"] == "0"
+    assert one(picked, "input[name=operation]")["value"] == "linking"
+    assert one(picked, "input#good")["value"] == "30"
 
 
 def test_a_voided_ticket_says_so_and_offers_no_form(worker_client, session, workshop):
@@ -90,6 +95,109 @@ def test_the_product_photo_is_served_to_anyone_with_the_ticket_link(client, sess
     photo = client.get(f"/t/{ticket.token}/photo")
     assert photo.status_code == 200 and photo.data == b"\x89PNG fake" and photo.mimetype == "image/png"
     assert client.get("/t/unknown-token/photo").status_code == 404
+
+
+# --- no dead ends: when there is nothing to log, the page says why and what to do -----------------
+
+def test_downstream_before_upstream_says_where_the_pieces_are_and_offers_no_form(linker_client, workshop):
+    page = soup(linker_client.get(f"/t/{workshop.tickets[0].token}"))
+    assert page.select("form#log-form") == [] and page.select("button[type=submit].primary") == []
+    nothing = text(one(page, "#nothing"))
+    assert "套口 现在还没有可记的件：这扎还有 40 件在织片没记" in nothing
+    assert "请做的人扫这张扎票，或告诉办公室" in nothing
+
+
+def test_a_finished_operation_says_so_instead_of_asking_for_at_least_one(worker_client, session, workshop):
+    ticket = workshop.tickets[0]
+    response = log(worker_client, ticket, good="38", defects="2")
+    page = soup(worker_client.get(response.headers["Location"]))
+    assert "已记：织片 38 件" in text(one(page, "#answer .result.ok"))
+    assert page.select("form#log-form") == []
+    assert text(one(page, "#nothing")) == "这扎的织片已经做完：40 件都记了。这里没有要记的了，请扫下一扎。"
+    assert "至少" not in text(page)
+
+
+def test_a_worker_whose_work_center_is_not_in_the_route_gets_a_message_not_a_form(app, session, workshop):
+    washing = WorkCenter(code="washing", name="洗水", units=1, hours_per_day=8, efficiency=1.0,
+                         overtime_hours_per_day=0, position=9)
+    washer = Worker(code="W9", name="洗水工")
+    session.add_all([washing, washer])
+    session.flush()
+    session.add(WorkerWorkCenter(worker_id=washer.id, work_center_id=washing.id))
+    session.commit()
+    client = app.test_client()
+    client.get(f"/w/{washer.badge_token}")
+    page = soup(client.get(f"/t/{workshop.tickets[0].token}"))
+    assert page.select("form#log-form") == [] and page.select("fieldset.ops") == []
+    assert text(one(page, "#nothing")).startswith(
+        "这个产品没有你的工序：它的工序是 织片 → 套口 → 包装，你的工段是 洗水。这张扎票你不用记。")
+
+
+def test_a_finished_bundle_says_it_is_finished(worker_client, session, workshop):
+    ticket = workshop.tickets[0]
+    for operation, worker in zip(workshop.operations, (workshop.knitter, workshop.linker, workshop.packer)):
+        add_scan(session, ticket, operation, worker, ticket.quantity)
+    page = soup(worker_client.get(f"/t/{ticket.token}"))
+    assert page.select("form#log-form") == []
+    assert text(one(page, "#nothing")).startswith("这扎已经全部做完")
+
+
+def test_an_own_operation_with_nothing_open_is_shown_but_cannot_be_picked(app, session, workshop):
+    session.add(WorkerWorkCenter(worker_id=workshop.knitter.id, work_center_id=workshop.linking.id))
+    session.commit()
+    client = app.test_client()
+    client.get(f"/w/{workshop.knitter.badge_token}")
+    form = one(soup(client.get(f"/t/{workshop.tickets[0].token}")), "form#log-form")
+    assert [a["data-op"] for a in form.select("a.op")] == ["knitting"]
+    assert text(one(form, "span.op.idle")) == "套口 等织片"
+
+
+# --- error pages a worker can reach: their language, and what to do next ---------------------------
+
+def test_a_replaced_badge_says_to_ask_the_office_for_the_new_one(client, worker_client, session, workshop):
+    ticket = workshop.tickets[0]
+    token = csrf_token(worker_client, f"/t/{ticket.token}")
+    old = workshop.knitter.badge_token
+    workshop.knitter.badge_token = "a-new-badge-token-0001"
+    session.commit()
+    page = client.get(f"/w/{old}")
+    assert page.status_code == 404
+    body = text(soup(page))
+    assert "找不到" in body and "请找办公室要新工牌" in body and "requested URL" not in body
+    # The phone still signed in with the old badge is signed out: what it posts says the same.
+    posted = worker_client.post(f"/t/{ticket.token}/scans", data={"csrf_token": token, "good": "1"})
+    assert posted.status_code == 401 and "请找办公室要新工牌" in text(soup(posted))
+    client.set_cookie("lang", "en")
+    assert "Ask the office for your new badge." in text(soup(client.get(f"/w/{old}")))
+
+
+@pytest.mark.parametrize("path, method, status, words", [
+    ("/t/no-such-ticket", "get", 404, "找不到这张扎票"),
+    ("/t/{token}/scans", "get", 405, "请回到刚才的页面再试一次"),
+    ("/orders", "get", 403, "这是办公室用的页面"),
+    ("/me/pay/not-a-period", "get", 404, "没有这个页面"),
+])
+def test_error_pages_a_worker_reaches_speak_their_language(worker_client, workshop, path, method, status, words):
+    response = getattr(worker_client, method)(path.format(token=workshop.tickets[0].token))
+    assert response.status_code == status
+    page = soup(response)
+    assert words in text(one(page, "p.detail"))
+    assert not re.search(r"[A-Za-z]{4,}", text(one(page, "main")))  # no English sentence under a Chinese heading
+    assert one(page, "main a.big-link")["href"] == "/me"
+
+
+def test_a_server_error_page_is_in_the_workers_language(database_url, workshop):
+    from tests.conftest import make_app
+    app = make_app(database_url)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def boom():
+        raise RuntimeError("a bug")
+    app.add_url_rule("/boom", "boom", boom)
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = soup(response)
+    assert "请稍后再试。如果还是这样，请告诉办公室。" in text(page) and "RuntimeError" not in text(page)
 
 
 # --- logging ----------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import scans_in, screenshot
+from tests.conftest import accessibility_violations, add_scan, scans_in, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -112,6 +112,116 @@ def test_a_reload_keeps_the_queue_and_a_lost_answer_is_not_counted_twice(live_se
     page.dispatch_event(".queue-send", "click")
     page.wait_for_selector("text=已发送 1 条")
     assert stored(session) == [(12, 0, "web")]
+
+
+IN_VIEW = "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+
+
+def in_view(page, selector: str) -> bool:
+    return page.locator(selector).evaluate(IN_VIEW)
+
+
+def test_operation_count_and_confirm_are_on_the_first_screen_and_the_page_passes_axe(
+        live_server, phone, session, workshop):
+    page = signed_in_ticket(phone, live_server, workshop, workshop.tickets[0])
+    assert page.viewport_size["height"] == 727  # a Pixel 5's screen below the browser's bars
+    assert page.evaluate("window.scrollY") == 0
+    for selector in ("a.op.picked", "#good", "#defects", "#log-form button[type=submit]"):
+        assert in_view(page, selector), selector
+    button = page.locator("#log-form button[type=submit]").bounding_box()
+    assert page.locator("ol.progress").bounding_box()["y"] > button["y"]
+    assert page.locator("dl.technique").bounding_box()["y"] > button["y"]
+    # The bundle's colour and size stay on the first screen, beside the quantity.
+    assert in_view(page, ".bundle-facts")
+    assert accessibility_violations(page) == []
+    screenshot(page, "ticket.png")
+
+
+def test_plus_stops_at_what_is_open(live_server, phone, session, workshop):
+    page = signed_in_ticket(phone, live_server, workshop, workshop.tickets[0])
+    plus = page.locator("button[data-step='1'][data-for='good']")
+    assert page.input_value("#good") == "40" and plus.is_disabled()
+    page.click("button[data-step='-1'][data-for='good']")
+    page.click("button[data-step='-1'][data-for='good']")
+    assert page.input_value("#good") == "38" and plus.is_enabled()
+    page.click("button[data-step='1'][data-for='defects']")
+    page.click("button[data-step='1'][data-for='defects']")
+    assert page.input_value("#defects") == "2" and plus.is_disabled()
+    assert page.locator("button[data-step='1'][data-for='defects']").is_disabled()
+    plus.dispatch_event("click")  # even a click that reaches it adds nothing
+    assert page.input_value("#good") == "38"
+
+
+def test_every_answer_shows_where_the_worker_is_looking(live_server, phone, session, workshop):
+    ticket = workshop.tickets[0]
+    # Another knitter's 20 pieces: linking has 20 open, this knitter 20 at knitting.
+    add_scan(session, ticket, workshop.operations[0], workshop.packer, 20)
+    page = signed_in_ticket(phone, live_server, workshop, ticket)
+    bottom = "window.scrollTo(0, document.body.scrollHeight)"
+
+    # A slip: another operation, confirmed from further down the page. The refusal is in view.
+    page.click("details summary")
+    page.click("a.op.other[data-op='linking']")
+    page.evaluate(bottom)
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector(".result.error")
+    assert "不是你的工段" in page.inner_text(".result.error")
+    assert in_view(page, ".result.error")
+    screenshot(page, "ticket-refused.png")
+
+    # No network: the phone keeps the scan and says so, in view.
+    page.click("a.op[data-op='knitting']")
+    page.fill("#good", "5")
+    phone.set_offline(True)
+    page.evaluate(bottom)
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("text=1 条待发送")
+    assert in_view(page, "#queue .queue-note") and "没有网络" in page.inner_text("#queue .queue-note")
+    phone.set_offline(False)
+    page.wait_for_selector("text=已发送 1 条")
+
+    # A second claim right after the first asks to confirm: the question is in view, and so is the
+    # result of "log anyway"; with the operation finished, the page says so instead of a form.
+    page.wait_for_selector("a.op[data-open='15']")
+    page.evaluate(bottom)
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector(".result.error")
+    assert "标准分钟" in page.inner_text(".result.error") and in_view(page, ".result.error")
+    page.evaluate(bottom)
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector(".result.ok")
+    assert "已记：织片 15 件" in page.inner_text(".result.ok")
+    assert in_view(page, ".result.ok")
+    assert "这扎的织片已经做完" in page.inner_text("#nothing")
+    assert page.locator("#log-form").count() == 0
+    assert stored(session) == [(20, 0, "web"), (5, 0, "queue"), (15, 0, "web")]
+    screenshot(page, "ticket-done.png")
+
+
+def test_a_downstream_worker_before_upstream_reads_what_to_do(live_server, phone, session, workshop):
+    page = phone.new_page()
+    page.goto(f"{live_server}/w/{workshop.linker.badge_token}")
+    page.goto(f"{live_server}/t/{workshop.tickets[0].token}")
+    assert in_view(page, "#nothing")
+    assert "这扎还有 40 件在织片没记" in page.inner_text("#nothing")
+    assert page.locator("button[type=submit].primary").count() == 0
+    assert accessibility_violations(page) == []
+
+
+def test_my_day_and_the_board_pass_axe(live_server, phone, browser, session, workshop, owner):
+    page = signed_in_ticket(phone, live_server, workshop, workshop.tickets[0])
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector(".result.ok")
+    page.goto(f"{live_server}/me")
+    assert accessibility_violations(page) == []
+    desk = browser.new_context(viewport={"width": 393, "height": 851}, locale="zh-CN")
+    try:
+        board = desk.new_page()
+        sign_in(board, live_server)
+        assert board.locator(".badge").count() > 0
+        assert accessibility_violations(board) == []
+    finally:
+        desk.close()
 
 
 def test_the_ticket_page_is_small_and_static_files_come_compressed(live_server, phone, session, workshop):

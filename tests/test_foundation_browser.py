@@ -36,4 +36,4 @@ def test_a_phone_opens_a_badge_link_and_is_signed_in(live_server, phone, session
     box = page.locator(".worker-nav a").bounding_box()
     assert box and box["height"] >= 44
     page.goto(live_server + "/")
-    assert "无权访问" in page.content()  # a worker does not reach owner pages
+    assert "没有权限" in page.content()  # a worker does not reach owner pages

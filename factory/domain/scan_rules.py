@@ -105,3 +105,13 @@ def suggest(*, open_by_position: list[int], own_positions: list[int]) -> int | N
         if open_by_position[position] > 0:
             return position
     return own_positions[0] if own_positions else None
+
+
+def held_at(*, open_by_position: list[int], position: int) -> int | None:
+    """Where the pieces an operation with nothing open are waiting: the nearest operation before it
+    that still has open pieces, or None when everything up to it is finished (nothing more will
+    come: the operation is done for this bundle)."""
+    for before in range(position - 1, -1, -1):
+        if open_by_position[before] > 0:
+            return before
+    return None

@@ -1,5 +1,6 @@
 """What the ticket page shows: the bundle, its progress, and for a signed-in worker the log form
-with their operations first, the suggested one picked and its open pieces filled in."""
+with their operations first, the suggested one picked and its open pieces filled in; or, when
+none of theirs has open pieces, why not (done, waiting at an earlier operation, not theirs)."""
 from __future__ import annotations
 
 import uuid
@@ -12,6 +13,7 @@ from factory.data.models import CLOSED_TO_SCANS, Ticket, Worker
 from factory.data.orders import OrderView, bundle_view, ticket_by_token  # noqa: F401 (the page's lookup)
 from factory.data.scans import (
     Choice,
+    OperationProgress,
     ScanOutcome,
     TicketProgress,
     choices,
@@ -22,6 +24,7 @@ from factory.data.scans import (
     undo_deadline,
 )
 from factory.data.workforce import work_centers_of
+from factory.domain.scan_rules import held_at
 
 
 @dataclass
@@ -34,6 +37,14 @@ class LogForm:
     confirm: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
+
+
+@dataclass(frozen=True)
+class Idle:
+    """One of the worker's operations with nothing open, and why: `waits_at` is the operation
+    still holding pieces of this bundle, None when the operation is done for it."""
+    operation: OperationProgress
+    waits_at: OperationProgress | None
 
 
 @dataclass
@@ -49,6 +60,33 @@ class TicketPage:
     result: ScanOutcome | None = None
     undo_until: datetime | None = None
     replacement: Ticket | None = None  # the ticket in force of this bundle, when this one is void
+    centers: list[str] = field(default_factory=list)  # the worker's work centers, by name
+
+    @property
+    def finished(self) -> bool:
+        """Every operation of the bundle has logged all its pieces."""
+        return all(p.open == 0 for p in self.progress.operations)
+
+    @property
+    def can_log(self) -> bool:
+        """The worker has an operation here with open pieces: the log form is worth showing."""
+        return any(c.progress.open > 0 for c in self.own)
+
+    @property
+    def idle(self) -> list[Idle]:
+        """The worker's operations with nothing open, each with the reason."""
+        ops = self.progress.operations
+        opened = [p.open for p in ops]
+        out = []
+        for c in self.own:
+            if c.progress.open == 0:
+                k = ops.index(c.progress)
+                before = held_at(open_by_position=opened, position=k)
+                out.append(Idle(c.progress, None if before is None else ops[before]))
+        return out
+
+    def idle_at(self, code: str) -> Idle | None:
+        return next((i for i in self.idle if i.operation.code == code), None)
 
     @property
     def own(self) -> list[Choice]:
@@ -70,11 +108,16 @@ def ticket_page(*, session: Session, ticket: Ticket, worker: Worker | None, toda
         page.replacement = ticket_in_force(session=session, ticket=ticket)
     if worker is None:
         return page
-    own = {wc.id for wc in work_centers_of(session=session, worker=worker)}
+    centers = work_centers_of(session=session, worker=worker)
+    own = {wc.id for wc in centers}
+    page.centers = [wc.name for wc in centers]
     page.choices = choices(progress=progress, own_center_ids=own)
     page.form = form or LogForm()
     codes = {c.progress.code: c for c in page.choices}
-    chosen = codes.get(form.operation if form else picked) or next((c for c in page.choices if c.suggested), None)
+    chosen = codes.get(form.operation) if form else codes.get(picked)
+    if chosen is None or (form is None and chosen.progress.open == 0):
+        # Nothing open there (an old link, a tile that has filled up): the suggestion instead.
+        chosen = next((c for c in page.choices if c.suggested), None)
     if chosen is not None:
         page.form.operation = chosen.progress.code
         page.form.good = page.form.good or str(chosen.progress.open)

@@ -72,6 +72,33 @@ def error_title(code: int) -> str:
     return str(_ERROR_TITLES.get(code, _("Error")))
 
 
+# What to do next, by the first part of the path and the status: the server's own English text
+# (werkzeug's descriptions) never reaches a page.
+_ERROR_HELP = {
+    ("w", 404): _l("This badge link does not work any more: the badge was probably replaced by a new one. "
+                   "Ask the office for your new badge."),
+    ("t", 404): _l("This ticket is not known here. Check that it is a ticket of this workshop; if it is, "
+                   "ask the office to print it again."),
+    ("o", 404): _l("This work order is not known here. Ask the office for the current work order."),
+    (None, 400): _l("The page was too old or incomplete. Go back, reload the page and try again."),
+    (None, 401): _l("This phone is not signed in (a new badge signs the old one out). Workers: scan the QR "
+                    "on your badge; if that does not work, ask the office for your new badge."),
+    (None, 403): _l("This page is for the office. Workers: scan a ticket's QR to log pieces, or open My day."),
+    (None, 404): _l("This page does not exist. Go back, or scan the ticket's QR again."),
+    (None, 405): _l("This address cannot be opened this way. Go back to the page you came from and try again."),
+    (None, 413): _l("Choose a smaller file and try again."),
+    (None, 429): _l("Wait a minute, then try again."),
+    (None, 500): _l("Try again in a moment. If it happens again, tell the office."),
+}
+
+
+def error_help(code: int, path: str) -> str | None:
+    """What the reader can do about an error page, in their language."""
+    first = path.strip("/").split("/", 1)[0]
+    found = _ERROR_HELP.get((first, code)) or _ERROR_HELP.get((None, code))
+    return str(found) if found else None
+
+
 _STATUS_LABELS = {
     "draft": _l("Draft"),
     "accepted": _l("Accepted"),

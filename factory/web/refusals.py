@@ -14,8 +14,8 @@ def explain(refusal: Refusal) -> str:
     if code == "over_open":
         if n["open"] == 0 and n["previous"] and n["reached"] < n["quantity"]:
             return _("Nothing is open at %(operation)s for this bundle: %(previous)s has passed on %(reached)s "
-                     "pieces and all are logged.", operation=n["operation"], previous=n["previous"],
-                     reached=n["reached"])
+                     "pieces and all are logged. Log the rest once %(previous)s has logged them.",
+                     operation=n["operation"], previous=n["previous"], reached=n["reached"])
         return _("Only %(open)s pieces are open at %(operation)s for this bundle.", open=n["open"],
                  operation=n["operation"])
     if code == "implausible":
@@ -23,7 +23,8 @@ def explain(refusal: Refusal) -> str:
                  "but only %(working)s working minutes have passed. Log %(pieces)s pieces at %(operation)s anyway?",
                  minutes=n["minutes"], working=n["working"], pieces=n["pieces"], operation=n["operation"])
     if code == "not_your_work_center":
-        return _("%(operation)s is done at %(work_center)s, which is not one of your work centers.",
+        return _("%(operation)s is done at %(work_center)s, which is not one of your work centers. Pick one of "
+                 "your own operations; if you do this work now, ask the office to add you to %(work_center)s.",
                  operation=n["operation"], work_center=n["work_center"])
     if code == "order_closed":
         return _("Order %(number)s is %(status)s and takes no more scans.", number=n["number"],
