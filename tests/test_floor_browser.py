@@ -114,10 +114,18 @@ def test_a_reload_keeps_the_queue_and_a_lost_answer_is_not_counted_twice(live_se
     assert stored(session) == [(12, 0, "web")]
 
 
-IN_VIEW = "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+# A pixel of slack: scrolling lands on fractions of a pixel (-0.27 px is on the screen).
+IN_VIEW = "e => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.bottom <= window.innerHeight + 1; }"
 
 
 def in_view(page, selector: str) -> bool:
+    """Whether the element is on the screen, once the page has settled (htmx swaps and the
+    scrolling that follows them happen after the element appears)."""
+    from playwright.sync_api import expect
+    try:
+        expect(page.locator(selector)).to_be_in_viewport(timeout=5000)
+    except AssertionError:
+        pass
     return page.locator(selector).evaluate(IN_VIEW)
 
 
@@ -179,6 +187,7 @@ def test_every_answer_shows_where_the_worker_is_looking(live_server, phone, sess
     assert in_view(page, "#queue .queue-note") and "没有网络" in page.inner_text("#queue .queue-note")
     phone.set_offline(False)
     page.wait_for_selector("text=已发送 1 条")
+    page.wait_for_load_state("networkidle")  # the page reloads its live part after sending
 
     # A second claim right after the first asks to confirm: the question is in view, and so is the
     # result of "log anyway"; with the operation finished, the page says so instead of a form.
