@@ -279,6 +279,10 @@ def _implausible(*, session: Session, worker: Worker, operation: Operation, good
     if starts is None:
         return None
     since = datetime.combine(starts.date(), starts.time(), zone).astimezone(UTC)
+    if starts == previous_at:
+        # The window opens at the previous claim, the latest up to this one: nothing else is in it.
+        return check_plausible(claimed_minutes=good * operation.minutes_per_piece,
+                               working=working_minutes(shifts, starts, local), pieces=good, operation=operation.name)
     # One pass over the worker's claims since then (the worker/work-time index bounds it).
     earlier = session.exec(select(func.sum(Scan.good * Operation.minutes_per_piece))
                            .join(Operation, Operation.id == Scan.operation_id)
