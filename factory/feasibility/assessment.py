@@ -107,22 +107,25 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: CompiledScenario) -> tuple
     if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
         return due, due, []
     existing = compile_scenario(sc, with_candidate=False)
-    run, late = fewest_late(existing, due[:-1], True)
+    _run, late = fewest_late(existing, due[:-1], True)
     if not late:
         return due, due, []
-    with_overtime = list(due)
-    for j in late:
-        with_overtime[j] = _held_to(run, j, due[j])
-    regular = list(due)
-    run, late_regular = fewest_late(existing, due[:-1], False)
-    for j in late:
-        regular[j] = _held_to(run, j, due[j]) if j in late_regular else due[j]
-    return regular, with_overtime, late
+    late = sorted(late, key=lambda j: (due[j], j))
+    return held_deadlines(existing, due, late, False), held_deadlines(existing, due, late, True), sorted(late)
 
 
-def _held_to(run: Run, j: int, due: int) -> int:
-    finished = run.finished[j]
-    return BIG if finished is None else max(due, finished)
+def held_deadlines(existing: CompiledScenario, due: list, late: list, overtime: bool) -> list:
+    """`due` with each order of `late` held to the earliest working day it can finish on without
+    the candidate, in due-date order: every other order on time, the late ones before it held to
+    their days, the ones after it to nothing (BIG). Never earlier than its own due date; BIG
+    when it cannot finish within the horizon (or the others cannot be on time)."""
+    held = list(due)
+    for j in late:
+        held[j] = BIG
+    for j in late:
+        day, _plan = earliest_index(existing, held[:-1], j, overtime)
+        held[j] = BIG if day is None else max(day, due[j])
+    return held
 
 
 @dataclass

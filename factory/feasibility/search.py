@@ -96,6 +96,14 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         curves = backward.curves
         forward = simulate(line, keys, overtime, curves=curves)
         found = outcome(forward)
+    if found:
+        return found
+    # Backward repairs: the orders whose work did not fit are placed first (nearest their
+    # deadlines) in the next backward plan, by steps that double every third round, from both
+    # starting orders.
+    run = _backward_repairs(line, due, overtime)
+    if run:
+        return (run, []) if with_late else run
     step = 1.0
     for _ in range(repairs):
         if found:
@@ -105,6 +113,27 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         step *= 2
         found = outcome(simulate(line, keys, overtime))
     return found or (best if with_late else None)
+
+
+# Rounds of backward repair from each starting order (the orders due first placed first, then
+# the orders due last).
+BACKWARD_REPAIRS = 12
+
+
+def _backward_repairs(line: CompiledScenario, due: list, overtime: bool) -> Run | None:
+    """A backward plan that fits, found by moving the orders that did not fit ahead of the others
+    in the backward queues, round by round; None when none fitted."""
+    horizon = len(line.days)
+    for sign in (1.0, -1.0):
+        rank = [sign * min(due[j], horizon) for j in line.op_order]
+        for round_ in range(BACKWARD_REPAIRS):
+            backward = latest_curves(line, due, overtime, rank=rank, plan=True)
+            if backward.run:
+                return backward.run
+            short = {line.op_order[i] for i, curve in enumerate(backward.curves) if curve and curve[0][0] == -1}
+            step = 2.0 ** (round_ // 3)
+            rank = [r - step if line.op_order[i] in short else r for i, r in enumerate(rank)]
+    return None
 
 
 def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
