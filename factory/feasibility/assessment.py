@@ -8,6 +8,7 @@ from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scen
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import (
+    candidate_ahead,
     candidate_first,
     deadlines,
     earliest_index,
@@ -42,17 +43,23 @@ def _assess(scenario: dict, lang: str) -> dict:
     line = compile_scenario(sc)
     cand = len(line.order_ids) - 1
     due = deadlines(line, sc.horizon_days)
-    first = candidate_first(line, due, cand, False, -1.0) if line.order_ops[cand] else None
+    first = candidate_ahead(line, due, cand, False)[1] if line.order_ops[cand] else None
     at_risk: list[int]
+    behind = None
     if first and first[1]:
         # Even with the candidate ahead of them, the others are on time: none is at risk.
         due_ot, at_risk = due, []
     else:
-        due, due_ot, at_risk = _deadlines_protecting_at_risk(sc, line)
-        first = None
+        # With the candidate behind everything, the others are planned as if it were not there.
+        behind = candidate_first(line, due, cand, False, float(len(line.days) + 1))
+        if behind[1]:
+            due_ot, at_risk = due, []
+        else:
+            due, due_ot, at_risk = _deadlines_protecting_at_risk(sc, line)
+            behind = first = None
     cand_due = due[cand]
 
-    earliest, early_run = earliest_index(line, due, cand, False, first=first)
+    earliest, early_run = earliest_index(line, due, cand, False, first=first, last_run=behind)
     known = (earliest, early_run) if early_run and due == due_ot else None
     earliest_ot, early_ot_run = earliest_index(line, due_ot, cand, True, known=known)
     if earliest_ot is None or (earliest is not None and earliest_ot > earliest):
@@ -102,10 +109,6 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: CompiledScenario) -> tuple
     regular time, or with overtime), so the candidate may not make it later and is not blamed
     for it; orders not at risk keep their due dates."""
     due = deadlines(line, sc.horizon_days)
-    cand = len(due) - 1
-    # With the candidate behind everything, the others are planned as if it were not there.
-    if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
-        return due, due, []
     existing = compile_scenario(sc, with_candidate=False)
     _run, late = fewest_late(existing, due[:-1], True)
     if not late:

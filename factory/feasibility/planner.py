@@ -51,6 +51,8 @@ class CompiledScenario:
     op_prev: list = field(default_factory=list)
     op_head: list = field(default_factory=list)
     op_gain: list = field(default_factory=list)
+    # The last search.first_not_overloaded answer, with what it was asked: ((due, candidate, overtime), day).
+    overload_memo: tuple | None = None
 
     def last_working_index(self, offset: int) -> int:
         """Index of the last working day on or before `offset` days from today (-1 if none)."""
