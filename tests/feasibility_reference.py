@@ -276,6 +276,10 @@ def compare(model: Model, got: dict) -> dict:
         mine = got[key]
         mine = None if mine is None else (date.fromisoformat(mine) - model.today).days
         exact = exact_earliest_near(model, overtime, mine, held)
+        if overtime and got["at_risk"] and out["earliest_completion"] is not None:
+            # With orders at risk, a plan in regular time holding them to their regular-time
+            # days is good enough with overtime too: the later of the two is never given.
+            exact = out["earliest_completion"] if exact is None else min(exact, out["earliest_completion"])
         if mine != exact:
             if mine is None or exact is None:
                 out["earliest_days_off"] += model.horizon - (mine if mine is not None else exact)

@@ -8,8 +8,12 @@ from factory.feasibility.planner import (
     CompiledScenario,
     Run,
     late_orders,
-    latest_curves,
-    simulate,
+    plan_backward,
+    plan_backward_shared,
+    plan_forward,
+    plan_forward_by_need,
+    plan_forward_lazy_overtime,
+    plan_forward_overtime_when_behind,
     trim_overtime,
 )
 
@@ -61,7 +65,7 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
             best = (run, late)
         return None
 
-    found = outcome(simulate(line, keys, overtime))
+    found = outcome(plan_forward(line, keys, overtime))
     if found:
         return found
     assert best is not None  # outcome() found late orders, and kept that plan
@@ -69,10 +73,10 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         return best if with_late else None
     # Backwards, the orders due first take the days just before their due dates and the
     # later ones move earlier: short orders finish just in time, long ones start at once.
-    backward = latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], plan=True)
+    backward = plan_backward(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order])
     if backward.run:
         return (backward.run, []) if with_late else backward.run
-    backward = latest_curves(line, due, overtime, plan=True)
+    backward = plan_backward(line, due, overtime)
     if backward.run:
         return (backward.run, []) if with_late else backward.run
     curves = backward.curves
@@ -80,10 +84,10 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         return best if with_late else None
     # Backwards again, a work center short of minutes sharing them in proportion to the work
     # waiting: interleaves orders where strict priorities would starve one of them.
-    backward = latest_curves(line, due, overtime, plan=True, fair=True)
+    backward = plan_backward_shared(line, due, overtime)
     if backward.run:
         return (backward.run, []) if with_late else backward.run
-    forward = simulate(line, keys, overtime, curves=curves)
+    forward = plan_forward_by_need(line, keys, overtime, curves)
     found = outcome(forward)
     for _ in range(IMPROVEMENTS):
         if found:
@@ -91,11 +95,11 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         finish = [-1] * len(line.op_load)
         for w, i, _reg, _ot in forward.allocations:
             finish[i] = w
-        backward = latest_curves(line, due, overtime, rank=[-f for f in finish], plan=True)
+        backward = plan_backward(line, due, overtime, rank=[-f for f in finish])
         if backward.run:
             return (backward.run, []) if with_late else backward.run
         curves = backward.curves
-        forward = simulate(line, keys, overtime, curves=curves)
+        forward = plan_forward_by_need(line, keys, overtime, curves)
         found = outcome(forward)
     if found:
         return found
@@ -112,7 +116,7 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         for j in best[1]:
             keys[j] -= step
         step *= 2
-        found = outcome(simulate(line, keys, overtime))
+        found = outcome(plan_forward(line, keys, overtime))
     return found or (best if with_late else None)
 
 
@@ -128,7 +132,7 @@ def _backward_repairs(line: CompiledScenario, due: list, overtime: bool) -> Run 
     for sign in (1.0, -1.0):
         rank = [sign * min(due[j], horizon) for j in line.op_order]
         for round_ in range(BACKWARD_REPAIRS):
-            backward = latest_curves(line, due, overtime, rank=rank, plan=True)
+            backward = plan_backward(line, due, overtime, rank=rank)
             if backward.run:
                 return backward.run
             short = {line.op_order[i] for i, curve in enumerate(backward.curves) if curve and curve[0][0] == -1}
@@ -142,7 +146,7 @@ def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime:
     all stay on time."""
     keys = [float(min(d, len(line.days))) for d in due]
     keys[candidate] = key
-    run = simulate(line, keys, overtime)
+    run = plan_forward(line, keys, overtime)
     others = late_orders(line, run, due)
     return run, all(j == candidate for j in others)
 
@@ -327,7 +331,7 @@ def finish_behind(line: CompiledScenario, behind: Run, keys: list, candidate: in
 
 
 def _edf_plan(line: CompiledScenario, due: list, overtime: bool) -> Run | None:
-    run = simulate(line, [float(min(d, len(line.days))) for d in due], overtime)
+    run = plan_forward(line, [float(min(d, len(line.days))) for d in due], overtime)
     return None if late_orders(line, run, due) else run
 
 
@@ -442,24 +446,24 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
     for lazy in (1.0, 0.5, 0.0):
         if at_floor():
             return best
-        consider(simulate(line, keys, True, deadlines=due, lazy=lazy))
+        consider(plan_forward_lazy_overtime(line, keys, due, lazy))
     if not small:
         return best
     # Overtime only for work behind where a backward plan in regular time wanted it.
     rank = [min(due[j], len(line.days)) for j in line.op_order]
-    curves = latest_curves(line, due, False, rank=rank).curves
-    behind = (curves, latest_curves(line, due, False).curves)
+    curves = plan_backward(line, due, False, rank=rank).curves
+    behind = (curves, plan_backward(line, due, False).curves)
     for behind_curves in behind:
         if at_floor():
             return best
-        consider(simulate(line, keys, True, curves=behind_curves, overtime_when_behind=True))
+        consider(plan_forward_overtime_when_behind(line, keys, behind_curves))
     # Overtime only for the operations that did not fit in a backward plan in regular time, as
     # much as did not fit (a little more each time), as late as it helps.
     if small:
         for fair, order in ((False, rank), (False, None), (True, None)):
             if at_floor():
                 return best
-            regular_plan = latest_curves(line, due, False, rank=order, fair=fair).curves
+            regular_plan = (plan_backward_shared if fair else plan_backward)(line, due, False, rank=order).curves
             short = [0.0] * len(line.center_ids)
             spilled = set()
             for i, curve in enumerate(regular_plan):
@@ -467,7 +471,7 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
                     short[line.op_center[i]] += curve[0][1] * line.op_load[i]
                     spilled.add(i)
             for scale in (1.0, 1.1, 1.3, 1.7, 2.5, 4.0):
-                backward = latest_curves(line, due, True, rank=order, plan=True, fair=fair, overtime_ops=spilled,
+                backward = (plan_backward_shared if fair else plan_backward)(line, due, True, rank=order, overtime_ops=spilled,
                                          budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
                 if backward.run:
                     consider(backward.run)
@@ -516,17 +520,17 @@ def budget_plan(line: CompiledScenario, due: list, keys: list, rank: list, budge
     backward (overtime as late as it helps), else forward (as soon as there is work for it),
     else backward sharing minutes fairly, else forward with overtime only for work behind the
     backward plans `behind`."""
-    backward = latest_curves(line, due, True, rank=rank, plan=True, budget=budget)
+    backward = plan_backward(line, due, True, rank=rank, budget=budget)
     if backward.run:
         return backward.run
-    run = simulate(line, keys, True, budget=budget)
+    run = plan_forward(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
-    backward = latest_curves(line, due, True, plan=True, budget=budget, fair=True)
+    backward = plan_backward_shared(line, due, True, budget=budget)
     if backward.run:
         return backward.run
     for curves in behind:
-        run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
+        run = plan_forward_overtime_when_behind(line, keys, curves, budget=budget)
         if not late_orders(line, run, due):
             return run
     return None
