@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from bisect import insort
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from factory.feasibility.scenario import Scenario
 
@@ -146,12 +145,9 @@ def _stage_order(n: int, edges: set) -> tuple[list, bool]:
     return order, False
 
 
-class Allocation(NamedTuple):
-    """Standard minutes given to operation `op` on working day `day`, in regular time and overtime."""
-    day: int
-    op: int
-    regular: float
-    overtime: float
+# Standard minutes given to operation i on working day w: (w, i, regular, overtime). A plain tuple,
+# not a NamedTuple: plans make tens of thousands of them, and building a NamedTuple costs more.
+Allocation = tuple[int, int, float, float]
 
 
 Curve = list  # [(w, share of the operation wanted done by the end of day w), ...], ascending days
@@ -219,7 +215,7 @@ def _forward(line: CompiledScenario, keys: list, overtime: bool, *, curves: list
     spent = [0.0] * n_ops
     left_ops = [len(ops) for ops in line.order_ops]
     finished = [-1 if not ops else None for ops in line.order_ops]
-    unfinished = sum(1 for ops in line.order_ops if ops)
+    unfinished = sum(map(bool, line.order_ops))
     # Operations in key order, then order, then route order (operation indices follow both).
     by_key = sorted(range(n_ops), key=[keys[j] for j in op_order].__getitem__)
     rank = [0] * n_ops
@@ -328,7 +324,7 @@ def _forward(line: CompiledScenario, keys: list, overtime: bool, *, curves: list
                         regular = 0.0
                         used_ot[c] += ot
                     free -= take
-                    allocations.append(Allocation(w, i, reg, ot))
+                    allocations.append((w, i, reg, ot))
                     if free <= EPS:
                         break
                 if dead[c] * 4 > len(queues[c]):
@@ -507,7 +503,7 @@ def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | No
                 day_left = regular_left.get((w, c), line.regular[c])
                 reg = take if take <= day_left else day_left
                 regular_left[(w, c)] = day_left - reg
-                allocations.append(Allocation(w, i, reg, take - reg))
+                allocations.append((w, i, reg, take - reg))
                 used_ot[c] += take - reg
         for j, ops in enumerate(line.order_ops):
             if ops:
@@ -622,7 +618,7 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
         for i in range(n_ops):
             r, o = reg[i][w], ot[i][w]
             if r > EPS or o > EPS:
-                allocations.append(Allocation(w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
+                allocations.append((w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
                 used[line.op_center[i]] += o if o > EPS else 0.0
                 last[i] = w
     finished = [-1 if not ops else max(last[i] for i in ops) for ops in line.order_ops]

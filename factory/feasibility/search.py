@@ -158,7 +158,7 @@ def candidate_ahead(line: CompiledScenario, due: list, candidate: int, overtime:
     it. The plan is not made (None) when an overload already proves they cannot: some work
     center with more work due by some deadline than its minutes, the candidate due that day."""
     if first is None and not line.backward_routes:
-        lo = finish_behind(line, Run([], [], []), [], candidate, -1.0, overtime, len(line.days) - 1)
+        lo = finish_behind(line, [], candidate, -1.0, overtime, len(line.days) - 1)
         if lo is None:
             return None, None
         if lo < first_not_overloaded(line, due, candidate, overtime):
@@ -248,8 +248,10 @@ def _edf_earliest(line: CompiledScenario, due: list, candidate: int, overtime: b
     floor = lo
     lo = max(lo, min(hi, first_not_overloaded(line, due, candidate, overtime)))
 
+    ahead = minutes_ahead(line, behind, keys, candidate)
+
     def in_time(key: int) -> bool:
-        f = finish_behind(line, behind, keys, candidate, float(key), overtime, key)
+        f = finish_behind(line, ahead, candidate, float(key), overtime, key)
         return f is not None and f <= key
 
     def plan(key: int) -> Run | None:
@@ -291,24 +293,31 @@ def _edf_earliest(line: CompiledScenario, due: list, candidate: int, overtime: b
     return hi, best
 
 
-def finish_behind(line: CompiledScenario, behind: Run, keys: list, candidate: int, key: float, overtime: bool,
+def minutes_ahead(line: CompiledScenario, behind: Run, keys: list, candidate: int) -> list:
+    """The allocations of `behind` (the plan with the candidate behind every order) at the work
+    centers the candidate uses, as (w, key of the order, c, regular, overtime), by day."""
+    used = {line.op_center[i] for i in line.order_ops[candidate]}
+    op_order, op_center = line.op_order, line.op_center
+    return [(w, keys[op_order[i]], op_center[i], reg, ot) for w, i, reg, ot in behind.allocations
+            if op_center[i] in used and op_order[i] != candidate]
+
+
+def finish_behind(line: CompiledScenario, ahead: list, candidate: int, key: float, overtime: bool,
                   until: int) -> int | None:
     """The working day the candidate finishes on (None: not by day `until`) in the earliest-due-
-    date plan where it has `key`, from `behind` (the plan with it behind every order): the
-    orders ahead of it (key at most `key`) leave the same minutes free in both."""
+    date plan where it has `key`: the orders ahead of it (key at most `key`) leave the same
+    minutes free as in the plan with it behind every order (`ahead`, from minutes_ahead)."""
     n_centers = len(line.center_ids)
     regular = [[line.regular[c]] * (until + 1) for c in range(n_centers)]
     extra = [[line.overtime[c] if overtime else 0.0] * (until + 1) for c in range(n_centers)]
-    op_order, op_center = line.op_order, line.op_center
-    for w, i, reg, ot in behind.allocations:
+    for w, order_key, c, reg, ot in ahead:
         if w > until:
             break
-        if keys[op_order[i]] <= key and op_order[i] != candidate:
-            c = op_center[i]
+        if order_key <= key:
             regular[c][w] -= reg
             extra[c][w] -= ot
     ops = line.order_ops[candidate]
-    load, head, gain, prev = line.op_load, line.op_head, line.op_gain, line.op_prev
+    load, head, gain, prev, op_center = line.op_load, line.op_head, line.op_gain, line.op_prev, line.op_center
     progress = {i: 0.0 for i in ops}
     for w in range(until + 1):
         for i in ops:
