@@ -219,6 +219,7 @@ def _forward(line: CompiledScenario, keys: list, overtime: bool, *, curves: list
     # Operations in key order, then order, then route order (operation indices follow both).
     by_key = sorted(range(n_ops), key=[keys[j] for j in op_order].__getitem__)
     rank = [0] * n_ops
+    rank_of = rank.__getitem__
     for r, i in enumerate(by_key):
         rank[i] = r
     # An operation joins its work center's queue once it has pieces to work on: from the start
@@ -315,7 +316,7 @@ def _forward(line: CompiledScenario, keys: list, overtime: bool, *, curves: list
                         waiting[n] = False
                         if not queued[n]:
                             queued[n] = True
-                            _enqueue(queues[op_center[n]], n, rank)
+                            insort(queues[op_center[n]], n, key=rank_of)  # keeps the queue in rank order
                     if take <= regular:
                         reg, ot = take, 0.0
                         regular -= take
@@ -337,11 +338,6 @@ def _forward(line: CompiledScenario, keys: list, overtime: bool, *, curves: list
                     queues[c] = kept
                     dead[c] = 0
     return Run(allocations=allocations, finished=finished, overtime_used=used_ot)
-
-
-def _enqueue(queue: list, i: int, rank: list) -> None:
-    """Insert operation i keeping the queue in rank order."""
-    insort(queue, i, key=rank.__getitem__)
 
 
 def _needed_by(curve: list, progress: float) -> int:

@@ -192,6 +192,17 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
     if first is not None and first[1]:
         return lo, first[0]
     full = thorough(line)
+    if first is None and (full or last_run is None):
+        # An overload ruled out the plan with the candidate ahead: no plan has it due before
+        # the first day without an overload, nor before `lo`. When an earliest-due-date plan
+        # meets that bound, it is the answer, exactly.
+        bound = max(lo, first_not_overloaded(line, due, candidate, overtime))
+        if bound <= last:
+            trial = list(due)
+            trial[candidate] = bound
+            run = _edf_plan(line, trial, overtime)
+            if run is not None:
+                return run.finished[candidate], run
     behind: Run | None = None  # the plan with the candidate behind every other order, all on time
     if known is not None and (full or line.backward_routes):
         hi, best = known
