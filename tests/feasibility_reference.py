@@ -137,10 +137,49 @@ def existing_feasible(model: Model, overtime: bool) -> bool:
     return solve(model, {o["id"]: o["due"] for o in model.orders}, model.orders, overtime)[0]
 
 
+# The deadline of an order held to nothing (an order at risk that cannot finish within the horizon):
+# it is left out of the program.
+NOTHING = 1 << 30
+
+
+def _kept(model: Model, deadlines: dict) -> list[dict]:
+    return [o for o in model.orders if deadlines.get(o["id"], o["due"]) < NOTHING]
+
+
 def feasible_with_candidate_due(model: Model, due: int, overtime: bool, deadlines: dict | None = None) -> bool:
     d = dict(deadlines or {o["id"]: o["due"] for o in model.orders})
     d[model.candidate["id"]] = due
-    return solve(model, d, _all(model), overtime)[0]
+    return solve(model, d, _kept(model, d) + [model.candidate], overtime)[0]
+
+
+def held_deadlines(model: Model, at_risk: list[str], overtime: bool) -> dict:
+    """The relaxed due dates for orders already late (docs/feasibility.md, "Orders already late"):
+    in due-date order, each order of `at_risk` is held to the earliest day it can finish on
+    without the candidate (never before its due date), every other order on time, the late
+    ones before it held to their days and the ones after it to nothing; NOTHING when it cannot
+    finish within the horizon."""
+    d = {o["id"]: o["due"] for o in model.orders}
+    late = sorted((o for o in model.orders if o["id"] in at_risk), key=lambda o: (o["due"], model.orders.index(o)))
+    for o in late:
+        d[o["id"]] = NOTHING
+
+    def fits(day: int) -> bool:
+        trial = dict(d)
+        trial[o["id"]] = day
+        return solve(model, trial, _kept(model, trial), overtime)[0]
+
+    for o in late:
+        lo, hi = 0, model.horizon - 1
+        if not fits(hi):
+            continue  # held to nothing
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if fits(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        d[o["id"]] = max(lo, o["due"])
+    return d
 
 
 def earliest(model: Model, overtime: bool, deadlines: dict | None = None) -> int | None:
@@ -186,41 +225,61 @@ def _existing_on_time(self: Model) -> bool:
 Model.existing_on_time = _existing_on_time
 
 
-def exact_earliest_near(model: Model, overtime: bool, guess: int | None) -> int | None:
+def exact_earliest_near(model: Model, overtime: bool, guess: int | None, deadlines: dict | None = None) -> int | None:
     """The exact earliest day offset, searched from a guess (usually one or two programs)."""
     last = model.horizon - 1
+
+    def fits(day: int) -> bool:
+        return feasible_with_candidate_due(model, day, overtime, deadlines)
+
     if guess is None or guess > last:
-        return earliest(model, overtime)
-    if feasible_with_candidate_due(model, guess, overtime):
-        if guess == 0 or not feasible_with_candidate_due(model, guess - 1, overtime):
+        return earliest(model, overtime, deadlines)
+    if fits(guess):
+        if guess == 0 or not fits(guess - 1):
             return guess
         lo, hi = 0, guess - 1
         while lo < hi:
             mid = (lo + hi) // 2
-            if feasible_with_candidate_due(model, mid, overtime):
+            if fits(mid):
                 hi = mid
             else:
                 lo = mid + 1
         return lo
     step = guess + 1
-    while step <= last and not feasible_with_candidate_due(model, step, overtime):
+    while step <= last and not fits(step):
         step += 1
     return step if step <= last else None
 
 
 def compare(model: Model, got: dict) -> dict:
     """How an assessment differs from the exact answers: verdict (0/1), earliest dates (days off,
-    a missing date counting as the days to the horizon's end) and overtime hours above the least."""
+    a missing date counting as the days to the horizon's end) and overtime hours above the least.
+
+    Existing orders the assessment lists as at risk are held to the days held_deadlines gives
+    (the relaxed due dates); `at_risk_valid` says whether the others can indeed all be on time
+    with overtime without the candidate, those held to nothing."""
     cand = model.candidate
-    regular = feasible_with_candidate_due(model, cand["due"], False)
-    with_ot = regular or feasible_with_candidate_due(model, cand["due"], True)
+    regular_d = ot_d = None
+    out_risk = {"at_risk_valid": True}
+    if got["at_risk"]:
+        regular_d = held_deadlines(model, got["at_risk"], False)
+        ot_d = held_deadlines(model, got["at_risk"], True)
+        relaxed = {o["id"]: (NOTHING if o["id"] in got["at_risk"] else o["due"]) for o in model.orders}
+        out_risk["at_risk_valid"] = solve(model, relaxed, _kept(model, relaxed), True)[0]
+    regular = feasible_with_candidate_due(model, cand["due"], False, regular_d)
+    with_ot = regular or feasible_with_candidate_due(model, cand["due"], True, ot_d)
     verdict = "feasible" if regular else "feasible_with_overtime" if with_ot else "infeasible"
     out = {"verdict": verdict, "verdict_differs": int(verdict != got["verdict"]), "earliest_days_off": 0,
-           "overtime_excess": 0.0, "overtime_least": 0.0}
-    for key, overtime in (("earliest_completion", False), ("earliest_completion_with_overtime", True)):
+           "overtime_excess": 0.0, "overtime_least": 0.0, **out_risk}
+    for key, overtime, held in (("earliest_completion", False, regular_d),
+                                ("earliest_completion_with_overtime", True, ot_d)):
         mine = got[key]
         mine = None if mine is None else (date.fromisoformat(mine) - model.today).days
-        exact = exact_earliest_near(model, overtime, mine)
+        exact = exact_earliest_near(model, overtime, mine, held)
+        if overtime and got["at_risk"] and out["earliest_completion"] is not None:
+            # With orders at risk, a plan in regular time holding them to their regular-time
+            # days is good enough with overtime too: the later of the two is never given.
+            exact = out["earliest_completion"] if exact is None else min(exact, out["earliest_completion"])
         if mine != exact:
             if mine is None or exact is None:
                 out["earliest_days_off"] += model.horizon - (mine if mine is not None else exact)
@@ -228,9 +287,9 @@ def compare(model: Model, got: dict) -> dict:
                 out["earliest_days_off"] += abs(mine - exact)
         out[key] = exact
     if verdict == "feasible_with_overtime" and got["verdict"] == verdict:
-        d = {o["id"]: o["due"] for o in model.orders}
+        d = dict(ot_d or {o["id"]: o["due"] for o in model.orders})
         d[cand["id"]] = cand["due"]
-        least = solve(model, d, _all(model), True, minimise_overtime=True)[1]
+        least = solve(model, d, _kept(model, d) + [cand], True, minimise_overtime=True)[1]
         out["overtime_least"] = least
         out["overtime_excess"] = max(0.0, sum(got["overtime_hours"].values()) - least)
     return out

@@ -90,7 +90,11 @@ def check_plan(scenario: dict, assessment: dict) -> None:
             load = rem * op["minutes_per_piece"] + (op.get("setup_minutes", 0) if done == 0 else 0) if rem > 0 else 0
             days = spent.get((order_id, k), {})
             total = sum(days.values())
-            assert abs(total - load) <= 1e-6 * max(1.0, load), f"{order_id} op {k}: {total} of {load} minutes"
+            if order_id in at_risk:
+                # An order at risk may be held to nothing: it cannot finish within the horizon.
+                assert total <= load * (1 + 1e-6) + 1e-6, f"{order_id} op {k}: {total} of {load} minutes"
+            else:
+                assert abs(total - load) <= 1e-6 * max(1.0, load), f"{order_id} op {k}: {total} of {load} minutes"
             if days:
                 finished_on = max(finished_on, max(days))
             curves.append((done, rem, load, days))
@@ -415,33 +419,103 @@ def test_command_line_answers_line_by_line_and_goes_on_after_a_bad_line():
 
 # --- Against the exact linear program ---------------------------------------------------------------
 
-@pytest.mark.slow
-def test_agreement_with_the_exact_linear_program():
-    """Generated scenarios (seeded; FEASIBILITY_SCENARIOS sets how many; every third one due
-    where the answer turns, so that overtime is needed): the verdict, both earliest dates and
-    the overtime hours against the LP; every plan checked."""
-    pytest.importorskip("scipy")
+MISSES = Path(__file__).resolve().parent / "data" / "feasibility_misses.jsonl"
+# Scenarios where the engine still gives more overtime than the least, or a date later than the
+# LP's (kept failing on purpose: strict xfail, so a fix shows up as an unexpected pass).
+OVERTIME_NOT_YET_LEAST = {52, 86, 208, 393, 507, 566}
+DATES_NOT_YET_EXACT = {393}
+
+
+def misses() -> list[dict]:
+    return [json.loads(line) for line in MISSES.read_text().splitlines() if line.strip()]
+
+
+def _seed(line: dict) -> int:
+    return int(line["found"].split()[2].rstrip(":"))
+
+
+@pytest.mark.parametrize("line", [
+    pytest.param(line, id=f"seed{_seed(line)}", marks=pytest.mark.xfail(
+        strict=True, reason="a plan exists that the engine's search does not find yet"))
+    if _seed(line) in DATES_NOT_YET_EXACT else pytest.param(line, id=f"seed{_seed(line)}") for line in misses()])
+def test_known_misses_give_the_exact_verdict_and_dates(line):
+    """Scenarios where the engine once missed the LP's answer (tests/data/feasibility_misses.jsonl,
+    the LP's answers computed by tests/feasibility_reference.py when they were found)."""
+    got = assess(line["scenario"])
+    want = line["expect"]
+    check_plan(line["scenario"], got)
+    assert (got["verdict"], got["earliest_completion"], got["earliest_completion_with_overtime"]) == \
+        (want["verdict"], want["earliest_completion"], want["earliest_completion_with_overtime"])
+
+
+@pytest.mark.parametrize("line", [
+    pytest.param(line, id=f"seed{_seed(line)}", marks=pytest.mark.xfail(
+        strict=True, reason="the least-overtime search stops above the least"))
+    if _seed(line) in OVERTIME_NOT_YET_LEAST else pytest.param(line, id=f"seed{_seed(line)}")
+    for line in misses() if line["expect"]["verdict"] == "feasible_with_overtime"])
+def test_known_misses_give_the_least_overtime(line):
+    got = assess(line["scenario"])
+    assert got["verdict"] == "feasible_with_overtime"
+    assert sum(got["overtime_hours"].values()) == pytest.approx(line["expect"]["min_overtime_hours"], abs=0.01)
+
+
+def comparison_scenario(seed: int) -> dict:
+    """The comparison sets: sample scenarios, every third one due where the answer turns, every
+    fifth one with existing orders booked tighter than capacity (some already late)."""
+    if seed % 5 == 4:
+        return sample_scenario(seed, tightness=1.25)
+    return boundary_scenario(seed) if seed % 3 == 2 else sample_scenario(seed)
+
+
+def compare_with_lp(seeds) -> tuple[dict, list]:
+    """Every scenario against the LP, those with orders already late against the LP with their
+    due dates relaxed as docs/feasibility.md says; every plan checked. The totals and the misses."""
     from tests.feasibility_reference import Model, compare
 
-    stats = {"scenarios": 0, "verdict": 0, "earliest_days": 0, "overtime_excess": 0.0, "overtime_least": 0.0}
-    for seed in range(SCENARIOS):
-        raw = boundary_scenario(10_000 + seed) if seed % 3 == 2 else sample_scenario(10_000 + seed)
-        model = Model(raw)
-        if not model.existing_on_time():
-            continue  # the strict LP and the at-risk reading differ there by design (docs)
+    stats = {"scenarios": 0, "with_late_orders": 0, "verdict": 0, "earliest_days": 0, "overtime_excess": 0.0,
+             "overtime_least": 0.0}
+    wrong = []
+    for seed in seeds:
+        raw = comparison_scenario(seed)
         got = assess(raw)
         check_plan(raw, got)
-        result = compare(model, got)
+        result = compare(Model(raw), got)
         stats["scenarios"] += 1
+        stats["with_late_orders"] += bool(got["at_risk"])
         stats["verdict"] += result["verdict_differs"]
         stats["earliest_days"] += result["earliest_days_off"]
         stats["overtime_excess"] += result["overtime_excess"]
         stats["overtime_least"] += result["overtime_least"]
+        if (result["verdict_differs"] or result["earliest_days_off"] or result["overtime_excess"] > 0.01
+                or not result["at_risk_valid"]):
+            wrong.append((seed, result))
+    return stats, wrong
+
+
+@pytest.mark.slow
+def test_agreement_with_the_exact_linear_program():
+    """Generated scenarios, orders already late included: the verdict, both earliest dates and
+    the overtime hours against the LP, within the tolerances measured so far (the exhaustive
+    test below wants them exact)."""
+    pytest.importorskip("scipy")
+    stats, _wrong = compare_with_lp(range(10_000, 10_000 + SCENARIOS))
     print("against the LP:", stats)
-    assert stats["scenarios"] >= SCENARIOS // 2
     assert stats["verdict"] <= max(1, stats["scenarios"] // 50)
     assert stats["earliest_days"] <= max(2, stats["scenarios"] // 20)
     assert stats["overtime_excess"] <= 0.05 * stats["overtime_least"] + 1.0
+
+
+@pytest.mark.exhaustive
+def test_exact_against_the_linear_program_everywhere():
+    """Issue 16's goal: on hundreds of generated scenarios (FEASIBILITY_EXHAUSTIVE, 300 by
+    default) every verdict and earliest date equal to the LP's, to the day, overtime within
+    0.01 h of the least, the at-risk set valid. Run with `python -m pytest -m exhaustive
+    tests/test_feasibility.py -s` (several minutes)."""
+    pytest.importorskip("scipy")
+    n = int(os.environ.get("FEASIBILITY_EXHAUSTIVE", "300"))
+    stats, wrong = compare_with_lp(range(n))
+    print("against the LP:", stats, "misses:", [seed for seed, _ in wrong])
+    assert not wrong, wrong
 
 
 def test_large_workshop_is_assessed_with_a_plan_that_holds():

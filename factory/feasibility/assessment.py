@@ -8,6 +8,7 @@ from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scen
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import (
+    candidate_ahead,
     candidate_first,
     deadlines,
     earliest_index,
@@ -42,17 +43,23 @@ def _assess(scenario: dict, lang: str) -> dict:
     line = compile_scenario(sc)
     cand = len(line.order_ids) - 1
     due = deadlines(line, sc.horizon_days)
-    first = candidate_first(line, due, cand, False, -1.0) if line.order_ops[cand] else None
+    first = candidate_ahead(line, due, cand, False)[1] if line.order_ops[cand] else None
     at_risk: list[int]
+    behind = None
     if first and first[1]:
         # Even with the candidate ahead of them, the others are on time: none is at risk.
         due_ot, at_risk = due, []
     else:
-        due, due_ot, at_risk = _deadlines_protecting_at_risk(sc, line)
-        first = None
+        # With the candidate behind everything, the others are planned as if it were not there.
+        behind = candidate_first(line, due, cand, False, float(len(line.days) + 1))
+        if behind[1]:
+            due_ot, at_risk = due, []
+        else:
+            due, due_ot, at_risk = _deadlines_protecting_at_risk(sc, line)
+            behind = first = None
     cand_due = due[cand]
 
-    earliest, early_run = earliest_index(line, due, cand, False, first=first)
+    earliest, early_run = earliest_index(line, due, cand, False, first=first, last_run=behind)
     known = (earliest, early_run) if early_run and due == due_ot else None
     earliest_ot, early_ot_run = earliest_index(line, due_ot, cand, True, known=known)
     if earliest_ot is None or (earliest is not None and earliest_ot > earliest):
@@ -102,27 +109,26 @@ def _deadlines_protecting_at_risk(sc: Scenario, line: CompiledScenario) -> tuple
     regular time, or with overtime), so the candidate may not make it later and is not blamed
     for it; orders not at risk keep their due dates."""
     due = deadlines(line, sc.horizon_days)
-    cand = len(due) - 1
-    # With the candidate behind everything, the others are planned as if it were not there.
-    if candidate_first(line, due, cand, False, float(len(line.days) + 1))[1]:
-        return due, due, []
     existing = compile_scenario(sc, with_candidate=False)
-    run, late = fewest_late(existing, due[:-1], True)
+    _run, late = fewest_late(existing, due[:-1], True)
     if not late:
         return due, due, []
-    with_overtime = list(due)
-    for j in late:
-        with_overtime[j] = _held_to(run, j, due[j])
-    regular = list(due)
-    run, late_regular = fewest_late(existing, due[:-1], False)
-    for j in late:
-        regular[j] = _held_to(run, j, due[j]) if j in late_regular else due[j]
-    return regular, with_overtime, late
+    late = sorted(late, key=lambda j: (due[j], j))
+    return held_deadlines(existing, due, late, False), held_deadlines(existing, due, late, True), sorted(late)
 
 
-def _held_to(run: Run, j: int, due: int) -> int:
-    finished = run.finished[j]
-    return BIG if finished is None else max(due, finished)
+def held_deadlines(existing: CompiledScenario, due: list, late: list, overtime: bool) -> list:
+    """`due` with each order of `late` held to the earliest working day it can finish on without
+    the candidate, in due-date order: every other order on time, the late ones before it held to
+    their days, the ones after it to nothing (BIG). Never earlier than its own due date; BIG
+    when it cannot finish within the horizon (or the others cannot be on time)."""
+    held = list(due)
+    for j in late:
+        held[j] = BIG
+    for j in late:
+        day, _plan = earliest_index(existing, held[:-1], j, overtime)
+        held[j] = BIG if day is None else max(day, due[j])
+    return held
 
 
 @dataclass

@@ -12,12 +12,22 @@ Glossary of the index names used throughout the planner (plain ints into flat li
 
 An `Allocation` is (w, i, regular minutes, overtime minutes); a `Run` is one whole plan; a
 `Curve` is, for one operation, [(w, share wanted done by the end of day w), ...].
+
+Plans are made in one of these named modes, each returning its plan (nothing is written into
+the arguments):
+
+    plan_forward                        day by day from today, orders by key (earliest due first)
+    plan_forward_by_need                the same, the work a backward plan needs soonest first
+    plan_forward_lazy_overtime          overtime only as much as the deadlines ahead require
+    plan_forward_overtime_when_behind   overtime only for work behind a backward plan
+    plan_backward                       from the last deadline back to today, orders by rank
+    plan_backward_shared                the same, short minutes shared in proportion to the work
+    trim_overtime                       a plan with its overtime moved into free regular time
 """
 from __future__ import annotations
 
 from bisect import insort
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from factory.feasibility.scenario import Scenario
 
@@ -51,6 +61,8 @@ class CompiledScenario:
     op_prev: list = field(default_factory=list)
     op_head: list = field(default_factory=list)
     op_gain: list = field(default_factory=list)
+    # The last search.first_not_overloaded answer, with what it was asked: ((due, candidate, overtime), day).
+    overload_memo: tuple | None = None
 
     def last_working_index(self, offset: int) -> int:
         """Index of the last working day on or before `offset` days from today (-1 if none)."""
@@ -133,12 +145,9 @@ def _stage_order(n: int, edges: set) -> tuple[list, bool]:
     return order, False
 
 
-class Allocation(NamedTuple):
-    """Standard minutes given to operation `op` on working day `day`, in regular time and overtime."""
-    day: int
-    op: int
-    regular: float
-    overtime: float
+# Standard minutes given to operation i on working day w: (w, i, regular, overtime). A plain tuple,
+# not a NamedTuple: plans make tens of thousands of them, and building a NamedTuple costs more.
+Allocation = tuple[int, int, float, float]
 
 
 Curve = list  # [(w, share of the operation wanted done by the end of day w), ...], ascending days
@@ -161,24 +170,40 @@ class BackwardPlan:
     run: Run | None = None
 
 
-def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list | None = None, lazy: float | None = None,
-             curves: list | None = None, budget: list | None = None,
-             overtime_orders: set | None = None, overtime_when_behind: bool = False) -> Run:
-    """Plan day by day: each work center gives its minutes to the operations whose orders have the
-    smallest key, as far as their upstream pieces allow; pieces flow on the same day.
+# --- Forward plans: day by day from today, each a named mode of one planner ---------------------
 
-    With `budget`, a work center works at most that many standard minutes of overtime in all,
-    as soon as it has work for them.
+def plan_forward(line: CompiledScenario, keys: list, overtime: bool, *, budget: list | None = None) -> Run:
+    """Plan day by day: each work center gives its minutes, regular first, to the operations
+    whose orders have the smallest key, as far as their upstream pieces allow; pieces flow on
+    the same day. With `budget`, a work center works at most that many standard minutes of
+    overtime in all, as soon as it has work for them."""
+    return _forward(line, keys, overtime, budget=budget)
 
-    With `overtime_orders`, only those orders' operations may use overtime; with
-    `overtime_when_behind` (and `curves`), only operations the backward plan wanted done by today.
 
-    With `curves` (from latest_curves), operations go first whose next piece of work the
-    backward plan needs soonest; the order's key breaks ties.
+def plan_forward_by_need(line: CompiledScenario, keys: list, overtime: bool, curves: list) -> Run:
+    """As plan_forward, the operations whose next piece of work the backward plan (`curves`,
+    from plan_backward) needs soonest going first; the order's key breaks ties."""
+    return _forward(line, keys, overtime, curves=curves)
 
-    With `lazy` set, a work center works overtime on a day only as much as its own remaining
-    work due by each deadline requires, counting `lazy` times the overtime of the days after as
-    still available (1: overtime as late as possible; 0: as soon as it is needed)."""
+
+def plan_forward_lazy_overtime(line: CompiledScenario, keys: list, deadlines: list, lazy: float) -> Run:
+    """As plan_forward with overtime, a work center working overtime on a day only as much as its
+    own remaining work due by each deadline requires, counting `lazy` times the overtime of the
+    days after as still available (1: overtime as late as possible; 0: as soon as it is needed)."""
+    return _forward(line, keys, True, lazy=(deadlines, lazy))
+
+
+def plan_forward_overtime_when_behind(line: CompiledScenario, keys: list, curves: list, *,
+                                      budget: list | None = None) -> Run:
+    """As plan_forward_by_need with overtime, overtime going only to operations behind where the
+    backward plan (`curves`) wanted them by the end of the day."""
+    return _forward(line, keys, True, curves=curves, budget=budget, behind=True)
+
+
+def _forward(line: CompiledScenario, keys: list, overtime: bool, *, curves: list | None = None,
+             budget: list | None = None, lazy: tuple[list, float] | None = None, behind: bool = False) -> Run:
+    """The one forward planner behind the plan_forward* modes (their docstrings say what each
+    option does); the options are checked once per work center and day, not per operation."""
     n_ops = len(line.op_load)
     load = line.op_load
     prev = line.op_prev
@@ -190,10 +215,11 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
     spent = [0.0] * n_ops
     left_ops = [len(ops) for ops in line.order_ops]
     finished = [-1 if not ops else None for ops in line.order_ops]
-    unfinished = sum(1 for ops in line.order_ops if ops)
+    unfinished = sum(map(bool, line.order_ops))
     # Operations in key order, then order, then route order (operation indices follow both).
     by_key = sorted(range(n_ops), key=[keys[j] for j in op_order].__getitem__)
     rank = [0] * n_ops
+    rank_of = rank.__getitem__
     for r, i in enumerate(by_key):
         rank[i] = r
     # An operation joins its work center's queue once it has pieces to work on: from the start
@@ -216,16 +242,9 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
     allocations: list[Allocation] = []
     used_ot = [0.0] * len(line.center_ids)
     sweeps = 2 if line.backward_routes else 1
-    # Options that come with another, checked once here rather than in the loops below: lazy
-    # overtime counts the work due by each deadline; "behind" means behind the curves.
-    lazy_deadlines: list = []
-    if lazy is not None:
-        assert deadlines is not None, "lazy overtime needs the deadlines"
-        lazy_deadlines = deadlines
-    behind_curves: list = []
-    if overtime_when_behind:
-        assert curves is not None, "overtime_when_behind needs the backward plan's curves"
-        behind_curves = curves
+    lazy_deadlines: list = lazy[0] if lazy is not None else []
+    laziness = lazy[1] if lazy is not None else 0.0
+    behind_curves: list = curves if behind and curves is not None else []
     for w in range(len(line.days)):
         if not unfinished:
             break
@@ -237,7 +256,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                 regular = line.regular[c]
                 extra = line.overtime[c] if overtime else 0.0
                 if extra > 0.0 and lazy is not None:
-                    extra = min(extra, _overtime_needed(line, queue, spent, lazy_deadlines, w, c, lazy))
+                    extra = min(extra, _overtime_needed(line, queue, spent, lazy_deadlines, w, c, laziness))
                 if budget is not None:
                     extra = min(extra, max(0.0, budget[c] - used_ot[c]))
                 if sweeps > 1:
@@ -270,8 +289,8 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                             waiting[i] = True
                             dead[c] += 1
                         continue
-                    allowed = free if overtime_orders is None or op_order[i] in overtime_orders else regular
-                    if overtime_when_behind and _needed_by(behind_curves[i], pi) > w:
+                    allowed = free
+                    if behind and _needed_by(behind_curves[i], pi) > w:
                         allowed = regular
                     if allowed <= EPS:
                         continue
@@ -297,7 +316,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                         waiting[n] = False
                         if not queued[n]:
                             queued[n] = True
-                            _enqueue(queues[op_center[n]], n, rank)
+                            insort(queues[op_center[n]], n, key=rank_of)  # keeps the queue in rank order
                     if take <= regular:
                         reg, ot = take, 0.0
                         regular -= take
@@ -306,7 +325,7 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                         regular = 0.0
                         used_ot[c] += ot
                     free -= take
-                    allocations.append(Allocation(w, i, reg, ot))
+                    allocations.append((w, i, reg, ot))
                     if free <= EPS:
                         break
                 if dead[c] * 4 > len(queues[c]):
@@ -319,11 +338,6 @@ def simulate(line: CompiledScenario, keys: list, overtime: bool, deadlines: list
                     queues[c] = kept
                     dead[c] = 0
     return Run(allocations=allocations, finished=finished, overtime_used=used_ot)
-
-
-def _enqueue(queue: list, i: int, rank: list) -> None:
-    """Insert operation i keeping the queue in rank order."""
-    insort(queue, i, key=rank.__getitem__)
 
 
 def _needed_by(curve: list, progress: float) -> int:
@@ -372,19 +386,34 @@ def late_orders(line: CompiledScenario, run: Run, deadlines: list) -> list:
     return out
 
 
-def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list | None = None, plan: bool = False,
-                  budget: list | None = None, fair: bool = False, overtime_ops: set | None = None) -> BackwardPlan:
+# --- Backward plans: from the last deadline back to today ----------------------------------------
+
+def plan_backward(line: CompiledScenario, due: list, overtime: bool, *, rank: list | None = None,
+                  budget: list | None = None, overtime_ops: set | None = None) -> BackwardPlan:
     """Work as late as possible: plan backwards from the last deadline, downstream work centers
-    first, each operation only as far ahead of its downstream one as rule 4 allows.
+    first, each operation only as far ahead of its downstream one as rule 4 allows, the
+    operations of lowest `rank` placed first (by default the orders due last).
 
-    Returns per operation the days (ascending) on which this backward plan works on it, with the
-    share of its load that must be done by the end of each; a first entry on day -1 holds the
-    share that did not fit at all and is therefore wanted before anything else. With `plan`, when
-    everything fitted, the backward plan itself comes back too (`BackwardPlan.run`).
+    Gives per operation the days (ascending) on which it is worked, with the share of its load
+    that must be done by the end of each; a first entry on day -1 holds the share that did not
+    fit at all and is therefore wanted before anything else. When everything fitted, the
+    backward plan itself comes back too (`BackwardPlan.run`). With `budget`, a work center works
+    at most that many overtime minutes in all; with `overtime_ops`, only those operations may
+    use overtime."""
+    return _backward(line, due, overtime, rank, budget, overtime_ops, fair=False)
 
-    With `fair`, a work center short of minutes shares them among the operations waiting for it
-    in proportion to their remaining work instead of by rank. With `overtime_ops`, only those
-    operations may use overtime."""
+
+def plan_backward_shared(line: CompiledScenario, due: list, overtime: bool, *, rank: list | None = None,
+                         budget: list | None = None, overtime_ops: set | None = None) -> BackwardPlan:
+    """As plan_backward, a work center short of minutes sharing them among the operations waiting
+    for it in proportion to their remaining work instead of by rank (interleaves orders where
+    strict priorities would starve one)."""
+    return _backward(line, due, overtime, rank, budget, overtime_ops, fair=True)
+
+
+def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | None, budget: list | None,
+              overtime_ops: set | None, fair: bool) -> BackwardPlan:
+    """The one backward planner behind plan_backward and plan_backward_shared."""
     n_ops = len(line.op_load)
     load = line.op_load
     gain = line.op_gain
@@ -460,7 +489,7 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
                 if free <= EPS:
                     break
     whole = None
-    if plan and all(x >= 1.0 for x in share):
+    if all(x >= 1.0 for x in share):
         # Everything fitted: the backward plan is a plan in its own right.
         allocations, used_ot, finished = [], [0.0] * len(line.center_ids), [-1 if not ops else None for ops in line.order_ops]
         regular_left: dict[tuple[int, int], float] = {}  # (w, c): regular minutes not yet given
@@ -470,7 +499,7 @@ def latest_curves(line: CompiledScenario, due: list, overtime: bool, rank: list 
                 day_left = regular_left.get((w, c), line.regular[c])
                 reg = take if take <= day_left else day_left
                 regular_left[(w, c)] = day_left - reg
-                allocations.append(Allocation(w, i, reg, take - reg))
+                allocations.append((w, i, reg, take - reg))
                 used_ot[c] += take - reg
         for j, ops in enumerate(line.order_ops):
             if ops:
@@ -533,20 +562,8 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
     for i, p in enumerate(prev):
         if p >= 0:
             nxt[p] = i
-    reg = [[0.0] * n_days for _ in range(n_ops)]
-    ot = [[0.0] * n_days for _ in range(n_ops)]
-    free = [[line.regular[c]] * n_days for c in range(len(line.center_ids))]
-    for w, i, r, o in run.allocations:
-        reg[i][w] += r
-        ot[i][w] += o
-        free[line.op_center[i]][w] -= r
-    done = []  # share of each operation done by the end of each day
-    for i in range(n_ops):
-        total, row = 0.0, []
-        for w in range(n_days):
-            total += reg[i][w] + ot[i][w]
-            row.append(min(total / load[i], 1.0))
-        done.append(row)
+    days = _DayMinutes.of(line, run)
+    reg, ot, free, done = days.regular, days.overtime, days.free, days.done
 
     def limit(i: int, t: int) -> float:
         p = prev[i]
@@ -560,7 +577,7 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
         c = line.op_center[i]
         li = load[i]
         if free[c][w] > EPS:
-            _move(i, w, w, min(ot[i][w], free[c][w]), reg, ot, free, c, done, li)
+            days.move(i, w, w, min(ot[i][w], free[c][w]))
         # Earlier: the operation is further ahead on days target..w-1, within its upstream.
         room = float("inf")
         for target in range(w - 1, -1, -1):
@@ -571,7 +588,7 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
                 break
             if free[c][target] > EPS:
                 amount = min(ot[i][w], free[c][target], room)
-                _move(i, w, target, amount, reg, ot, free, c, done, li)
+                days.move(i, w, target, amount)
                 room -= amount
         # Later: the operation is less far ahead on days w..target-1, not behind its downstream.
         n = nxt[i]
@@ -588,7 +605,7 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
                 break
             if free[c][target] > EPS:
                 amount = min(ot[i][w], free[c][target], room)
-                _move(i, w, target, amount, reg, ot, free, c, done, li)
+                days.move(i, w, target, amount)
                 room -= amount
     allocations = []
     used = [0.0] * len(line.center_ids)
@@ -597,23 +614,53 @@ def trim_overtime(line: CompiledScenario, run: Run, due: list) -> Run:
         for i in range(n_ops):
             r, o = reg[i][w], ot[i][w]
             if r > EPS or o > EPS:
-                allocations.append(Allocation(w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
+                allocations.append((w, i, r if r > EPS else 0.0, o if o > EPS else 0.0))
                 used[line.op_center[i]] += o if o > EPS else 0.0
                 last[i] = w
     finished = [-1 if not ops else max(last[i] for i in ops) for ops in line.order_ops]
     return Run(allocations=allocations, finished=finished, overtime_used=used)
 
 
-def _move(i, w, target, amount, reg, ot, free, c, done, load_i) -> None:
-    """Overtime minutes of operation i on day w become regular minutes on day `target`."""
-    ot[i][w] -= amount
-    reg[i][target] += amount
-    free[c][target] -= amount
-    share = amount / load_i
-    row = done[i]
-    if target < w:
-        for t in range(target, w):
-            row[t] = min(1.0, row[t] + share)
-    else:
-        for t in range(w, target):
-            row[t] = max(0.0, row[t] - share)
+@dataclass
+class _DayMinutes:
+    """A plan as minutes per operation and working day, for trim_overtime to move: regular and
+    overtime minutes, each work center's regular minutes left free, and the share of each
+    operation done by the end of each day."""
+    line: CompiledScenario
+    regular: list[list[float]]
+    overtime: list[list[float]]
+    free: list[list[float]]
+    done: list[list[float]]
+
+    @classmethod
+    def of(cls, line: CompiledScenario, run: Run) -> _DayMinutes:
+        n_days, n_ops = len(line.days), len(line.op_load)
+        reg = [[0.0] * n_days for _ in range(n_ops)]
+        ot = [[0.0] * n_days for _ in range(n_ops)]
+        free = [[line.regular[c]] * n_days for c in range(len(line.center_ids))]
+        for w, i, r, o in run.allocations:
+            reg[i][w] += r
+            ot[i][w] += o
+            free[line.op_center[i]][w] -= r
+        done = []
+        for i in range(n_ops):
+            total, row = 0.0, []
+            for w in range(n_days):
+                total += reg[i][w] + ot[i][w]
+                row.append(min(total / line.op_load[i], 1.0))
+            done.append(row)
+        return cls(line, reg, ot, free, done)
+
+    def move(self, i: int, w: int, target: int, amount: float) -> None:
+        """Overtime minutes of operation i on day w become regular minutes on day `target`."""
+        self.overtime[i][w] -= amount
+        self.regular[i][target] += amount
+        self.free[self.line.op_center[i]][target] -= amount
+        share = amount / self.line.op_load[i]
+        row = self.done[i]
+        if target < w:
+            for t in range(target, w):
+                row[t] = min(1.0, row[t] + share)
+        else:
+            for t in range(w, target):
+                row[t] = max(0.0, row[t] - share)

@@ -8,8 +8,12 @@ from factory.feasibility.planner import (
     CompiledScenario,
     Run,
     late_orders,
-    latest_curves,
-    simulate,
+    plan_backward,
+    plan_backward_shared,
+    plan_forward,
+    plan_forward_by_need,
+    plan_forward_lazy_overtime,
+    plan_forward_overtime_when_behind,
     trim_overtime,
 )
 
@@ -21,6 +25,7 @@ IMPROVEMENTS = 1
 # Largest operations x working days given every method (about 450 open orders of 5 operations
 # over 90 days); larger workshops get the cheaper ones, to stay fast.
 THOROUGH_LIMIT = 40_000
+RETRY_LARGE = True
 # Halvings of a work center's overtime budget when looking for the least overtime.
 BISECTIONS = 6
 
@@ -60,7 +65,7 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
             best = (run, late)
         return None
 
-    found = outcome(simulate(line, keys, overtime))
+    found = outcome(plan_forward(line, keys, overtime))
     if found:
         return found
     assert best is not None  # outcome() found late orders, and kept that plan
@@ -68,10 +73,10 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         return best if with_late else None
     # Backwards, the orders due first take the days just before their due dates and the
     # later ones move earlier: short orders finish just in time, long ones start at once.
-    backward = latest_curves(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order], plan=True)
+    backward = plan_backward(line, due, overtime, rank=[min(due[j], len(line.days)) for j in line.op_order])
     if backward.run:
         return (backward.run, []) if with_late else backward.run
-    backward = latest_curves(line, due, overtime, plan=True)
+    backward = plan_backward(line, due, overtime)
     if backward.run:
         return (backward.run, []) if with_late else backward.run
     curves = backward.curves
@@ -79,10 +84,10 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         return best if with_late else None
     # Backwards again, a work center short of minutes sharing them in proportion to the work
     # waiting: interleaves orders where strict priorities would starve one of them.
-    backward = latest_curves(line, due, overtime, plan=True, fair=True)
+    backward = plan_backward_shared(line, due, overtime)
     if backward.run:
         return (backward.run, []) if with_late else backward.run
-    forward = simulate(line, keys, overtime, curves=curves)
+    forward = plan_forward_by_need(line, keys, overtime, curves)
     found = outcome(forward)
     for _ in range(IMPROVEMENTS):
         if found:
@@ -90,12 +95,20 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         finish = [-1] * len(line.op_load)
         for w, i, _reg, _ot in forward.allocations:
             finish[i] = w
-        backward = latest_curves(line, due, overtime, rank=[-f for f in finish], plan=True)
+        backward = plan_backward(line, due, overtime, rank=[-f for f in finish])
         if backward.run:
             return (backward.run, []) if with_late else backward.run
         curves = backward.curves
-        forward = simulate(line, keys, overtime, curves=curves)
+        forward = plan_forward_by_need(line, keys, overtime, curves)
         found = outcome(forward)
+    if found:
+        return found
+    # Backward repairs: the orders whose work did not fit are placed first (nearest their
+    # deadlines) in the next backward plan, by steps that double every third round, from both
+    # starting orders.
+    run = _backward_repairs(line, due, overtime)
+    if run:
+        return (run, []) if with_late else run
     step = 1.0
     for _ in range(repairs):
         if found:
@@ -103,8 +116,29 @@ def find_plan(line: CompiledScenario, due: list, overtime: bool, repairs: int = 
         for j in best[1]:
             keys[j] -= step
         step *= 2
-        found = outcome(simulate(line, keys, overtime))
+        found = outcome(plan_forward(line, keys, overtime))
     return found or (best if with_late else None)
+
+
+# Rounds of backward repair from each starting order (the orders due first placed first, then
+# the orders due last).
+BACKWARD_REPAIRS = 12
+
+
+def _backward_repairs(line: CompiledScenario, due: list, overtime: bool) -> Run | None:
+    """A backward plan that fits, found by moving the orders that did not fit ahead of the others
+    in the backward queues, round by round; None when none fitted."""
+    horizon = len(line.days)
+    for sign in (1.0, -1.0):
+        rank = [sign * min(due[j], horizon) for j in line.op_order]
+        for round_ in range(BACKWARD_REPAIRS):
+            backward = plan_backward(line, due, overtime, rank=rank)
+            if backward.run:
+                return backward.run
+            short = {line.op_order[i] for i, curve in enumerate(backward.curves) if curve and curve[0][0] == -1}
+            step = 2.0 ** (round_ // 3)
+            rank = [r - step if line.op_order[i] in short else r for i, r in enumerate(rank)]
+    return None
 
 
 def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime: bool, key: float) -> tuple[Run, bool]:
@@ -112,13 +146,31 @@ def candidate_first(line: CompiledScenario, due: list, candidate: int, overtime:
     all stay on time."""
     keys = [float(min(d, len(line.days))) for d in due]
     keys[candidate] = key
-    run = simulate(line, keys, overtime)
+    run = plan_forward(line, keys, overtime)
     others = late_orders(line, run, due)
     return run, all(j == candidate for j in others)
 
 
+def candidate_ahead(line: CompiledScenario, due: list, candidate: int, overtime: bool,
+                    first: tuple[Run, bool] | None = None) -> tuple[int | None, tuple[Run, bool] | None]:
+    """The day the candidate finishes ahead of every other order (a lower bound of its earliest
+    date; None: not within the horizon), and that plan with whether the others stay on time in
+    it. The plan is not made (None) when an overload already proves they cannot: some work
+    center with more work due by some deadline than its minutes, the candidate due that day."""
+    if first is None and not line.backward_routes:
+        lo = finish_behind(line, [], candidate, -1.0, overtime, len(line.days) - 1)
+        if lo is None:
+            return None, None
+        if lo < first_not_overloaded(line, due, candidate, overtime):
+            return lo, None
+    if first is None:
+        first = candidate_first(line, due, candidate, overtime, -1.0)
+    return first[0].finished[candidate], first
+
+
 def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: bool,
-                   known: tuple | None = None, first: tuple[Run, bool] | None = None) -> tuple[int | None, Run | None]:
+                   known: tuple | None = None, first: tuple[Run, bool] | None = None,
+                   last_run: tuple[Run, bool] | None = None) -> tuple[int | None, Run | None]:
     """The earliest working day index the candidate can be due on with every other order on
     time, with its plan; (None, None) when there is none within the horizon.
 
@@ -134,18 +186,34 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
         trial[candidate] = BIG
         run = find_plan(line, trial, overtime)
         return (-1, run) if run else (None, None)
-    first_run, others_on_time = first or candidate_first(line, due, candidate, overtime, -1.0)
-    lo = first_run.finished[candidate]
+    lo, first = candidate_ahead(line, due, candidate, overtime, first)
     if lo is None:
         return None, None
-    if others_on_time:
-        return lo, first_run
-    if known is not None:
+    if first is not None and first[1]:
+        return lo, first[0]
+    full = thorough(line)
+    if first is None and (full or last_run is None):
+        # An overload ruled out the plan with the candidate ahead: no plan has it due before
+        # the first day without an overload, nor before `lo`. When an earliest-due-date plan
+        # meets that bound, it is the answer, exactly.
+        bound = max(lo, first_not_overloaded(line, due, candidate, overtime))
+        if bound <= last:
+            trial = list(due)
+            trial[candidate] = bound
+            run = _edf_plan(line, trial, overtime)
+            if run is not None:
+                return run.finished[candidate], run
+    behind: Run | None = None  # the plan with the candidate behind every other order, all on time
+    if known is not None and (full or line.backward_routes):
         hi, best = known
     else:
-        best, others_on_time = candidate_first(line, due, candidate, overtime, float(len(line.days) + 1))
+        best, others_on_time = last_run or candidate_first(line, due, candidate, overtime, float(len(line.days) + 1))
         hi = best.finished[candidate]
-        if hi is None or not others_on_time:
+        if hi is not None and others_on_time:
+            behind = best
+        if known is not None and (hi is None or not others_on_time or known[0] < hi):
+            hi, best = known
+        elif hi is None or not others_on_time:
             trial = list(due)
             trial[candidate] = last
             best = find_plan(line, trial, overtime)
@@ -154,7 +222,8 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
             hi = best.finished[candidate]
     # On the largest workshops the search runs on earliest-due-date plans alone, and the full
     # set of methods gets one more try on the day before.
-    full = thorough(line)
+    if not full and behind is not None and not line.backward_routes:
+        return _edf_earliest(line, due, candidate, overtime, behind, lo, hi, best)
     floor = lo
     while lo < hi:
         mid = (lo + hi) // 2
@@ -174,9 +243,156 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
     return hi, best
 
 
+def _edf_earliest(line: CompiledScenario, due: list, candidate: int, overtime: bool, behind: Run, lo: int, hi: int,
+                  best: Run) -> tuple[int, Run]:
+    """The earliest-date search of the largest workshops, on earliest-due-date plans, between
+    `lo` (the candidate ahead of everything) and `hi` (a plan found: `best`).
+
+    In an earliest-due-date plan the orders ahead of the candidate work as if it were not
+    there, as in `behind` (the candidate behind everything): the day the candidate would
+    finish with any key is found on what they leave (`finish_behind`), without planning the
+    others. Keys on which it cannot finish in time, or an overload proves no plan, are passed
+    over without planning; the first key left is planned in full, then keys further on at
+    doubling steps while the orders behind the candidate come out late, then a bisection.
+    Finally the full set of methods gets one try on the day before the answer."""
+    keys = [float(min(d, len(line.days))) for d in due]
+    floor = lo
+    lo = max(lo, min(hi, first_not_overloaded(line, due, candidate, overtime)))
+
+    ahead = minutes_ahead(line, behind, keys, candidate)
+
+    def in_time(key: int) -> bool:
+        f = finish_behind(line, ahead, candidate, float(key), overtime, key)
+        return f is not None and f <= key
+
+    def plan(key: int) -> Run | None:
+        trial = list(due)
+        trial[candidate] = key
+        return _edf_plan(line, trial, overtime)
+
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) // 2
+        if in_time(mid):
+            b = mid
+        else:
+            a = mid + 1
+    lo = a
+    key, step = a, 1
+    while key < hi:
+        run = plan(key) if in_time(key) else None
+        if run is not None:
+            hi, best = run.finished[candidate], run
+            break
+        if key == lo:
+            lo = key + 1
+        key += step
+        step *= 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        run = plan(mid) if in_time(mid) else None
+        if run is not None:
+            hi, best = run.finished[candidate], run
+        else:
+            lo = mid + 1
+    if RETRY_LARGE and hi > floor and first_not_overloaded(line, due, candidate, overtime) <= hi - 1:
+        trial = list(due)
+        trial[candidate] = hi - 1
+        run = find_plan(line, trial, overtime)
+        if run is not None:
+            hi, best = run.finished[candidate], run
+    return hi, best
+
+
+def minutes_ahead(line: CompiledScenario, behind: Run, keys: list, candidate: int) -> list:
+    """The allocations of `behind` (the plan with the candidate behind every order) at the work
+    centers the candidate uses, as (w, key of the order, c, regular, overtime), by day."""
+    used = {line.op_center[i] for i in line.order_ops[candidate]}
+    op_order, op_center = line.op_order, line.op_center
+    return [(w, keys[op_order[i]], op_center[i], reg, ot) for w, i, reg, ot in behind.allocations
+            if op_center[i] in used and op_order[i] != candidate]
+
+
+def finish_behind(line: CompiledScenario, ahead: list, candidate: int, key: float, overtime: bool,
+                  until: int) -> int | None:
+    """The working day the candidate finishes on (None: not by day `until`) in the earliest-due-
+    date plan where it has `key`: the orders ahead of it (key at most `key`) leave the same
+    minutes free as in the plan with it behind every order (`ahead`, from minutes_ahead)."""
+    n_centers = len(line.center_ids)
+    regular = [[line.regular[c]] * (until + 1) for c in range(n_centers)]
+    extra = [[line.overtime[c] if overtime else 0.0] * (until + 1) for c in range(n_centers)]
+    for w, order_key, c, reg, ot in ahead:
+        if w > until:
+            break
+        if order_key <= key:
+            regular[c][w] -= reg
+            extra[c][w] -= ot
+    ops = line.order_ops[candidate]
+    load, head, gain, prev, op_center = line.op_load, line.op_head, line.op_gain, line.op_prev, line.op_center
+    progress = {i: 0.0 for i in ops}
+    for w in range(until + 1):
+        for i in ops:
+            pi = progress[i]
+            if pi >= 1.0:
+                continue
+            p = prev[i]
+            limit = 1.0 if p < 0 or progress[p] >= 1.0 else min(1.0, head[i] + gain[i] * progress[p])
+            li = load[i]
+            room = (limit - pi) * li
+            c = op_center[i]
+            free = max(regular[c][w], 0.0) + max(extra[c][w], 0.0)
+            if room <= EPS * li or free <= EPS:
+                continue
+            take = room if room < free else free
+            progress[i] = 1.0 if limit >= 1.0 and take >= room - EPS * li else pi + take / li
+        if progress[ops[-1]] >= 1.0 and all(progress[i] >= 1.0 for i in ops):
+            return w
+    return None
+
+
 def _edf_plan(line: CompiledScenario, due: list, overtime: bool) -> Run | None:
-    run = simulate(line, [float(min(d, len(line.days))) for d in due], overtime)
+    run = plan_forward(line, [float(min(d, len(line.days))) for d in due], overtime)
     return None if late_orders(line, run, due) else run
+
+
+def first_not_overloaded(line: CompiledScenario, due: list, candidate: int, overtime: bool) -> int:
+    """The first working day index the candidate can be due on without overloading a work center
+    it uses (`overloaded` with the candidate due that day; the other orders' deadlines counted
+    only within the horizon): no plan exists for an earlier one. Overloads only grow as the
+    candidate's deadline moves earlier, so one pass from the last day finds it."""
+    memo = (tuple(due), candidate, overtime)
+    if line.overload_memo and line.overload_memo[0] == memo:
+        return line.overload_memo[1]
+    first = _first_not_overloaded(line, due, candidate, overtime)
+    line.overload_memo = (memo, first)
+    return first
+
+
+def _first_not_overloaded(line: CompiledScenario, due: list, candidate: int, overtime: bool) -> int:
+    n_days = len(line.days)
+    per_day = [r + (o if overtime else 0.0) for r, o in zip(line.regular, line.overtime)]
+    mine = [0.0] * len(line.center_ids)
+    for i in line.order_ops[candidate]:
+        mine[line.op_center[i]] += line.op_load[i]
+    due_by = [[0.0] * n_days for _ in line.center_ids]  # others' load due on each day, per work center
+    for i, c in enumerate(line.op_center):
+        j = line.op_order[i]
+        d = due[j]
+        if j != candidate and mine[c] > 0.0 and 0 <= d < n_days:
+            due_by[c][d] += line.op_load[i]
+    first = 0
+    for c, load in enumerate(mine):
+        if load <= 0.0:
+            continue
+        total = sum(due_by[c])
+        # Going back from the last day: overloaded with the candidate due on day k when some
+        # deadline d >= k has more work due by it than the minutes until then.
+        for k in range(n_days - 1, -1, -1):
+            if total + load > per_day[c] * (k + 1) * (1 + 1e-12) + EPS:
+                first = max(first, k + 1)
+                break
+            total -= due_by[c][k]
+    return first
 
 
 def overtime_hours(line: CompiledScenario, run: Run) -> float:
@@ -250,24 +466,24 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
     for lazy in (1.0, 0.5, 0.0):
         if at_floor():
             return best
-        consider(simulate(line, keys, True, deadlines=due, lazy=lazy))
+        consider(plan_forward_lazy_overtime(line, keys, due, lazy))
     if not small:
         return best
     # Overtime only for work behind where a backward plan in regular time wanted it.
     rank = [min(due[j], len(line.days)) for j in line.op_order]
-    curves = latest_curves(line, due, False, rank=rank).curves
-    behind = (curves, latest_curves(line, due, False).curves)
+    curves = plan_backward(line, due, False, rank=rank).curves
+    behind = (curves, plan_backward(line, due, False).curves)
     for behind_curves in behind:
         if at_floor():
             return best
-        consider(simulate(line, keys, True, curves=behind_curves, overtime_when_behind=True))
+        consider(plan_forward_overtime_when_behind(line, keys, behind_curves))
     # Overtime only for the operations that did not fit in a backward plan in regular time, as
     # much as did not fit (a little more each time), as late as it helps.
     if small:
         for fair, order in ((False, rank), (False, None), (True, None)):
             if at_floor():
                 return best
-            regular_plan = latest_curves(line, due, False, rank=order, fair=fair).curves
+            regular_plan = (plan_backward_shared if fair else plan_backward)(line, due, False, rank=order).curves
             short = [0.0] * len(line.center_ids)
             spilled = set()
             for i, curve in enumerate(regular_plan):
@@ -275,7 +491,7 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
                     short[line.op_center[i]] += curve[0][1] * line.op_load[i]
                     spilled.add(i)
             for scale in (1.0, 1.1, 1.3, 1.7, 2.5, 4.0):
-                backward = latest_curves(line, due, True, rank=order, plan=True, fair=fair, overtime_ops=spilled,
+                backward = (plan_backward_shared if fair else plan_backward)(line, due, True, rank=order, overtime_ops=spilled,
                                          budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
                 if backward.run:
                     consider(backward.run)
@@ -324,17 +540,17 @@ def budget_plan(line: CompiledScenario, due: list, keys: list, rank: list, budge
     backward (overtime as late as it helps), else forward (as soon as there is work for it),
     else backward sharing minutes fairly, else forward with overtime only for work behind the
     backward plans `behind`."""
-    backward = latest_curves(line, due, True, rank=rank, plan=True, budget=budget)
+    backward = plan_backward(line, due, True, rank=rank, budget=budget)
     if backward.run:
         return backward.run
-    run = simulate(line, keys, True, budget=budget)
+    run = plan_forward(line, keys, True, budget=budget)
     if not late_orders(line, run, due):
         return run
-    backward = latest_curves(line, due, True, plan=True, budget=budget, fair=True)
+    backward = plan_backward_shared(line, due, True, budget=budget)
     if backward.run:
         return backward.run
     for curves in behind:
-        run = simulate(line, keys, True, budget=budget, curves=curves, overtime_when_behind=True)
+        run = plan_forward_overtime_when_behind(line, keys, curves, budget=budget)
         if not late_orders(line, run, due):
             return run
     return None
