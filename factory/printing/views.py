@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from factory.data.db import get_session, write_transaction
 from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Ticket
-from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token
+from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token, variants_of
 from factory.domain.labels import PRESETS
 from factory.domain.qr import qr_matrix, qr_svg_path
 from factory.domain.refusal import Refused
@@ -227,7 +227,8 @@ def selection_page(errors: dict[str, str]):
 
 def order_page(order: Order, errors: dict[str, str]):
     view = order_view(session=get_session(), order=order)
-    return render_template("printing/order.html", view=view, numbers=bundle_numbers(view.tickets),
+    variants = variants_of(session=get_session(), order=order, product=view.product)
+    return render_template("printing/order.html", view=view, numbers=bundle_numbers(view.tickets), variants=variants,
                            presets=preset_titles(), errors=errors, args=request.args, qr_svg=qr_svg,
                            order_url=order_url, ticket_url=ticket_url), 422 if errors else 200
 
