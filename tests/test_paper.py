@@ -7,13 +7,15 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
+from factory.data.models import Order
 from factory.data.orders import create_order
 from factory.domain.labels import MM, PRESETS, PRINTER_MARGIN, Box, layout, safe_box
 from factory.domain.variants import order_variants
 from factory.inputs import OrderCreate
 from factory.printing.render import label_geometry
-from tests.conftest import one, soup, text
+from tests.conftest import fresh, one, sign_in, soup, text, tickets_of
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -152,3 +154,185 @@ def test_every_labels_content_stays_in_its_safe_area(preset):
             assert safe.x + safe.width <= sheet.page_width * MM - margin
             assert safe.y + safe.height <= sheet.page_height * MM - margin
         assert geometry.qr_size >= 25 * MM or sheet.label_height < 37, "the QR stays big enough to scan"
+
+
+# --- QR codes never hold localhost ---------------------------------------------------------------
+
+OFFICE = "http://localhost:5000"  # the office PC's browser, as the start message suggests
+
+
+@pytest.fixture
+def office(app, owner_client):
+    """The owner printing from the office PC at http://localhost:5000, no BASE_URL set on the server."""
+    app.config["BASE_URL"] = None
+    owner_client.environ_base["HTTP_HOST"] = "localhost:5000"
+    return owner_client
+
+
+def qr_texts(data: bytes, tmp_path, png: bool = False) -> set[str]:
+    import zxingcpp
+    if png:
+        import io
+        images = [Image.open(io.BytesIO(data)).convert("L")]
+    else:
+        source = tmp_path / "qr.pdf"
+        source.write_bytes(data)
+        for old in tmp_path.glob("q-*.png"):
+            old.unlink()
+        subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", str(source), str(tmp_path / "q")], check=True)
+        images = [Image.open(p).convert("L") for p in sorted(tmp_path.glob("q-*.png"))]
+    return {code.text for image in images for code in zxingcpp.read_barcodes(image)}
+
+
+def printing_urls(workshop) -> list[str]:
+    number, token = workshop.order.number, workshop.tickets[0].token
+    return [f"/orders/{number}/ticket.pdf", f"/orders/{number}/ticket.pdf?size=a5", f"/orders/{number}/labels.pdf",
+            f"/labels.pdf?orders={number}&preset=50x30", f"/tickets.pdf?orders={number}", f"/orders/{number}/print",
+            f"/tickets/{token}/label.pdf", f"/tickets/{token}/label.png", "/workers/badges.pdf"]
+
+
+def test_printing_qr_codes_that_hold_localhost_is_refused_with_what_to_do(office, workshop):
+    for url in printing_urls(workshop):
+        response = office.get(url, base_url=OFFICE)
+        assert response.status_code == 409, url
+        assert response.mimetype == "text/html"
+        page = soup(response)
+        assert OFFICE in text(one(page, ".address-refused"))
+        assert one(page, "a.button.primary")["href"].startswith("/print/address?next=")
+        assert "insist=1" in one(page, "a.print-anyway")["href"]
+
+
+def test_which_addresses_phones_cannot_open():
+    from factory.domain.addresses import is_loopback
+    for url in ("http://localhost:5000", "http://LOCALHOST", "http://127.0.0.1:5000", "http://127.8.9.1",
+                "http://[::1]:5000", "http://0.0.0.0:5000", "http://app.localhost"):
+        assert is_loopback(url), url
+    for url in ("http://192.168.1.20:5000", "http://10.0.0.7", "https://tracker.lan", "http://[fe80::1]:5000",
+                "http://localhost.example.com"):
+        assert not is_loopback(url), url
+
+
+def test_the_owner_may_insist_on_a_test_print(office, workshop, tmp_path):
+    response = office.get(f"/orders/{workshop.order.number}/ticket.pdf?insist=1", base_url=OFFICE)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert qr_texts(response.data, tmp_path) == {f"{OFFICE}/o/{workshop.order.token}"}
+    refused = soup(office.get(f"/orders/{workshop.order.number}/labels.pdf?preset=50x30&start=0", base_url=OFFICE))
+    anyway = one(refused, "a.print-anyway")["href"]
+    assert "preset=50x30" in anyway
+    assert office.get(anyway, base_url=OFFICE).mimetype == "application/pdf"
+
+
+def test_the_owner_picks_a_lan_address_and_every_qr_holds_it(office, owner, session, workshop, monkeypatch, tmp_path):
+    monkeypatch.setattr("factory.web.links.lan_addresses", lambda: ["192.168.1.20", "10.0.0.7"])
+    page = soup(office.get("/print/address", base_url=OFFICE))
+    choices = [button["value"] for button in page.select(".address-choices button")]
+    assert choices == ["http://192.168.1.20:5000", "http://10.0.0.7:5000"]
+    assert "localhost" in text(one(page, ".print-address.warn"))
+    back = f"/orders/{workshop.order.number}/print"
+    response = office.post("/print/address", base_url=OFFICE, data={
+        "address": choices[0], "next": back, "csrf_token": csrf_of(page)})
+    assert response.status_code == 303 and response.headers["Location"] == back
+    from factory.data.app_settings import phone_address
+    assert phone_address(session=fresh(session)) == "http://192.168.1.20:5000"
+
+    lan = "http://192.168.1.20:5000"
+    ticket = workshop.tickets[0]
+    assert qr_texts(office.get(f"/orders/{workshop.order.number}/ticket.pdf", base_url=OFFICE).data, tmp_path) == \
+        {f"{lan}/o/{workshop.order.token}"}
+    assert qr_texts(office.get(f"/tickets/{ticket.token}/label.pdf", base_url=OFFICE).data, tmp_path) == \
+        {f"{lan}/t/{ticket.token}"}
+    assert qr_texts(office.get(f"/tickets/{ticket.token}/label.png", base_url=OFFICE).data, tmp_path, png=True) == \
+        {f"{lan}/t/{ticket.token}"}
+    assert f"{lan}/w/{workshop.knitter.badge_token}" in qr_texts(
+        office.get("/workers/badges.pdf", base_url=OFFICE).data, tmp_path)
+    # Every print page says where the codes lead; the API hands out the same links.
+    for url in ("/print", back, "/print/address"):
+        assert text(one(soup(office.get(url, base_url=OFFICE)), ".print-address code")) == lan
+    assert not soup(office.get("/print", base_url=OFFICE)).select(".print-address.warn")
+    from factory.web.access import issue_api_token
+    token = issue_api_token(session=fresh(session), user=owner)
+    session.commit()
+    answer = office.get("/api/workers", base_url=OFFICE, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    workers = answer.get_json()["workers"]
+    assert all(w["badge_url"].startswith(lan + "/w/") for w in workers)
+
+
+def csrf_of(page) -> str:
+    return page.select_one("input[name=csrf_token]")["value"]
+
+
+@pytest.mark.parametrize("typed,saved", [("192.168.1.20:5000", "http://192.168.1.20:5000"),
+                                         ("https://tracker.lan/", "https://tracker.lan"),
+                                         ("http://office-pc:8000", "http://office-pc:8000")])
+def test_a_typed_address_is_saved_canonical(office, session, typed, saved):
+    page = soup(office.get("/print/address", base_url=OFFICE))
+    response = office.post("/print/address", base_url=OFFICE, data={"address": typed, "csrf_token": csrf_of(page)})
+    assert response.status_code == 303
+    assert text(one(soup(office.get("/print/address", base_url=OFFICE)), ".print-address code")) == saved
+
+
+@pytest.mark.parametrize("typed", ["", "localhost:5000", "http://127.0.0.1:5000", "http://[::1]:5000",
+                                   "ftp://192.168.1.20", "http://192.168.1.20:5000/print", "http://a b"])
+def test_a_wrong_or_loopback_address_is_refused_by_field(office, session, typed):
+    page = soup(office.get("/print/address", base_url=OFFICE))
+    response = office.post("/print/address", base_url=OFFICE, data={"address": typed, "csrf_token": csrf_of(page)})
+    assert response.status_code == 422
+    assert one(soup(response), "[data-field=address]")
+    from factory.data.app_settings import phone_address
+    assert phone_address(session=fresh(session)) is None
+
+
+def test_a_loopback_address_is_saved_when_the_owner_insists(office, session):
+    page = soup(office.get("/print/address", base_url=OFFICE))
+    response = office.post("/print/address", base_url=OFFICE,
+                           data={"address": "localhost:5000", "insist": "1", "csrf_token": csrf_of(page)})
+    assert response.status_code == 303
+    from factory.data.app_settings import phone_address
+    assert phone_address(session=fresh(session)) == "http://localhost:5000"
+
+
+def test_base_url_wins_over_the_page(app, office, session, workshop, tmp_path):
+    from factory.data.app_settings import set_phone_address
+    set_phone_address(session=session, text="192.168.1.20:5000")
+    session.commit()
+    app.config["BASE_URL"] = "http://tracker.example:8000"
+    page = soup(office.get("/print/address", base_url=OFFICE))
+    assert text(one(page, ".print-address code")) == "http://tracker.example:8000"
+    assert one(page, ".env-wins")
+    assert qr_texts(office.get(f"/orders/{workshop.order.number}/ticket.pdf", base_url=OFFICE).data, tmp_path) == \
+        {f"http://tracker.example:8000/o/{workshop.order.token}"}
+
+
+def test_owner_in_the_browser_is_sent_to_choose_the_address_then_prints_inside_the_margins(
+        app, live_server, desk_browser, owner, session, workshop, tmp_path):
+    """The office PC at 127.0.0.1 (no BASE_URL): the print preview is refused with a way out; the owner
+    types the phones' address, comes back to the preview, and its printout holds that address, with
+    no ink where printers clip."""
+    app.config["BASE_URL"] = None
+    create_order(session=session, order_in=OrderCreate(customer="满页", product="SCARF", quantity=24, bundle_size=1,
+                                                       due=date.today() + timedelta(days=9)), number="SO26-0779")
+    session.commit()
+    page = desk_browser.new_page()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/orders/SO26-0779/print")
+    assert "127.0.0.1" in page.locator(".address-refused").inner_text()
+    page.click("a.button.primary")
+    page.fill("#address", "192.168.1.20:5000")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{live_server}/orders/SO26-0779/print")
+    assert page.locator(".print-address code").inner_text() == "http://192.168.1.20:5000"
+    page.emulate_media(media="print")
+    pdf = page.pdf(prefer_css_page_size=True)
+    codes = qr_texts(pdf, tmp_path)
+    order_tickets = [t for t in tickets_of(session, fresh(session).exec(
+        select(Order).where(Order.number == "SO26-0779")).one())]
+    assert {f"http://192.168.1.20:5000/t/{t.token}" for t in order_tickets} <= codes
+    source = tmp_path / "preview.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", str(source), str(tmp_path / "v")], check=True)
+    edge = int(INK_FREE_MM * 100 / 25.4)
+    for image_path in sorted(tmp_path.glob("v-*.png")):
+        ink = Image.open(image_path).point(lambda v: 255 if v < 200 else 0)
+        ink.paste(0, (edge, edge, ink.size[0] - edge, ink.size[1] - edge))
+        assert ink.getbbox() is None, f"ink near the edge at {ink.getbbox()} ({image_path.name})"

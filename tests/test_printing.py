@@ -304,7 +304,8 @@ def test_print_pages_list_orders_and_preview_the_order(owner_client, workshop, s
 def test_print_preview_in_chromium(live_server, desk_browser, owner, workshop, tmp_path):
     page = desk_browser.new_page()
     sign_in(page, live_server)
-    page.goto(f"{live_server}/orders/{workshop.order.number}/print")
+    # The live server's address is 127.0.0.1 (BASE_URL): a test print, so the owner insists.
+    page.goto(f"{live_server}/orders/{workshop.order.number}/print?insist=1")
     assert page.locator("[data-print]").is_visible()
     page.screenshot(path=str(tmp_path / "print.png"), full_page=True)
     page.emulate_media(media="print")

@@ -448,3 +448,15 @@ class PayAdjustment(SQLModel, table=True):
     rate: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 3), nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=80)
+
+
+# --- paper: the phones' address --------------------------------------------------------------------
+
+class AppSetting(SQLModel, table=True):
+    """One workshop-wide setting the owner sets on a page (key → text), e.g. `phone_address`, the
+    address QR codes hold."""
+    __tablename__ = "app_setting"
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=80)
