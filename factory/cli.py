@@ -1,7 +1,6 @@
 """Command line: migrate, demo data, owner accounts, API tokens, and the server itself."""
 from __future__ import annotations
 
-import socket
 import sys
 from datetime import date
 
@@ -11,10 +10,12 @@ from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from factory.data import db
+from factory.data.app_settings import phone_address
 from factory.data.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
 from factory.data.models import User, Worker
 from factory.data.people import create_owner
 from factory.web.access import issue_api_token
+from factory.web.links import lan_addresses
 
 
 def init_app(app: Flask) -> None:
@@ -86,24 +87,6 @@ def api_token_command(username: str) -> None:
         click.echo(issue_api_token(session=session, user=user))
 
 
-def lan_addresses() -> list[str]:
-    """This machine's addresses that phones on the same network can reach."""
-    found = set()
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            # No packet is sent: connecting a UDP socket only picks the outgoing interface.
-            probe.connect(("10.255.255.255", 1))
-            found.add(probe.getsockname()[0])
-    except OSError:
-        pass
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(info[4][0])
-    except OSError:
-        pass
-    return sorted(a for a in found if not a.startswith("127."))
-
-
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="0.0.0.0", show_default=True)
@@ -131,8 +114,15 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int, process
     click.echo(f"Production tracker on http://localhost:{port}/")
     for address in lan_addresses():
         click.echo(f"  phones on the same Wi-Fi: http://{address}:{port}/")
+    with _session() as session:
+        saved = phone_address(session=session)
+    printed = app.config.get("BASE_URL") or saved
+    if printed:
+        click.echo(f"  QR codes on paper hold: {printed} (change it on http://localhost:{port}/print/address)")
+    else:
+        click.echo(f"  Before printing, choose the address phones use: http://localhost:{port}/print/address")
     if has_demo_owner:
-        base = app.config.get("BASE_URL") or f"http://{(lan_addresses() or ['localhost'])[0]}:{port}"
+        base = printed or f"http://{(lan_addresses() or ['localhost'])[0]}:{port}"
         with _session() as session:
             for worker in session.exec(select(Worker).order_by(Worker.code).limit(3)):
                 click.echo(f"  worker {worker.code} {worker.name}: {base}/w/{worker.badge_token}")

@@ -76,6 +76,8 @@ ACCESS = [
     ("floor.undo", "POST", "/t/{ticket}/scans/no-such-scan/undo", {ANON: 400, WORKER: 404, OWNER: 401}),
     # --- printing ---
     ("printing.index", "GET", "/print", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.address", "GET", "/print/address", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("printing.address_save", "POST", "/print/address", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("printing.selection_labels", "GET", "/labels.pdf?orders={order}", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("printing.selection_tickets", "GET", "/tickets.pdf?orders={order}", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("printing.order_print", "GET", "/orders/{order}/print", {ANON: 302, WORKER: 403, OWNER: 200}),

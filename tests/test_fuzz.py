@@ -166,6 +166,9 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
             action=maybe(["reverse", "correct"]), reason=n, worker=maybe(["W1"]), good=maybe(["1"]),
             defects=maybe(["0"]), next=n)),
         "desk.claim_right": ("owner", url("/checks/{i}/right", i=maybe(["abcdefgh1234"])), fields(note=n)),
+        "printing.address_save": ("owner", st.just("/print/address"), fields(
+            address=maybe(["192.168.1.20:5000", "localhost:5000", "http://[::1]:80"]), insist=maybe(["1", ""]),
+            next=n)),
         "printing.void": ("owner", url("/tickets/{t}/void", t=maybe(tickets)), fields()),
         "printing.replace": ("owner", url("/tickets/{t}/replace", t=maybe(tickets)), fields()),
         "assess.decide": ("owner", url("/assess/{d}", d=maybe(["accept", "decline"])), inquiry),

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from factory.data.models import Operation, Product
 from factory.data.orders import create_order
-from factory.domain.labels import MM, PRESETS, layout
+from factory.domain.labels import MM, PRESETS, layout, safe_box
 from factory.domain.qr import QUIET, qr_matrix
 from factory.inputs import OrderCreate
 from factory.printing.render import LABEL_LEVEL, label_geometry
@@ -95,7 +95,7 @@ def test_every_preset_prints_every_ticket_at_its_exact_size_and_place(owner_clie
         for box in boxes:
             url = next(urls)
             assert url in found, f"{url} missing on the page"
-            geometry = label_geometry(box)
+            geometry = label_geometry(box, safe_box(sheet, box))
             modules = len(qr_matrix(url, LABEL_LEVEL))
             module = geometry.qr_size / (modules + 2 * QUIET)
             left_mm = (geometry.qr_x + QUIET * module) / MM
@@ -304,7 +304,8 @@ def test_print_pages_list_orders_and_preview_the_order(owner_client, workshop, s
 def test_print_preview_in_chromium(live_server, desk_browser, owner, workshop, tmp_path):
     page = desk_browser.new_page()
     sign_in(page, live_server)
-    page.goto(f"{live_server}/orders/{workshop.order.number}/print")
+    # The live server's address is 127.0.0.1 (BASE_URL): a test print, so the owner insists.
+    page.goto(f"{live_server}/orders/{workshop.order.number}/print?insist=1")
     assert page.locator("[data-print]").is_visible()
     page.screenshot(path=str(tmp_path / "print.png"), full_page=True)
     page.emulate_media(media="print")

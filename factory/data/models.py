@@ -461,3 +461,15 @@ class ClaimCheck(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id")
     checked_at: datetime = Field(default_factory=utcnow)
     note: str = Field(default="", max_length=300)
+
+
+# --- paper: the phones' address --------------------------------------------------------------------
+
+class AppSetting(SQLModel, table=True):
+    """One workshop-wide setting the owner sets on a page (key → text), e.g. `phone_address`, the
+    address QR codes hold."""
+    __tablename__ = "app_setting"
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(default="", max_length=80)

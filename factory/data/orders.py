@@ -11,6 +11,7 @@ from factory.data.models import Operation, Order, OrderLine, OrderStatus, Produc
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.domain.progress import Count
 from factory.domain.refusal import Refusal, Refused
+from factory.domain.variants import Variants, order_variants
 from factory.inputs import OrderCreate
 
 # More tickets than anyone prints for one order: bundle size 1 on 100,000 pieces is a typo.
@@ -238,3 +239,10 @@ def ticket_by_token(*, session: Session, token: str) -> Ticket | None:
     if not token or len(token) > 64:
         return None
     return session.exec(select(Ticket).where(Ticket.token == token)).first()
+
+
+def variants_of(*, session: Session, order: Order, product: Product) -> Variants:
+    """The colours and sizes the order is made in: its colour/size lines, the product's when they name none."""
+    lines = session.exec(select(OrderLine.color, OrderLine.size).where(OrderLine.order_id == order.id)
+                         .order_by(OrderLine.id)).all()
+    return order_variants(lines, product.colors, product.size)

@@ -10,6 +10,11 @@ from typing import TypeVar
 
 MM = 72 / 25.4  # points per millimetre
 A4 = (210.0, 297.0)
+# Office printers leave a strip along the paper's edge unprinted (commonly 3-5 mm; HP lasers 4.2 mm):
+# on a sheet, nothing is drawn closer than this to the page edge, whatever the labels' grid.
+PRINTER_MARGIN = 5.0
+# Die-cut labels move by up to about a millimetre: content keeps this far from every label edge.
+LABEL_PAD = 1.0
 
 T = TypeVar("T")
 
@@ -115,3 +120,17 @@ def layout(sheet: Sheet, count: int, start: int = 0) -> list[list[Box]]:
         pages[-1].append(position_box(sheet, position % sheet.per_page))
     return pages
 
+
+
+def safe_box(sheet: Sheet, box: Box) -> Box:
+    """Where a label's content may go: the label less LABEL_PAD on every side and, on a sheet printed
+    by an office printer (not a roll label at its own size), never within PRINTER_MARGIN of the page
+    edge. A label of a 3 x 8 sheet that touches the page edge keeps its content 5 mm in from it."""
+    pad = LABEL_PAD * MM
+    left, bottom = box.x + pad, box.y + pad
+    right, top = box.x + box.width - pad, box.y + box.height - pad
+    if not sheet.is_roll:
+        edge = PRINTER_MARGIN * MM
+        left, bottom = max(left, edge), max(bottom, edge)
+        right, top = min(right, sheet.page_width * MM - edge), min(top, sheet.page_height * MM - edge)
+    return Box(left, bottom, max(0.0, right - left), max(0.0, top - bottom), box.position)

@@ -10,7 +10,7 @@ from flask import Response, abort, current_app, g, make_response, redirect, rend
 from factory.data.attention import keep_refused, needs_attention
 from factory.data.db import get_session, write_transaction
 from factory.data.models import Order, Product, utcnow
-from factory.data.orders import order_by_token, order_view
+from factory.data.orders import order_by_token, order_view, variants_of
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
 from factory.data.scans import (
     MAX_PIECES,
@@ -181,8 +181,9 @@ def _after_scan(token: str, client_id: str, status: int) -> Response:
 def order_sheet(token: str):
     """What the work order's QR opens: the order and a link to each bundle's ticket."""
     found = order_by_token(session=get_session(), token=token) or abort(404)
-    return render_template("floor/order_sheet.html", view=order_view(session=get_session(), order=found),
-                           ticket_url=ticket_url)
+    view = order_view(session=get_session(), order=found)
+    return render_template("floor/order_sheet.html", view=view, ticket_url=ticket_url,
+                           variants=variants_of(session=get_session(), order=found, product=view.product))
 
 
 @bp.get("/me")

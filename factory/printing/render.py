@@ -2,15 +2,18 @@
 label as a PNG (Pillow) for label printers that take images.
 
 Text is drawn with `drawString`, never with reportlab's Paragraph markup, so a name containing
-`<b>` or `<script>` prints as those characters. Chinese uses the standard Adobe CID font
-STSong-Light: the PDF names it and the viewer or printer driver supplies the glyphs, so the server
-needs no Chinese font installed.
+`<b>` or `<script>` prints as those characters. Chinese (and the Latin beside it) is drawn in
+WenQuanYi Micro Hei, a subset of which ships in `factory/printing/fonts/` (Apache License 2.0;
+made by tools/cjk_font.py) and is embedded in every PDF, only the glyphs each PDF uses: the paper
+prints the same on any PC, viewer or printer. A rare character outside the subset falls back to
+the standard Adobe CID font STSong-Light, which the PDF names and the viewer supplies.
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from flask_babel import gettext as _
@@ -18,12 +21,15 @@ from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from factory.domain.labels import BADGES, MM, Box, Sheet, layout
+from factory.domain.labels import BADGES, LABEL_PAD, MM, PRINTER_MARGIN, Box, Sheet, layout, safe_box
 from factory.domain.qr import QUIET, Matrix, draw_qr, qr_image, qr_matrix
 
-CJK = "STSong-Light"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "WenQuanYiMicroHei-subset.ttf"
+CJK = "WenQuanYiMicroHei"  # embedded (a subset of the subset: the glyphs each PDF uses)
+FALLBACK = "STSong-Light"  # named, not embedded: only for characters the embedded font lacks
 LATIN = "Helvetica-Bold"
 LEADING = 1.18
 MIN_SIZE = 4.0
@@ -32,7 +38,9 @@ ELLIPSIS = "…"
 # links, gives the same code size as M (measured: version 4 either way).
 LABEL_LEVEL = "Q"
 
-pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+pdfmetrics.registerFont(TTFont(CJK, str(FONT_FILE)))
+pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
+COVERED = frozenset(pdfmetrics.getFont(CJK).face.charToGlyph)  # code points the embedded font has
 # Binary (Flate only) streams: ASCII85 on top made PDFs 25 % larger and, in pure Python, slow.
 rl_config.useA85 = 0
 
@@ -46,9 +54,33 @@ Measure = Callable[[str, str], float]  # width of `text` in `font` at size 1
 PDF_SAFE = str.maketrans({"\u00b7": "\u30fb", "\u2022": "\u30fb"})
 
 
+def _shown(char: str, font: str) -> tuple[str, str]:
+    """(font, character) that prints `char` of a text set in `font`: the embedded font if it has the
+    character, else STSong-Light (with a look-alike where its map lacks one); a character beyond
+    the Basic Multilingual Plane, which STSong-Light cannot encode, prints as a box."""
+    if font != CJK or ord(char) in COVERED or char == "\n":
+        return font, char
+    if ord(char) > 0xFFFF:
+        return CJK, "\u25a1"
+    return FALLBACK, char.translate(PDF_SAFE)
+
+
 @lru_cache(maxsize=4096)
 def _pdf_char_width(char: str, font: str) -> float:
-    return pdfmetrics.stringWidth(char.translate(PDF_SAFE), font, 1)
+    drawn, shown = _shown(char, font)
+    return pdfmetrics.stringWidth(shown, drawn, 1)
+
+
+def font_runs(text: str, font: str) -> list[tuple[str, str]]:
+    """`text` cut into (font, run) pieces: the embedded font where it has the characters, the fallback elsewhere."""
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        drawn, shown = _shown(ch, font)
+        if runs and runs[-1][0] == drawn:
+            runs[-1] = (drawn, runs[-1][1] + shown)
+        else:
+            runs.append((drawn, shown))
+    return runs
 
 
 def pdf_measure(text: str, font: str) -> float:
@@ -158,17 +190,18 @@ def draw_block(c: Canvas, placed: Sequence[Placed], x: float, top: float, width:
 
 
 def draw_text(c: Canvas, x: float, y: float, text: str, font: str, size: float, bold: bool = False) -> None:
-    """drawString, with a thin outline for bold Chinese (STSong-Light has no bold face)."""
+    """drawString, with a thin outline for bold Chinese (the Chinese font has no bold face)."""
     fake_bold = bold and font == CJK
     if fake_bold:
         # The render mode is graphics state that reportlab does not reset: keep it inside q/Q.
         c.saveState()
         c.setLineWidth(size * 0.045)
     t = c.beginText(x, y)
-    t.setFont(font, size)
     if fake_bold:
         t.setTextRenderMode(2)
-    t.textOut(text.translate(PDF_SAFE) if font == CJK else text)
+    for drawn, run in font_runs(text, font):
+        t.setFont(drawn, size)
+        t.textOut(run)
     c.drawText(t)
     if fake_bold:
         c.restoreState()
@@ -199,21 +232,23 @@ class LabelGeometry:
     text: Box
 
 
-def label_geometry(box: Box) -> LabelGeometry:
-    """Where the QR square (quiet zone included) and the text go inside one label box, in points.
-    Wide labels: QR left, text right. Tall labels (100 x 150): QR on top, text below."""
-    pad = 1.0 * MM
+def label_geometry(box: Box, safe: Box | None = None) -> LabelGeometry:
+    """Where the QR square (quiet zone included) and the text go inside one label box, in points,
+    all of it inside `safe` (the label's safe area, `labels.safe_box`; by default the label less
+    LABEL_PAD). Wide labels: QR left, text right. Tall labels (100 x 150): QR on top, text below."""
+    pad = LABEL_PAD * MM
+    area = safe or Box(box.x + pad, box.y + pad, box.width - 2 * pad, box.height - 2 * pad)
     if box.height > box.width * 1.2:
-        size = min(box.width - 2 * pad, box.height * 0.55)
-        qr_x = box.x + (box.width - size) / 2
-        qr_y = box.y + box.height - pad - size
-        text = Box(box.x + 4 * MM, box.y + 3 * MM, box.width - 8 * MM, qr_y - box.y - 3 * MM)
+        size = min(area.width, box.height * 0.55)
+        qr_x = area.x + (area.width - size) / 2
+        qr_y = area.y + area.height - size
+        text = Box(area.x + 3 * MM, area.y + 2 * MM, area.width - 6 * MM, qr_y - area.y - 2 * MM)
         return LabelGeometry(qr_x, qr_y, size, text)
-    size = min(box.height - 2 * pad, box.width * 0.5)
-    qr_x = box.x + pad
-    qr_y = box.y + (box.height - size) / 2
+    size = min(area.height, box.width * 0.5)
+    qr_x = area.x
+    qr_y = area.y + (area.height - size) / 2
     text_left = qr_x + size
-    text = Box(text_left, box.y + 1.5 * MM, box.x + box.width - 1.5 * MM - text_left, box.height - 3 * MM)
+    text = Box(text_left, area.y + 0.5 * MM, area.x + area.width - 0.5 * MM - text_left, area.height - 1 * MM)
     return LabelGeometry(qr_x, qr_y, size, text)
 
 
@@ -232,8 +267,8 @@ def label_lines(label: BundleLabel, base: float) -> list[TextLine]:
     ]
 
 
-def draw_bundle_label(c: Canvas, box: Box, label: BundleLabel, matrix: Matrix) -> None:
-    geometry = label_geometry(box)
+def draw_bundle_label(c: Canvas, box: Box, label: BundleLabel, matrix: Matrix, safe: Box | None = None) -> None:
+    geometry = label_geometry(box, safe)
     draw_qr(c, matrix, geometry.qr_x, geometry.qr_y, geometry.qr_size)
     text = geometry.text
     base = min(text.height / 7.2, text.width / 6)
@@ -255,7 +290,7 @@ def bundle_labels_pdf(sheet: Sheet, labels: Sequence[BundleLabel], start: int = 
             label = next(items)
             if label.url not in matrices:
                 matrices[label.url] = qr_matrix(label.url, LABEL_LEVEL)
-            draw_bundle_label(c, box, label, matrices[label.url])
+            draw_bundle_label(c, box, label, matrices[label.url], safe_box(sheet, box))
         c.showPage()
     c.save()
     return buffer.getvalue()
@@ -327,8 +362,13 @@ class Page:
 
     def footer(self) -> None:
         self.c.setFont(CJK, 7)
-        self.c.drawRightString(self.width - self.margin, self.margin / 2,
+        self.c.drawRightString(self.width - self.margin, footer_y(self.margin),
                                _("%(heading)s, page %(n)s", heading=self.heading, n=self.number))
+
+
+def footer_y(margin: float) -> float:
+    """The footer's baseline: half the page margin down, never where printers clip."""
+    return max(margin / 2, (PRINTER_MARGIN + 1) * MM)
 
 
 def _section(page: Page, title: str, scale: float) -> None:
@@ -438,7 +478,7 @@ def draw_work_order(c: Canvas, ticket: WorkOrderTicket, page_size: tuple[float, 
             draw_text(c, page.left, page.y + size * 0.2, line, CJK, size)
     if ticket.printed:
         c.setFont(CJK, 7)
-        c.drawString(margin, margin / 2, _("Printed %(date)s", date=ticket.printed))
+        c.drawString(margin, footer_y(margin), _("Printed %(date)s", date=ticket.printed))
     page.footer()
     c.showPage()
 
@@ -511,8 +551,9 @@ def badges_pdf(badges: Sequence[Badge], sheet: Sheet = BADGES, title: str = "") 
 
 # --- one label as a PNG -------------------------------------------------------------------------
 
-# Chinese text in a PNG needs a font file on the server (Debian: fonts-noto-cjk); the first found wins.
-PNG_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+# Chinese text in a PNG: the font the PDFs embed (it ships with the project), else the server's.
+PNG_FONTS = (str(FONT_FILE),
+             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
              "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
              "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
              "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -15,7 +15,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from factory.data.models import Operation, Order, OrderLine, Product, Ticket, WorkCenter, Worker, utcnow
-from factory.data.orders import lock_order
+from factory.data.orders import lock_order, variants_of
 from factory.domain.refusal import Refusal, Refused
 from factory.printing.render import Badge, BundleLabel, RouteStep, WorkOrderTicket
 
@@ -99,7 +99,10 @@ def work_order_ticket(*, session: Session, order: Order, url: str, labels: dict[
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
     bundles = session.exec(select(func.count()).select_from(Ticket).where(
         Ticket.order_id == order.id, Ticket.voided_at.is_(None))).one()
-    technique = [(labels[name], getattr(product, name)) for name in ("yarn", "colors", "stitch", "size", "notes")]
+    variants = variants_of(session=session, order=order, product=product)
+    values = {"yarn": product.yarn, "colors": variants.colors, "stitch": product.stitch, "size": variants.sizes,
+              "notes": product.notes}  # the ORDER's colours and sizes, never the product's usual ones
+    technique = [(labels[name], values[name]) for name in ("yarn", "colors", "stitch", "size", "notes")]
     return WorkOrderTicket(
         url=url, number=order.number, customer=order.customer, product_code=product.code,
         product_name=product.name, quantity=order.quantity, due=order.due.isoformat(), priority=order.priority,

@@ -1,12 +1,16 @@
 """Owner pages and files for printing: the print pages, PDFs of tickets, labels and badges."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from factory.data.app_settings import set_phone_address
 from factory.data.db import get_session, write_transaction
 from factory.data.models import OPEN_STATUSES, Order, OrderStatus, Ticket
-from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token
+from factory.data.orders import order_by_number, order_view, orders_with_products, ticket_by_token, variants_of
 from factory.domain.labels import PRESETS
 from factory.domain.qr import qr_matrix, qr_svg_path
 from factory.domain.refusal import Refused
@@ -25,10 +29,78 @@ from factory.printing.tickets import (
     work_order_ticket,
 )
 from factory.web.access import owner_required
-from factory.web.links import badge_url, order_url, ticket_url
+from factory.web.links import (
+    INSIST,
+    PublicBase,
+    address_choices,
+    badge_url,
+    loopback_problem,
+    order_url,
+    public_base,
+    ticket_url,
+)
 from factory.web.once import create_once
+from factory.web.refusals import errors as refusal_errors
 from factory.web.refusals import explain
 from factory.web.workshop_time import workshop_today
+
+
+@bp.context_processor
+def printing_globals():
+    return {"public_base": public_base}
+
+
+def address_checked(view):
+    """Refuse (409, with what to do) to print QR codes that hold an address naming this computer
+    only (localhost, 127.x, ::1), unless the owner insists with ?insist=1."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        problem = loopback_problem()
+        if problem is not None:
+            return address_refused(problem)
+        return view(*args, **kwargs)
+    return checked
+
+
+def address_refused(base: PublicBase):
+    anyway = request.args.to_dict(flat=False) | {INSIST: ["1"]}
+    return render_template("printing/address_refused.html", base=base, back=request.full_path,
+                           anyway=url_for(request.endpoint, **(request.view_args or {}), **anyway)), 409
+
+
+@bp.get("/print/address")
+@owner_required
+def address():
+    """The address phones use, which every QR code on paper holds: the server's LAN addresses offered."""
+    return address_page({})
+
+
+@bp.post("/print/address")
+@owner_required
+def address_save():
+    """Save the phones' address (refused for localhost/127.x unless the owner ticks "insist")."""
+    try:
+        with write_transaction() as session:
+            saved = set_phone_address(session=session, text=request.form.get("address", ""),
+                                      insist=request.form.get(INSIST) == "1", by=g.user.username)
+    except Refused as refused:
+        return address_page(refusal_errors(refused), request.form.get("address", ""), 422)
+    flash(_("QR codes will hold %(address)s.", address=saved))
+    return redirect(local_next() or url_for("printing.address"), 303)
+
+
+def local_next() -> str | None:
+    """The page to go back to after saving: a path of this site only."""
+    target = request.form.get("next") or request.args.get("next") or ""
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target
+
+
+def address_page(errors: dict[str, str], typed: str = "", status: int = 200):
+    return render_template("printing/address.html", base=public_base(), choices=address_choices(), errors=errors,
+                           typed=typed, next=local_next() or ""), status
 
 
 @bp.get("/print")
@@ -40,6 +112,7 @@ def index():
 
 @bp.get("/labels.pdf")
 @owner_required
+@address_checked
 def selection_labels():
     """Bundle labels of the selected orders, one after the other on the chosen labels."""
     orders, errors = selected_orders()
@@ -48,6 +121,7 @@ def selection_labels():
 
 @bp.get("/tickets.pdf")
 @owner_required
+@address_checked
 def selection_tickets():
     """The work-order tickets of the selected orders, one order after the other."""
     orders, errors = selected_orders()
@@ -56,6 +130,7 @@ def selection_tickets():
 
 @bp.get("/orders/<number>/print")
 @owner_required
+@address_checked
 def order_print(number: str):
     """The print preview of one order: its work order and labels in HTML, links to the PDFs, tickets to void or reissue."""
     return order_page(find_order(number), {})
@@ -63,6 +138,7 @@ def order_print(number: str):
 
 @bp.get("/orders/<number>/ticket.pdf")
 @owner_required
+@address_checked
 def order_ticket(number: str):
     """The work-order ticket of one order (A4, or ?size=a5)."""
     order = find_order(number)
@@ -71,6 +147,7 @@ def order_ticket(number: str):
 
 @bp.get("/orders/<number>/labels.pdf")
 @owner_required
+@address_checked
 def order_labels(number: str):
     """Every bundle label of one order on the chosen label size."""
     order = find_order(number)
@@ -79,6 +156,7 @@ def order_labels(number: str):
 
 @bp.get("/tickets/<token>/label.pdf")
 @owner_required
+@address_checked
 def ticket_label_pdf(token: str):
     """One bundle's label again (a reprint), on the chosen label size."""
     ticket = printable_ticket(token)
@@ -92,6 +170,7 @@ def ticket_label_pdf(token: str):
 
 @bp.get("/tickets/<token>/label.png")
 @owner_required
+@address_checked
 def ticket_label_png(token: str):
     """One bundle's label as a 1-bit PNG at 203 or 300 dpi, for label printers that take images."""
     ticket = printable_ticket(token)
@@ -105,6 +184,7 @@ def ticket_label_png(token: str):
 
 @bp.get("/workers/badges.pdf")
 @owner_required
+@address_checked
 def badges():
     """Badges of every active worker (or of `?workers=W01,W02`), card-sized, ten to an A4 page."""
     codes = [c.strip() for c in request.args.get("workers", "").split(",") if c.strip()][:500]
@@ -227,7 +307,8 @@ def selection_page(errors: dict[str, str]):
 
 def order_page(order: Order, errors: dict[str, str]):
     view = order_view(session=get_session(), order=order)
-    return render_template("printing/order.html", view=view, numbers=bundle_numbers(view.tickets),
+    variants = variants_of(session=get_session(), order=order, product=view.product)
+    return render_template("printing/order.html", view=view, numbers=bundle_numbers(view.tickets), variants=variants,
                            presets=preset_titles(), errors=errors, args=request.args, qr_svg=qr_svg,
                            order_url=order_url, ticket_url=ticket_url), 422 if errors else 200
 

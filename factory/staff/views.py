@@ -36,6 +36,7 @@ ACTIONS = {
     "desk.holiday_add": _l("Added a holiday"), "desk.holiday_remove": _l("Removed a holiday"),
     "desk.shifts_save": _l("Changed the shift hours"),
     "printing.void": _l("Voided a ticket"), "printing.mark_printed": _l("Counted labels as printed"), "printing.replace": _l("Replaced a ticket"),
+    "printing.address_save": _l("Set the phones' address (printed in QR codes)"),
     "assess.decide": _l("Decided on an inquiry"), "api.order_create": _l("Created an order (API)"),
     "staff.worker_save": _l("Added or changed a worker"), "staff.worker_badge": _l("Issued a new badge"),
     "staff.worker_active": _l("Signed a worker out / back in"), "staff.token_create": _l("Created an API token"),

@@ -118,6 +118,12 @@ def _setup_words(code: str, n: dict) -> str | None:
         "wrong_credentials": lambda: _("Wrong username or password."),
         "demo_password_in_production": lambda: _("The demo password is not allowed in production. "
                                                  "Set a new one with: flask --app app create-owner"),
+        "address_missing": lambda: _("Enter the address phones use, e.g. http://192.168.1.20:5000."),
+        "address_invalid": lambda: _("Enter an address like http://192.168.1.20:5000: http or https, a computer's "
+                                     "address or name, and a port if it has one; nothing after it."),
+        "address_loopback": lambda: _("%(address)s means “this computer”: phones cannot open it. Choose this "
+                                      "computer's address on the workshop's Wi-Fi, e.g. http://192.168.1.20:5000.",
+                                      address=n["address"]),
         "photo_missing": lambda: _("Choose a photo to upload."),
         "photo_too_large": lambda: _("The photo is larger than %(limit)s MB.", limit=n["limit"]),
         "photo_too_many_pixels": lambda: _("The photo has more than %(limit)s megapixels; send a smaller one "
