@@ -448,3 +448,22 @@ class PayAdjustment(SQLModel, table=True):
     rate: Decimal | None = Field(default=None, sa_column=Column(Numeric(10, 3), nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=80)
+
+
+# --- measured rates and promises -------------------------------------------------------------------
+
+class Promise(SQLModel, table=True):
+    """The date the plan promised for an order when it was accepted (not its due date): compared
+    with the day it finished, so the owner learns whether the system's word is good."""
+    __tablename__ = "promise"
+    order_id: int = Field(foreign_key="production_order.id", primary_key=True)
+    promised: date
+    made_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkshopSetting(SQLModel, table=True):
+    """One workshop-wide choice by name, e.g. `measured_rates` = "auto" (use measured minutes per
+    piece wherever there are enough samples)."""
+    __tablename__ = "workshop_setting"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(default="", max_length=200)

@@ -172,3 +172,22 @@ def standard_minutes_per_piece(*, clock_minutes: float, efficiency: float, units
     cancels: the work center then does exactly the measured pieces per clock hour) and by the
     machines one worker minds (capacity counts machines, the scans count workers)."""
     return clock_minutes * efficiency * machines_per_worker(units=units, staff=staff)
+
+
+def extra_days_by_center(typical: dict, slow: dict) -> dict[str, float]:
+    """Working days of regular capacity each work center needs more at the slow pace than at the
+    typical one, for all the remaining work of two scenarios that differ only in minutes per
+    piece: how much that work center's uncertainty can move a date."""
+    daily = {wc["id"]: wc["units"] * wc.get("hours_per_day", 8) * 60 * wc.get("efficiency", 1.0)
+             for wc in typical["work_centers"]}
+    extra: dict[str, float] = {}
+    orders = list(zip(typical["orders"], slow["orders"]))
+    if typical.get("candidate") and slow.get("candidate"):
+        orders.append((typical["candidate"], slow["candidate"]))
+    for fast_order, slow_order in orders:
+        for fast_op, slow_op in zip(fast_order["operations"], slow_order["operations"]):
+            more = (slow_op["minutes_per_piece"] - fast_op["minutes_per_piece"]) * \
+                (fast_order["quantity"] - fast_op.get("done", 0))
+            if more > 0 and daily.get(fast_op["work_center"]):
+                extra[fast_op["work_center"]] = extra.get(fast_op["work_center"], 0.0) + more / daily[fast_op["work_center"]]
+    return extra

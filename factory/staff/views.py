@@ -35,6 +35,8 @@ ACTIONS = {
     "desk.work_center_save": _l("Changed a work center"), "desk.workdays_save": _l("Changed the workdays"),
     "desk.holiday_add": _l("Added a holiday"), "desk.holiday_remove": _l("Removed a holiday"),
     "desk.shifts_save": _l("Changed the shift hours"),
+    "desk.adopt_measured_minutes": _l("Adopted measured minutes per piece"),
+    "desk.measured_rates_save": _l("Changed the use of measured minutes"),
     "printing.void": _l("Voided a ticket"), "printing.mark_printed": _l("Counted labels as printed"), "printing.replace": _l("Replaced a ticket"),
     "assess.decide": _l("Decided on an inquiry"), "api.order_create": _l("Created an order (API)"),
     "staff.worker_save": _l("Added or changed a worker"), "staff.worker_badge": _l("Issued a new badge"),
