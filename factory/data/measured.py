@@ -50,13 +50,6 @@ class OperationRate:
         return self.measured is not None and self.measured.enough
 
 
-@dataclass(frozen=True)
-class WorkerPace:
-    """A worker's measured minutes ÷ the typed standard (1.2: 20% slower), over all operations."""
-    worker: Worker
-    pace: Rate | None
-
-
 def _as_local(moment: datetime, zone: tzinfo) -> datetime:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(zone).replace(tzinfo=None)
@@ -70,9 +63,10 @@ def claims_since(*, session: Session, since: datetime, zone: tzinfo) -> list[Cla
     reversed_ids = {r.reverses_id for r in rows if r.reverses_id is not None}
     out = []
     for r in rows:
-        worked, arrived = _as_local(r.worked_at, zone), _as_local(r.created_at, zone)
+        worked = _as_local(r.worked_at, zone)
         usable = (r.good > 0 and r.reverses_id is None and r.id not in reversed_ids and not r.implausible
-                  and tap_time_trusted(source=r.source, worked_at=worked, arrived_at=arrived, limit=TAP_TIME_LIMIT))
+                  and tap_time_trusted(source=r.source, worked_at=worked, limit=TAP_TIME_LIMIT,
+                                       arrived_at=_as_local(r.created_at, zone) if r.source == "queue" else worked))
         out.append(Claim(r.worker_id, r.operation_id, worked, max(0, r.good) + max(0, r.defects), usable))
     return out
 
@@ -154,7 +148,7 @@ def scenario_minutes(*, session: Session, today: date, zone: tzinfo | None, pace
     return out
 
 
-def worker_paces(*, session: Session, today: date, zone: tzinfo, workers: list[Worker]) -> dict[int, Rate]:
+def worker_paces(*, session: Session, today: date, zone: tzinfo) -> dict[int, Rate]:
     """Per worker id, their measured minutes against the typed standard."""
     typed = {op.id: op.minutes_per_piece for op in session.exec(select(Operation))}
     return pace_by(measured_samples(session=session, today=today, zone=zone), typed, key=lambda s: s.worker)
@@ -181,5 +175,5 @@ def adopt_measured(*, session: Session, operation: Operation, today: date, zone:
     return old, new
 
 
-__all__ = ["ENOUGH_SAMPLES", "PACES", "OperationRate", "WorkerPace", "operation_rates", "scenario_minutes",
+__all__ = ["ENOUGH_SAMPLES", "PACES", "OperationRate", "operation_rates", "scenario_minutes",
            "worker_paces", "center_paces", "adopt_measured", "auto_measured", "set_auto_measured"]

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from factory.data.attention import needs_attention
 from factory.data.corrections import ledger_lines
 from factory.data.db import get_session, write_transaction
+from factory.data.measured import worker_paces
 from factory.data.models import ApiToken, Worker, utcnow
 from factory.data.workforce import WorkerIn, issue_new_badge, save_worker, set_active, workers_with_centers
 from factory.data.workshop_setup import work_centers
@@ -22,6 +23,7 @@ from factory.web.links import badge_url
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
 from factory.web.refusals import explain
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 AUDIT_PAGE = 100
 LEDGER_DAYS = 31
@@ -58,7 +60,8 @@ def workers_page(*, errors: dict | None = None, editing: int | str | None = None
     return render_template("staff/workers.html", workers=workers_with_centers(session=session),
                            centers=work_centers(session=session),
                            badge_url=badge_url, errors=errors or {}, editing=editing, values=values or {},
-                           tokens=tokens, new_token=new_token), status
+                           tokens=tokens, new_token=new_token,
+                           paces=worker_paces(session=session, today=workshop_today(), zone=workshop_zone())), status
 
 
 def _worker(worker_id: int) -> Worker:
