@@ -190,11 +190,11 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
         if center == "packing" and i % 2 == 0:
             centers.append("finishing")
         demo.workers.append((f"W{i + 1:02d}", name, centers))
-        # Workers differ: the fastest take 20% fewer minutes than the standard, the slowest 30% more.
-        demo.speeds[f"W{i + 1:02d}"] = round(rng.uniform(0.8, 1.3), 2)
+        # Workers differ: the fastest take 30% fewer minutes than the standard, the slowest 20% more.
+        demo.speeds[f"W{i + 1:02d}"] = round(rng.uniform(0.7, 1.2), 2)
     routes = {p[0]: p[7] for p in PRODUCTS}
     # What each operation really takes against its typed minutes: some were typed too low, some too high.
-    truth = {(code, k): rng.uniform(0.85, 1.25) for code, route in routes.items() for k in range(len(route))}
+    truth = {(code, k): rng.uniform(0.8, 1.2) for code, route in routes.items() for k in range(len(route))}
     days = _working_days(today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
     year = today.year % 100
 
@@ -220,8 +220,9 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
     bundles: list[_Bundle] = []
     released: dict[int, int] = {}  # order → working day index it was accepted
     for d, day in enumerate(days):
-        # About 1.6 orders a working day keep the knitters (the bottleneck) about 80% busy.
-        for _ in range(2 if rng.random() < 0.8 else 1):
+        # About 1.8 orders a working day keep the knitters (the bottleneck) busy; the season picks up
+        # in the last two weeks, so orders are waiting and "can we take it?" has something to weigh.
+        for _ in range(4 if d >= len(days) - 10 else (2 if rng.random() < 0.8 else 1)):
             n = new_order("accepted", day, rng.randint(12, 35))
             released[n] = d
             for b in split_into_bundles(demo.orders[n].lines, demo.orders[n].bundle_size):
