@@ -31,6 +31,8 @@ from factory.domain.rates import (
 from factory.domain.scan_rules import TAP_TIME_LIMIT
 
 AUTO_KEY = "measured_rates"
+EXACT_UP_TO = 2_000
+REFRESH_EVERY = 200
 PACES = ("used", "typical", "slow")
 
 
@@ -72,8 +74,12 @@ def claims_since(*, session: Session, since: datetime, zone: tzinfo) -> list[Cla
 
 
 def measured_samples(*, session: Session, today: date, zone: tzinfo) -> list[Sample]:
-    """The samples of the last HISTORY_DAYS days, remembered until the next scan (or shift change)."""
-    last = tuple(session.exec(select(func.max(Scan.id), func.max(Scan.created_at))).one())
+    """The samples of the last HISTORY_DAYS days, remembered until the next scan (or a change of
+    the shift hours or the day). Past EXACT_UP_TO scans, until REFRESH_EVERY more have arrived:
+    eight weeks of a busy workshop take a few seconds to read, and a few more scans do not move
+    their medians."""
+    last_id, last_at = session.exec(select(func.max(Scan.id), func.max(Scan.created_at))).one()
+    last = (last_id, last_at) if (last_id or 0) < EXACT_UP_TO else (last_id // REFRESH_EVERY,)
     shift_key = tuple(session.exec(select(Shift.weekday, Shift.starts, Shift.ends, Shift.breaks)
                                    .order_by(Shift.weekday)).all())
     database = str(session.get_bind().url)
