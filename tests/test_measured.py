@@ -307,3 +307,13 @@ def test_the_demo_has_measured_minutes_and_promises(demo, session):
     assert sum(r.enough for r in rates) >= 10
     report = promise_report(session=session, today=date.today(), zone=SHANGHAI)
     assert report.kept > report.late > 0
+
+
+def test_the_board_shows_the_planned_date_at_the_slower_pace(owner_client, session, workshop):
+    page = soup(owner_client.get("/"))
+    assert not page.select(f"#order-{workshop.order.id} .planned-slow")
+    knit_history(session, workshop, gaps=(40, 40, 60, 80), days=4)
+    row = one(soup(owner_client.get("/")), f"#order-{workshop.order.id}")
+    planned = text(one(row, ".planned")).split()[-1]
+    slower = text(one(row, ".planned-slow")).split()[-1].split("：")[-1]
+    assert slower > planned
