@@ -166,14 +166,19 @@ def test_standard_minutes_count_efficiency_once_and_machines_per_worker():
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def shanghai_today() -> date:
+    """The workshop's today (the app's days are Asia/Shanghai days, whatever the server's zone)."""
+    return datetime.now(SHANGHAI).date()
+
+
 def knit_history(session, workshop, gaps=(50,), days=3, pieces=10) -> None:
     """The knitter's claims of `pieces` pieces at knitting, `gaps` minutes apart in turn, nine a day
     from 08:00 on the last `days` weekdays before today (no shift hours: the calendar day counts)."""
     order = create_order(session=session, order_in=OrderCreate(customer="历史", product="SCARF", quantity=2000,
-                                                               due=date.today() + timedelta(days=90), bundle_size=50))
+                                                               due=shanghai_today() + timedelta(days=90), bundle_size=50))
     session.commit()
     tickets = sorted(order_tickets(session, order), key=lambda t: t.bundle_no)
-    day, done, n = date.today(), 0, 0
+    day, done, n = shanghai_today(), 0, 0
     while done < days:
         day -= timedelta(days=1)
         if day.weekday() == 6:
@@ -233,7 +238,7 @@ def test_workers_page_shows_who_is_faster_or_slower(owner_client, session, works
 def test_the_verdict_gives_the_dates_at_the_typical_and_the_slower_pace(client, owner_client, api_headers, session,
                                                                         workshop):
     knit_history(session, workshop, gaps=(40, 40, 60, 80), days=4)
-    due = (date.today() + timedelta(days=60)).isoformat()
+    due = (shanghai_today() + timedelta(days=60)).isoformat()
     body = client.post("/api/orders/assess", headers=api_headers,
                        json={"product": "SCARF", "quantity": 600, "due": due}).get_json()
     typical, slower = body["typical_pace"]["earliest_completion"], body["slower_pace"]["earliest_completion"]
@@ -252,30 +257,30 @@ def test_the_verdict_gives_the_dates_at_the_typical_and_the_slower_pace(client, 
 
 def test_accepting_stores_the_plans_date_and_promises_are_reported(client, owner_client, api_headers, session,
                                                                    workshop):
-    due = date.today() + timedelta(days=80)
+    due = shanghai_today() + timedelta(days=80)
     form = {"product": "SCARF", "quantity": "40", "due": due.isoformat(), "customer": "客户", "request_id": "r-1"}
     assert post_form(owner_client, "/assess/accept", form).status_code == 302
     order = fresh(session).exec(select(Order).where(Order.customer == "客户")).one()
     promise = session.get(Promise, order.id)
-    assert promise is not None and date.today() <= promise.promised < due  # the plan's date, not the due date
+    assert promise is not None and shanghai_today() <= promise.promised < due  # the plan's date, not the due date
     body = client.get("/api/promises", headers=api_headers).get_json()
     assert body == {"kept": 0, "late": 0, "orders": [
         {"number": order.number, "promised": promise.promised.isoformat(), "finished": None, "days_late": None}]}
     # Past its promise and still open: late by the days so far.
-    promise.promised = date.today() - timedelta(days=3)
+    promise.promised = shanghai_today() - timedelta(days=3)
     session.add(promise)
     session.commit()
     body = client.get("/api/promises", headers=api_headers).get_json()
     assert body["late"] == 1 and body["orders"][0]["days_late"] == 3
     # Finished (every piece through the last operation) two days before a later promise: kept, early.
-    promise.promised = date.today() + timedelta(days=2)
+    promise.promised = shanghai_today() + timedelta(days=2)
     session.add(promise)
     session.commit()
     for ticket in order_tickets(session, order):
         for op, worker in zip(workshop.operations, (workshop.knitter, workshop.linker, workshop.packer)):
             add_scan(session, ticket, op, worker, ticket.quantity)
     body = client.get("/api/promises", headers=api_headers).get_json()
-    assert body["kept"] == 1 and body["orders"][0]["finished"] == date.today().isoformat()
+    assert body["kept"] == 1 and body["orders"][0]["finished"] == shanghai_today().isoformat()
     assert body["orders"][0]["days_late"] == -2
     page = soup(owner_client.get("/reports/promises"))
     assert order.number in text(one(page, "table.promise-orders"))
@@ -283,7 +288,7 @@ def test_accepting_stores_the_plans_date_and_promises_are_reported(client, owner
 
 def test_orders_created_by_the_form_and_the_api_get_a_promise(client, owner_client, api_headers, session, workshop):
     response = client.post("/api/orders", headers=api_headers, json={
-        "customer": "甲", "product": "SCARF", "quantity": 30, "due": (date.today() + timedelta(days=30)).isoformat()})
+        "customer": "甲", "product": "SCARF", "quantity": 30, "due": (shanghai_today() + timedelta(days=30)).isoformat()})
     assert response.status_code == 201
     order = fresh(session).exec(select(Order).where(Order.customer == "甲")).one()
     assert session.get(Promise, order.id) is not None
@@ -303,9 +308,9 @@ def test_promise_outcomes_by_month():
 
 
 def test_the_demo_has_measured_minutes_and_promises(demo, session):
-    rates = operation_rates(session=session, today=date.today(), zone=SHANGHAI)
+    rates = operation_rates(session=session, today=shanghai_today(), zone=SHANGHAI)
     assert sum(r.enough for r in rates) >= 10
-    report = promise_report(session=session, today=date.today(), zone=SHANGHAI)
+    report = promise_report(session=session, today=shanghai_today(), zone=SHANGHAI)
     assert report.kept > report.late > 0
 
 
