@@ -201,7 +201,7 @@ def test_the_product_page_shows_typed_and_measured_and_adopting_is_audited(owner
     # 20 minutes per piece: the engine's standard minutes (efficiency 100%).
     row = knitting_row(owner_client.get("/products/SCARF"))
     cells = [text(td) for td in row.select("td")]
-    assert cells[1] == "6.00" and cells[2].startswith("20.00") and cells[4] == "24"
+    assert cells[1] == "6.00" and cells[2].startswith("20.00") and cells[3] == "24"
     response = post_form(owner_client, "/products/SCARF/operations/knitting/adopt")
     assert response.status_code == 302, response.location
     fresh(session).expire_all()
