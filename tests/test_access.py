@@ -54,6 +54,10 @@ ACCESS = [
     ("desk.payslip_print", "GET", "/reports/payroll/2026-11/{worker}.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.operation_rate", "POST", "/products/{product}/rates", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.pay_period_save", "POST", "/settings/pay-period", {ANON: 400, WORKER: 403, OWNER: 422}),
+    ("desk.adopt_measured_minutes", "POST", "/products/{product}/operations/knitting/adopt",
+     {ANON: 400, WORKER: 403, OWNER: 409}),  # nothing measured in the test workshop
+    ("desk.measured_rates_save", "POST", "/settings/measured-rates", {ANON: 400, WORKER: 403, OWNER: 302}),
+    ("desk.promises_report", "GET", "/reports/promises", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.wip", "GET", "/wip", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.claims_to_check_page", "GET", "/checks", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.claim_right", "POST", "/checks/no-such-scan/right", {ANON: 400, WORKER: 403, OWNER: 404}),
@@ -123,6 +127,9 @@ ACCESS = [
      {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
     ("api.operation_rate", "PUT", "/api/products/{product}/operations/knitting/rate",
      {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 422, REVOKED: 401}),
+    ("api.product_rates", "GET", "/api/products/{product}/rates",
+     {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
+    ("api.promises", "GET", "/api/promises", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.openapi", "GET", "/api/openapi.json", {ANON: 200, WORKER: 200, OWNER: 200, TOKEN: 200, REVOKED: 200}),
 ]
 

@@ -178,6 +178,10 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "desk.operation_rate": ("owner", url("/products/{c}/rates", c=maybe(codes)), fields(
             operation=maybe(["knitting"]), piece_rate=maybe(["0.5", "0.125"]), effective_from=maybe(["", today]))),
         "desk.pay_period_save": ("owner", st.just("/settings/pay-period"), fields(first_day=maybe(["26", "1"]))),
+        "desk.adopt_measured_minutes": ("owner", url("/products/{c}/operations/{o}/adopt", c=maybe(codes),
+                                                      o=maybe(["knitting", "packing"])), fields()),
+        "desk.measured_rates_save": ("owner", st.just("/settings/measured-rates"),
+                                     fields(auto=maybe(["1", "0"]), product=maybe(codes))),
         "desk.payroll_adjustment": ("owner", url("/reports/payroll/{p}/adjustments", p=maybe(periods)), fields(
             worker=maybe(["W1", "W2"]), kind=maybe(["bonus", "advance", "deduction"]), amount=maybe(["5", "12.50"]),
             reason=maybe(["奖"]), day=maybe(["", today]))),

@@ -13,7 +13,7 @@ from factory.inputs import validate_json
 from factory.web.access import owner_required
 from factory.web.i18n import select_locale
 from factory.web.refusals import json_answer
-from factory.web.workshop_time import workshop_today
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 
 def _answer(assessment: dict) -> dict:
@@ -44,7 +44,12 @@ def assess_order():
     if errors:
         return answer(outputs.FieldErrors, {"errors": errors}, 422)
     try:
-        verdict = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale())
+        verdict = assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale(),
+                                 zone=workshop_zone())
     except Refused as refused:
         return json_answer(refused)
-    return answer(outputs.Assessment, _answer(verdict.assessment))
+    body = _answer(verdict.assessment)
+    if verdict.paces:
+        body = {**body, "typical_pace": verdict.paces["typical"], "slower_pace": verdict.paces["slow"],
+                "uncertain_operation": verdict.paces["uncertain"]}
+    return answer(outputs.Assessment, body)

@@ -189,6 +189,16 @@ def _paths() -> dict:
                           "413": TOO_LARGE,
                           "422": _answer("A bad field, an unknown product or one without a route.",
                                          "FieldErrors")}}},
+        "/api/products/{code}/rates": {"get": {
+            "operationId": "product_rates",
+            "summary": "Typed and measured minutes per piece of a product's operations (docs/feasibility.md).",
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR}],
+            "responses": {"200": _answer("The product's operations.", "ProductRates"), "401": UNAUTHORIZED,
+                          "404": _answer("No such product.", "Error")}}},
+        "/api/promises": {"get": {
+            "operationId": "promises",
+            "summary": "Promises kept: each order's promised date (the plan's, when accepted) and when it finished.",
+            "responses": {"200": _answer("The promises.", "Promises"), "401": UNAUTHORIZED}}},
         "/api/feasibility": {"post": {
             "operationId": "feasibility", "summary": "Assess a whole scenario (docs/feasibility.md); nothing stored.",
             "parameters": [PLAN], "requestBody": _body("Scenario"),

@@ -8,6 +8,7 @@ from factory.api.outputs import answer
 from factory.data.db import get_session, write_transaction
 from factory.data.orders import create_order, order_by_number, order_json, order_view
 from factory.data.pay import rate_histories
+from factory.data.promises import promise_orders
 from factory.data.workshop_setup import all_products, routes_by_product, work_centers
 from factory.domain.pay import rate_on
 from factory.domain.refusal import Refused
@@ -15,7 +16,7 @@ from factory.inputs import OrderCreate, validate_json
 from factory.web.access import owner_required
 from factory.web.links import ticket_url
 from factory.web.refusals import json_answer
-from factory.web.workshop_time import workshop_today
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 
 @bp.post("/orders")
@@ -27,7 +28,9 @@ def order_create():
         return {"errors": errors}, 422
     try:
         with write_transaction() as session:  # orders are numbered one at a time
-            number = create_order(session=session, order_in=order_in).number
+            created = create_order(session=session, order_in=order_in)
+            promise_orders(session=session, order_ids=[created.id], today=workshop_today(), zone=workshop_zone())
+            number = created.number
     except Refused as refused:
         return json_answer(refused)
     order = order_by_number(session=get_session(), number=number)

@@ -164,6 +164,18 @@ class Reason(Out):
     params: dict[str, Any]
 
 
+class PaceDates(Out):
+    earliest_completion: str | None
+    earliest_completion_with_overtime: str | None
+
+
+class UncertainOperation(Out):
+    operation: str
+    name: str
+    work_center: str
+    days: float
+
+
 class Assessment(Out):
     verdict: str
     score: float
@@ -174,6 +186,14 @@ class Assessment(Out):
     at_risk: list[str]
     reasons: list[Reason]
     plan: list[dict[str, Any]] | None = Field(default=None, description="Only with ?plan=1.")
+    typical_pace: PaceDates | None = Field(default=None, description=(
+        "POST /api/orders/assess only, when some operations have measured minutes: the earliest dates at "
+        "the measured typical pace (medians; typed minutes where too few samples)."))
+    slower_pace: PaceDates | None = Field(default=None, description=(
+        "Likewise at the slower pace seen (the 75th percentiles of the measured minutes)."))
+    uncertain_operation: UncertainOperation | None = Field(default=None, description=(
+        "The product's operation whose measured spread moves the dates most: its work center needs "
+        "`days` more working days of regular capacity at the slower pace."))
 
 
 Money = str  # a decimal string, exact to the fen (e.g. "1456.00")
@@ -240,8 +260,41 @@ class Rate(Out):
     effective_from: date
 
 
+class OperationMinutes(Out):
+    """One operation's typed and measured minutes per piece, in the same standard minutes."""
+    code: str
+    typed_minutes: float
+    measured_minutes: float | None = Field(description=(
+        "The median of the measured minutes (weighted by pieces), converted to standard minutes "
+        "(docs/feasibility.md); null when nothing is measured."))
+    p25: float | None = Field(description="25th percentile (a faster pace), standard minutes.")
+    p75: float | None = Field(description="75th percentile (the slower pace the verdict also shows).")
+    samples: int = Field(description="Pairs of claims measured in the last 56 days, after outliers were left out.")
+    used: str = Field(description='"measured" when the engine uses the measured median, else "typed".')
+
+
+class ProductRates(Out):
+    product: str
+    operations: list[OperationMinutes]
+
+
+class PromisedOrder(Out):
+    number: str
+    promised: date = Field(description="The plan's date when the order was accepted (not its due date).")
+    finished: date | None = Field(description="The day its last operation finished; null while open.")
+    days_late: int | None = Field(description=(
+        "Days after the promise (negative: early); for an open order past its promise, the days so far; "
+        "null while open and not yet due."))
+
+
+class Promises(Out):
+    kept: int
+    late: int
+    orders: list[PromisedOrder]
+
+
 PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
-          Payroll, Rate)
+          Payroll, Rate, ProductRates, Promises)
 
 
 def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):

@@ -31,7 +31,7 @@ from factory.web.i18n import select_locale
 from factory.web.once import create_once
 from factory.web.pages import page as render_page
 from factory.web.refusals import errors as refusal_errors
-from factory.web.workshop_time import workshop_today
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 CHART_DAYS = 28
 VERDICT_LABELS = {"feasible": _l("Yes, we can take it"), "feasible_with_overtime": _l("Yes, with overtime"),
@@ -99,7 +99,8 @@ def _verdict_for(args) -> tuple:
     if errors:
         return None, errors
     try:
-        return assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale()), {}
+        return assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale(),
+                              zone=workshop_zone()), {}
     except Refused as refused:
         return None, refusal_errors(refused)
 

@@ -6,13 +6,14 @@ import json
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from factory.data.live_scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
+from factory.data.measured import scenario_minutes
 from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter, Workday
 from factory.domain.capacity import standard_minutes
 from factory.domain.progress import Count, percent
@@ -49,6 +50,7 @@ class BoardRow:
     planned: date | None = None
     badge: str = "on_track"
     needs_overtime: bool = False  # on time only with overtime (the capacity plan's planned date is with it)
+    planned_slow: date | None = None  # the planned date at the slower measured pace (None: nothing measured)
 
     @property
     def finished(self) -> int:
@@ -174,8 +176,10 @@ def capacity_minutes(center: WorkCenter) -> float:
 
 # --- the queries -----------------------------------------------------------------------------------
 
-def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list[BoardRow]:
-    """Open orders by due date; progress summed in SQL (seven queries in all, whatever the numbers)."""
+def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES, zone: tzinfo | None = None) -> list[BoardRow]:
+    """Open orders by due date; progress summed in SQL (seven queries in all, whatever the numbers).
+    With the workshop's `zone`, planned with measured minutes where the workshop uses them, and
+    planned once more at the slower measured pace (`planned_slow`) where some are measured."""
     wanted = [s.value for s in statuses]
     orders = list(session.exec(select(Order, Product).join(Product, Product.id == Order.product_id)
                                .where(Order.status.in_(wanted))
@@ -190,7 +194,9 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
     centers = {wc.id: capacity_minutes(wc) for wc in work_centers.values()}
     workdays = set(session.exec(select(Workday.weekday))) or set(DEFAULT_WORKDAYS)  # as the verdict page
     holidays = set(session.exec(select(Holiday.day).where(Holiday.day >= today)))
-    rows, loads, finished, booked = [], [], {}, []
+    used = scenario_minutes(session=session, today=today, zone=zone)
+    slow = scenario_minutes(session=session, today=today, zone=zone, pace="slow")
+    rows, loads, finished, booked, booked_slow = [], [], {}, [], []
     open_statuses = {s.value for s in OPEN_STATUSES}
     for order, product in orders:
         route = routes.get(product.id, [])
@@ -204,16 +210,25 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES) -> list
         done = monotone_done(order.quantity, order_counts)
         if order.status in open_statuses and route and not finished[order.id] and done[-1] < order.quantity:
             booked.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
-                           "operations": route_json(route, work_centers, done)})
+                           "operations": route_json(route, work_centers, done, used)})
+            if slow:
+                booked_slow.append({**booked[-1], "operations": route_json(route, work_centers, done, slow)})
     planned = estimated_completions(loads, centers, workdays, holidays, today)
     plan = capacity_plan(scenario_of(today=today, centers=work_centers.values(), workdays=workdays,
                                      holidays=[h.isoformat() for h in holidays], orders=booked)) if booked else None
+    plan_slow = capacity_plan(scenario_of(today=today, centers=work_centers.values(), workdays=workdays,
+                                          holidays=[h.isoformat() for h in holidays], orders=booked_slow)) \
+        if booked_slow else None
     for row in rows:
         completion = plan.get(row.order.number) if plan else None
         if completion is not None:
             row.badge, row.planned = capacity_badge(due=row.order.due, completion=completion,
                                                     finished=finished[row.order.id], today=today)
             row.needs_overtime = row.badge == "at_risk" and completion.late_in_regular_time
+            slow_completion = plan_slow.get(row.order.number) if plan_slow else None
+            if slow_completion is not None:
+                row.planned_slow = capacity_badge(due=row.order.due, completion=slow_completion,
+                                                  finished=finished[row.order.id], today=today)[1]
         else:
             row.planned = planned.get(row.order.id)
             row.badge = badge(due=row.order.due, planned=row.planned, finished=finished[row.order.id],

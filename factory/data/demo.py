@@ -1,4 +1,4 @@
-"""The demo workshop: a believable knitting workshop with three weeks of scan history.
+"""The demo workshop: a believable knitting workshop with eight weeks of scan history.
 
 `build_demo(today)` is pure (seeded, no database); `load_demo(session, today)` writes it.
 """
@@ -10,17 +10,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
 from factory.data.models import (
     ApiToken,
+    AppSetting,
     Holiday,
     OnceKey,
     Operation,
     Order,
     OrderLine,
     Product,
+    Promise,
     RefusedScan,
     Scan,
     Shift,
@@ -32,6 +34,7 @@ from factory.data.models import (
     WorkerWorkCenter,
 )
 from factory.data.people import create_demo_owner
+from factory.data.promises import promise_orders
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
 
 DEMO_OWNER = ("owner", "owner")
@@ -111,6 +114,7 @@ class DemoOrder:
     lines: list[ColorSizeLine]
     created: datetime
     notes: str = ""
+    finished: date | None = None  # the day its last operation finished (simulated)
 
 
 @dataclass
@@ -118,19 +122,59 @@ class Demo:
     orders: list[DemoOrder] = field(default_factory=list)
     scans: list[DemoScan] = field(default_factory=list)
     workers: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    speeds: dict[str, float] = field(default_factory=dict)  # worker code → their minutes ÷ the standard
+    promises: dict[int, date] = field(default_factory=dict)  # order index → the date promised
 
 
-def _at(day: date, rng: random.Random, after: datetime | None = None) -> datetime:
-    """A moment during the working day (08:00–18:00 Shanghai time), in UTC, not before `after`."""
-    moment = datetime.combine(day, time(8), SHANGHAI) + timedelta(minutes=rng.randint(0, 600))
-    moment = moment.astimezone(UTC)
-    if after and moment <= after:
-        moment = after + timedelta(minutes=rng.randint(5, 90))
-    return moment
+# The demo's shift hours (load_demo writes the same into the shift table), in minutes after midnight.
+SHIFT_STARTS, SHIFT_ENDS = 7 * 60 + 30, 18 * 60 + 30
+BREAKS = ((11 * 60 + 30, 12 * 60 + 30), (15 * 60 + 30, 16 * 60))
+HISTORY_DAYS = 56
+
+
+def _working_days(first: date, last: date) -> list[date]:
+    out, day = [], first
+    while day <= last:
+        if day.weekday() != 6:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def _advance(minute: float, work: float) -> tuple[float, float]:
+    """Work `work` minutes from `minute` of the shift, breaks skipped: (the minute it stops, the
+    work left over when the shift ends first)."""
+    while work > 1e-9 and minute < SHIFT_ENDS:
+        pause = next(((a, b) for a, b in BREAKS if a <= minute < b), None)
+        if pause:
+            minute = pause[1]
+            continue
+        stop = min([a for a, _ in BREAKS if a > minute] + [SHIFT_ENDS])
+        step = min(work, stop - minute)
+        minute += step
+        work -= step
+    return minute, max(0.0, work)
+
+
+def _moment(day: date, minute: float) -> datetime:
+    return (datetime.combine(day, time(0), SHANGHAI) + timedelta(minutes=minute)).astimezone(UTC)
+
+
+@dataclass
+class _Bundle:
+    order: int
+    bundle_no: int
+    pieces: int  # the pieces that reach the next operation
+    step: int = 0  # the next operation (route position)
+    ready: tuple[int, float] = (0, 0.0)  # (working day index, minute) from which it can be worked on
+    taken: bool = False
 
 
 def build_demo(today: date, seed: int = 2026) -> Demo:
-    """The whole demo workshop as plain data, the same for the same `today`."""
+    """The whole demo workshop as plain data, the same for the same `today`: eight weeks of a
+    simulated floor (each worker at their own speed, one bundle after another, shift hours and
+    breaks kept, the work left at the end of a day finished the next morning), so the measured
+    minutes per piece and the promises report have a history to show."""
     rng = random.Random(seed)
     demo = Demo()
     names = set()
@@ -146,26 +190,18 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
         if center == "packing" and i % 2 == 0:
             centers.append("finishing")
         demo.workers.append((f"W{i + 1:02d}", name, centers))
-    by_center: dict[str, list[str]] = {}
-    for code, _, centers in demo.workers:
-        for c in centers:
-            by_center.setdefault(c, []).append(code)
-
-    plan = (["shipped"] * 6 + ["done"] * 5 + ["in_production"] * 14 + ["accepted"] * 9 + ["draft"] * 3
-            + ["cancelled"] * 3)
+        # Workers differ: the fastest take 30% fewer minutes than the standard, the slowest 20% more.
+        demo.speeds[f"W{i + 1:02d}"] = round(rng.uniform(0.7, 1.2), 2)
+    routes = {p[0]: p[7] for p in PRODUCTS}
+    # What each operation really takes against its typed minutes: some were typed too low, some too high.
+    truth = {(code, k): rng.uniform(0.8, 1.2) for code, route in routes.items() for k in range(len(route))}
+    days = _working_days(today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
     year = today.year % 100
-    for n, status in enumerate(plan):
+
+    def new_order(status: str, created_day: date, due_in: int) -> int:
         product = PRODUCTS[rng.randrange(len(PRODUCTS))]
-        code, route = product[0], product[7]
-        quantity = rng.choice([60, 120, 150, 200, 240, 300, 360, 450, 500, 600, 800, 1000])
-        started_days_ago = {"shipped": rng.randint(15, 21), "done": rng.randint(10, 18),
-                            "in_production": rng.randint(2, 14), "cancelled": rng.randint(5, 15)}.get(status, 0)
-        if status in ("shipped", "done"):
-            due = today - timedelta(days=rng.randint(-6, 6))
-        else:
-            due = today + timedelta(days=rng.randint(-2, 40) if status == "in_production" else rng.randint(5, 45))
-        created = datetime.combine(today - timedelta(days=started_days_ago + rng.randint(1, 4)), time(9),
-                                   SHANGHAI).astimezone(UTC)
+        code = product[0]
+        quantity = rng.choice([60, 120, 150, 200, 240, 300, 360, 450, 500, 600])
         combos = COLORS_SIZES.get(code)
         if combos and quantity >= 120:
             share = quantity // len(combos)
@@ -173,46 +209,127 @@ def build_demo(today: date, seed: int = 2026) -> Demo:
             lines[-1] = ColorSizeLine(quantity - share * (len(combos) - 1), *combos[-1])
         else:
             lines = [ColorSizeLine(quantity)]
-        bundle_size = None if quantity <= 60 else rng.choice([20, 30, 50])
-        order = DemoOrder(f"SO{year:02d}-{n + 1:04d}", rng.choice(CUSTOMERS), code, quantity, due,
-                          2 if rng.random() < 0.1 else (1 if rng.random() < 0.2 else 0), status, bundle_size,
-                          lines, created, "")
-        demo.orders.append(order)
-        share_done = {"shipped": 1.0, "done": 1.0, "in_production": rng.uniform(0.15, 0.9),
-                      "cancelled": rng.uniform(0, 0.3)}.get(status, 0.0)
-        if share_done == 0:
-            continue
-        bundles = split_into_bundles(lines, bundle_size)
-        start = today - timedelta(days=started_days_ago)
-        for bundle in bundles:
-            reached = bundle.quantity
-            last = None
-            for k, (center, *_rest) in enumerate(route):
-                # Later operations trail behind earlier ones, as they do on the floor.
-                target = bundle.quantity if share_done >= 1 else int(bundle.quantity * min(1.0, share_done * (1.6 - 0.3 * k)))
-                done = min(reached, target)
-                if done <= 0:
-                    break
-                defects = 1 if done >= 20 and rng.random() < 0.08 and share_done < 1 else 0
-                good = done - defects
-                parts = [good] if good < 20 or rng.random() < 0.6 else [good // 2, good - good // 2]
-                for part in parts:
-                    span = max(1, (today - start).days if share_done < 1 else max(1, started_days_ago - 3))
-                    day = start + timedelta(days=min(span, max(0, int(span * (k + rng.random()) / len(route)))))
-                    # History ends yesterday: today's scans come from the people trying the demo.
-                    day = min(day, today - timedelta(days=1))
-                    while day.weekday() == 6:
-                        day -= timedelta(days=1)
-                    last = _at(day, rng, last)
-                    demo.scans.append(DemoScan(n, bundle.bundle_no, k, rng.choice(by_center[center]), part,
-                                               defects if part is parts[-1] else 0, last))
-                reached = good
+        bundle_size = None if quantity <= 60 else rng.choice([10, 20] if routes[code][0][1] >= 10 else [20, 30, 50])
+        created = datetime.combine(created_day, time(9), SHANGHAI).astimezone(UTC)
+        demo.orders.append(DemoOrder(f"SO{year:02d}-{len(demo.orders) + 1:04d}", rng.choice(CUSTOMERS), code,
+                                     quantity, created_day + timedelta(days=due_in),
+                                     2 if rng.random() < 0.1 else (1 if rng.random() < 0.2 else 0), status,
+                                     bundle_size, lines, created))
+        return len(demo.orders) - 1
+
+    bundles: list[_Bundle] = []
+    released: dict[int, int] = {}  # order → working day index it was accepted
+    for d, day in enumerate(days):
+        # About 1.8 orders a working day keep the knitters (the bottleneck) busy; the season picks up
+        # in the last two weeks, so orders are waiting and "can we take it?" has something to weigh.
+        for _ in range(4 if d >= len(days) - 10 else (2 if rng.random() < 0.8 else 1)):
+            n = new_order("accepted", day, rng.randint(12, 35))
+            released[n] = d
+            for b in split_into_bundles(demo.orders[n].lines, demo.orders[n].bundle_size):
+                bundles.append(_Bundle(n, b.bundle_no, b.quantity, ready=(d, SHIFT_STARTS)))
+    _simulate(demo, rng, days, bundles, routes, truth)
+    finished: dict[int, date] = {}
+    for b in bundles:
+        if b.step < len(routes[demo.orders[b.order].product]):
+            finished[b.order] = date.max
+    for s in demo.scans:
+        if s.order not in finished or finished[s.order] != date.max:
+            local = s.at.astimezone(SHANGHAI).date()
+            finished[s.order] = max(finished.get(s.order, local), local)
+    scanned = {s.order for s in demo.scans}
+    for n, order in enumerate(demo.orders):
+        done_on = finished.get(n)
+        if done_on and done_on != date.max:
+            order.finished = done_on
+            order.status = "shipped" if (today - done_on).days > 4 and rng.random() < 0.7 else "done"
+            # The promise the plan made when the order was accepted: the demo invents it around the
+            # day it finished (most kept, some days early, a quarter late).
+            order_promise = done_on + timedelta(days=rng.choice([0, 1, 1, 2, 3, 5, -1, -2, -4]))
+        else:
+            order.status = "in_production" if n in scanned else "accepted"
+            lead = (order.due - order.created.astimezone(SHANGHAI).date()).days
+            order_promise = order.created.astimezone(SHANGHAI).date() + timedelta(days=int(lead * rng.uniform(0.6, 1.0)))
+        if order.created.astimezone(SHANGHAI).date() < today - timedelta(days=3):
+            demo.promises[n] = order_promise  # the newest ones get theirs from the engine (load_demo)
+    for status in ("draft",) * 3 + ("cancelled",) * 3:
+        new_order(status, today - timedelta(days=rng.randint(1, 10)), rng.randint(10, 40))
     return demo
+
+
+def _simulate(demo: Demo, rng: random.Random, days: list[date], bundles: list[_Bundle], routes: dict,
+              truth: dict) -> None:
+    """Every worker, every working day: take the most urgent bundle waiting at their work center,
+    work it at their speed (with noise, a setup for an order's first bundle, now and then a long
+    pause), claim it when done; a bundle the shift's end interrupts is finished next morning."""
+    by_center: dict[str, list[str]] = {}
+    for code, _, centers in demo.workers:
+        by_center.setdefault(centers[0], []).append(code)
+    waiting: dict[str, list[_Bundle]] = {}
+    set_up: set[tuple[int, int]] = set()
+    carried: dict[str, tuple[_Bundle, float]] = {}
+    orders = demo.orders
+
+    def center_of(b: _Bundle) -> str:
+        return routes[orders[b.order].product][b.step][0]
+
+    pending = sorted(bundles, key=lambda b: b.ready)
+    for d, day in enumerate(days):
+        while pending and pending[0].ready[0] <= d:
+            b = pending.pop(0)
+            waiting.setdefault(center_of(b), []).append(b)
+        clock = {w: SHIFT_STARTS + rng.uniform(0, 20) for ws in by_center.values() for w in ws}
+        active = sorted(clock, key=lambda w: clock[w])
+        while active:
+            worker = min(active, key=lambda w: clock[w])
+            minute = clock[worker]
+            center = next(c for c, ws in by_center.items() if worker in ws)
+            if worker in carried:
+                bundle, work = carried.pop(worker)
+            else:
+                ready = [b for b in waiting.get(center, []) if not b.taken and b.ready <= (d, minute)]
+                if not ready:
+                    later = [b.ready[1] for b in waiting.get(center, []) if not b.taken and b.ready[0] == d
+                             and b.ready[1] > minute]
+                    if later and min(later) < SHIFT_ENDS:
+                        clock[worker] = min(later)
+                    else:
+                        active.remove(worker)
+                    continue
+                # The most urgent first, loosely: several orders move along at once, as on a real floor.
+                ready.sort(key=lambda b: (-orders[b.order].priority, orders[b.order].due, b.order, b.bundle_no))
+                bundle = ready[min(len(ready) - 1, int(rng.expovariate(0.15)))]
+                bundle.taken = True
+                _c, minutes, setup, _rate = routes[orders[bundle.order].product][bundle.step]
+                work = bundle.pieces * minutes * demo.speeds[worker] * \
+                    truth[(orders[bundle.order].product, bundle.step)] * rng.lognormvariate(0, 0.12)
+                if (bundle.order, bundle.step) not in set_up:
+                    set_up.add((bundle.order, bundle.step))
+                    work += setup
+                if rng.random() < 0.03:
+                    work += rng.uniform(30, 120)  # a long pause: a machine down, a chat, an errand
+            stop, left = _advance(minute, work)
+            if left > 0:
+                carried[worker] = (bundle, left)
+                active.remove(worker)
+                continue
+            clock[worker] = stop
+            defects = 1 if bundle.pieces >= 20 and rng.random() < 0.06 else 0
+            demo.scans.append(DemoScan(bundle.order, bundle.bundle_no, bundle.step, worker,
+                                       bundle.pieces - defects, defects, _moment(day, stop)))
+            waiting[center].remove(bundle)
+            bundle.pieces -= defects
+            bundle.step += 1
+            bundle.taken = False
+            if bundle.step < len(routes[orders[bundle.order].product]) and bundle.pieces > 0:
+                bundle.ready = (d, stop)
+                waiting.setdefault(center_of(bundle), []).append(bundle)
+            else:
+                bundle.step = len(routes[orders[bundle.order].product])
 
 
 def clear_workshop(*, session: Session) -> None:
     """Delete every row (demo --reset), children first."""
-    for model in (Scan, RefusedScan, Ticket, OrderLine, Order, WorkerWorkCenter, Worker, Operation, Product, Holiday,
+    for model in (Scan, RefusedScan, Ticket, OrderLine, Promise, Order, AppSetting, WorkerWorkCenter, Worker, Operation, Product, Holiday,
                   Workday, Shift, OnceKey, WorkCenter, ApiToken, User):
         session.exec(delete(model))
     session.flush()
@@ -259,7 +376,8 @@ def load_demo(*, session: Session, today: date) -> Demo:
         order = Order(number=d.number, customer=d.customer, product_id=products[d.product].id, quantity=d.quantity,
                       due=d.due, priority=d.priority, status=d.status, bundle_size=d.bundle_size,
                       created_at=d.created, accepted_at=None if d.status == "draft" else d.created,
-                      shipped_at=datetime.combine(d.due, time(17), SHANGHAI) if d.status == "shipped" else None)
+                      shipped_at=datetime.combine(d.finished + timedelta(days=2), time(17), SHANGHAI)
+                      if d.status == "shipped" and d.finished else None)
         session.add(order)
         orders.append(order)
     session.flush()
@@ -273,13 +391,20 @@ def load_demo(*, session: Session, today: date) -> Demo:
             session.add(tickets[(i, bundle.bundle_no)])
     session.flush()
     rng = random.Random(7)
-    for s in sorted(demo.scans, key=lambda s: s.at):
-        session.add(Scan(client_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                         ticket_id=tickets[(s.order, s.bundle_no)].id,
-                         operation_id=routes[demo.orders[s.order].product][s.operation].id,
-                         worker_id=workers[s.worker].id, good=s.good, defects=s.defects, created_at=s.at,
-                         source="demo"))
+    # In bulk: eight weeks of scans in one statement (the ORM row by row took seconds).
+    session.execute(insert(Scan), [
+        {"client_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+         "ticket_id": tickets[(s.order, s.bundle_no)].id,
+         "operation_id": routes[demo.orders[s.order].product][s.operation].id,
+         "worker_id": workers[s.worker].id, "good": s.good, "defects": s.defects, "created_at": s.at,
+         "worked_at": s.at, "source": "demo", "reason": "", "implausible": False}
+        for s in sorted(demo.scans, key=lambda s: s.at)])
+    session.add_all(Promise(order_id=orders[i].id, promised=day, made_at=demo.orders[i].created)
+                    for i, day in demo.promises.items())
     session.flush()
+    # The orders accepted in the last days get the date today's plan promises them.
+    promise_orders(session=session, order_ids=[o.id for i, o in enumerate(orders) if i not in demo.promises],
+                   today=today)
     create_demo_owner(session=session, username=DEMO_OWNER[0], password=DEMO_OWNER[1])
     return demo
 

@@ -15,9 +15,14 @@ DEFAULT_WORKDAYS = [0, 1, 2, 3, 4, 5]
 CANDIDATE_ID = "NEW"
 
 
-def route_json(operations: list[Operation], centers: dict[int, WorkCenter], done: list[int] | None = None) -> list[dict]:
+def route_json(operations: list[Operation], centers: dict[int, WorkCenter], done: list[int] | None = None,
+               minutes: dict[int, float] | None = None) -> list[dict]:
+    """The route in the engine's shape; `minutes` replaces the typed minutes per piece of some
+    operations (by id: measured ones, factory/data/measured.scenario_minutes)."""
     done = done or [0] * len(operations)
-    return [{"work_center": centers[op.work_center_id].code, "minutes_per_piece": op.minutes_per_piece,
+    minutes = minutes or {}
+    return [{"work_center": centers[op.work_center_id].code,
+             "minutes_per_piece": round(minutes[op.id], 4) if op.id in minutes else op.minutes_per_piece,
              "setup_minutes": op.setup_minutes, "done": d} for op, d in zip(operations, done)]
 
 
@@ -37,8 +42,10 @@ def plan_horizon(today: date, dues: list[date]) -> int:
     return min(366, max([90] + [(d - today).days + 30 for d in dues]))
 
 
-def live_scenario(*, session: Session, today: date, horizon_days: int | None = None) -> dict:
-    """Every accepted or in-production order with its remaining work; no candidate yet."""
+def live_scenario(*, session: Session, today: date, horizon_days: int | None = None,
+                  minutes: dict[int, float] | None = None) -> dict:
+    """Every accepted or in-production order with its remaining work; no candidate yet. `minutes`:
+    minutes per piece by operation id instead of the typed ones (a measured pace)."""
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
     workdays = [w.weekday for w in session.exec(select(Workday).order_by(Workday.weekday))] or DEFAULT_WORKDAYS
     holidays = [h.day.isoformat() for h in session.exec(select(Holiday).where(Holiday.day >= today))]
@@ -52,7 +59,7 @@ def live_scenario(*, session: Session, today: date, horizon_days: int | None = N
         done = monotone_done(order.quantity, [counts.get((order.id, op.id), Count()) for op in route])
         if route and done[-1] < order.quantity:
             scenario_orders.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
-                                    "operations": route_json(route, centers, done)})
+                                    "operations": route_json(route, centers, done, minutes)})
     return scenario_of(today=today, centers=centers.values(), workdays=workdays, holidays=holidays,
                        orders=scenario_orders, horizon_days=horizon_days)
 
@@ -80,10 +87,11 @@ def routes_by_product(*, session: Session, product_ids: set[int]) -> dict[int, l
     return routes
 
 
-def with_candidate(scenario: dict, *, session: Session, product: Product, quantity: int, due: date) -> dict:
+def with_candidate(scenario: dict, *, session: Session, product: Product, quantity: int, due: date,
+                   minutes: dict[int, float] | None = None) -> dict:
     """The live scenario plus the order the customer is asking for."""
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
     route = routes_by_product(session=session, product_ids={product.id}).get(product.id, [])
     horizon = max(scenario["horizon_days"], plan_horizon(date.fromisoformat(scenario["today"]), [due]))
     return {**scenario, "horizon_days": horizon, "candidate": {"id": CANDIDATE_ID, "quantity": quantity, "due": due.isoformat(),
-                                      "operations": route_json(route, centers)}}
+                                      "operations": route_json(route, centers, minutes=minutes)}}

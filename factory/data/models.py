@@ -466,10 +466,23 @@ class ClaimCheck(SQLModel, table=True):
 # --- paper: the phones' address --------------------------------------------------------------------
 
 class AppSetting(SQLModel, table=True):
-    """One workshop-wide setting the owner sets on a page (key → text), e.g. `phone_address`, the
-    address QR codes hold."""
+    """One workshop-wide setting the owner sets on a page (key → text): `phone_address` (the
+    address QR codes hold), `measured_rates` ("auto": use measured minutes per piece wherever
+    there are enough samples)."""
     __tablename__ = "app_setting"
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(default="", max_length=500)
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str = Field(default="", max_length=80)
+
+
+# --- measured rates and promises -------------------------------------------------------------------
+
+class Promise(SQLModel, table=True):
+    """The date the plan promised for an order when it was accepted (not its due date): compared
+    with the day it finished, so the owner learns whether the system's word is good."""
+    __tablename__ = "promise"
+    order_id: int = Field(foreign_key="production_order.id", primary_key=True)
+    promised: date
+    made_at: datetime = Field(default_factory=utcnow)
+

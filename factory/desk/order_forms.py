@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 from factory.data.models import Product
 from factory.data.once import new_key, valid_key
 from factory.data.orders import create_order
+from factory.data.promises import promise_orders
 from factory.inputs import OrderCreate, validate
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 BLANK_LINES = 3
 IMPORT_SALT = "order-import"
@@ -66,6 +68,7 @@ def unsign_import(token: str) -> tuple[list[OrderCreate], str] | None:
 def create_orders(*, db: Session, orders: list[OrderCreate]) -> list[str]:
     """Create every order in the caller's transaction (all or nothing: the caller commits or, on
     an exception, rolls back); returns their numbers."""
-    numbers = [create_order(session=db, order_in=o).number for o in orders]
+    created = [create_order(session=db, order_in=o) for o in orders]
+    promise_orders(session=db, order_ids=[o.id for o in created], today=workshop_today(), zone=workshop_zone())
     db.flush()
-    return numbers
+    return [o.number for o in created]

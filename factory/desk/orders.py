@@ -9,6 +9,7 @@ from factory.data.db import get_session, write_transaction
 from factory.data.models import OrderStatus
 from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
 from factory.data.orders import create_order, order_by_number
+from factory.data.promises import promise_orders
 from factory.desk import bp
 from factory.desk.order_forms import (
     BLANK_LINES,
@@ -25,6 +26,7 @@ from factory.web.access import owner_required
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
 from factory.web.refusals import explain
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 
 def form_page(values: dict, errors: dict, order=None, status: int = 200):
@@ -43,9 +45,13 @@ def order_new():
     if order_in is None:
         return form_page(raw, errors, status=422)
     status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
+    def create(session) -> str:
+        order = create_order(session=session, order_in=order_in, status=status)
+        promise_orders(session=session, order_ids=[order.id], today=workshop_today(), zone=workshop_zone())
+        return url_for("desk.order", number=order.number)
+
     try:  # orders are numbered one at a time, in the write transaction that claims the form's key
-        target = create_once(kind="order", key=request.form.get("once"), create=lambda session: url_for(
-            "desk.order", number=create_order(session=session, order_in=order_in, status=status).number))
+        target = create_once(kind="order", key=request.form.get("once"), create=create)
     except Refused as refused:
         return form_page(raw, refusal_errors(refused), status=422)
     return redirect(target)
@@ -82,6 +88,7 @@ def order_status(number: str):
     try:
         with write_transaction() as session:
             move_order(session=session, order=order, target=request.form.get("status", ""))
+            promise_orders(session=session, order_ids=[order.id], today=workshop_today(), zone=workshop_zone())
     except Refused as refused:
         abort(409, explain(refused.refusal))
     return redirect(url_for("desk.order", number=order.number))

@@ -8,6 +8,7 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from factory.data.db import get_session, write_transaction
+from factory.data.measured import ENOUGH_SAMPLES, auto_measured, operation_rates
 from factory.data.models import Product
 from factory.data.orders import route_of
 from factory.data.pay import closed_through, rate_entries, rate_histories, set_rate
@@ -30,7 +31,7 @@ from factory.inputs import Code, Input, RequiredText, validate
 from factory.web.access import owner_required
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
-from factory.web.workshop_time import workshop_today
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
 
@@ -53,7 +54,10 @@ def product_page(product: Product, errors: dict, status: int = 200, route_rows: 
         {**{f: getattr(op, f if f != "work_center" else "work_center_id") for f in ROUTE_FIELDS},
          "piece_rate": rate_on(histories[op.id], today)} for op in operations]
     rates = [(op, rate_entries(session=session, operation_id=op.id) or None) for op in operations]
+    measured = operation_rates(session=session, today=today, zone=workshop_zone(), operations=operations)
     return render_template("desk/product.html", product=product, errors=errors, route_rows=rows, rates=rates,
+                           measured=measured, auto_measured=auto_measured(session=session),
+                           enough_samples=ENOUGH_SAMPLES,
                            today=today, values=values or {}, closed_through=closed_through(session=session),
                            centers=work_centers(session=session)), status
 

@@ -14,14 +14,15 @@ from factory.files.spreadsheets import XLSX, orders_workbook
 from factory.web.access import owner_required
 from factory.web.links import ticket_url
 from factory.web.pages import page
-from factory.web.workshop_time import workshop_today
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 
 @bp.get("/")
 @owner_required
 def board():
     """The live production board: every open order, how far it has come and whether it will be on time."""
-    return page("desk/board.html", "desk/_board.html", rows=board_rows(session=get_session(), today=workshop_today()),
+    return page("desk/board.html", "desk/_board.html",
+                rows=board_rows(session=get_session(), today=workshop_today(), zone=workshop_zone()),
                 today=workshop_today())
 
 

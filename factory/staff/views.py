@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from factory.data.attention import needs_attention
 from factory.data.corrections import ledger_lines
 from factory.data.db import get_session, write_transaction
+from factory.data.measured import worker_paces
 from factory.data.models import ApiToken, Worker, utcnow
 from factory.data.workforce import WorkerIn, issue_new_badge, save_worker, set_active, workers_with_centers
 from factory.data.workshop_setup import work_centers
@@ -22,6 +23,7 @@ from factory.web.links import badge_url
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
 from factory.web.refusals import explain
+from factory.web.workshop_time import workshop_today, workshop_zone
 
 AUDIT_PAGE = 100
 LEDGER_DAYS = 31
@@ -35,6 +37,8 @@ ACTIONS = {
     "desk.work_center_save": _l("Changed a work center"), "desk.workdays_save": _l("Changed the workdays"),
     "desk.holiday_add": _l("Added a holiday"), "desk.holiday_remove": _l("Removed a holiday"),
     "desk.shifts_save": _l("Changed the shift hours"),
+    "desk.adopt_measured_minutes": _l("Adopted measured minutes per piece"),
+    "desk.measured_rates_save": _l("Changed the use of measured minutes"),
     "printing.void": _l("Voided a ticket"), "printing.mark_printed": _l("Counted labels as printed"), "printing.replace": _l("Replaced a ticket"),
     "printing.address_save": _l("Set the phones' address (printed in QR codes)"),
     "assess.decide": _l("Decided on an inquiry"), "api.order_create": _l("Created an order (API)"),
@@ -57,7 +61,8 @@ def workers_page(*, errors: dict | None = None, editing: int | str | None = None
     return render_template("staff/workers.html", workers=workers_with_centers(session=session),
                            centers=work_centers(session=session),
                            badge_url=badge_url, errors=errors or {}, editing=editing, values=values or {},
-                           tokens=tokens, new_token=new_token), status
+                           tokens=tokens, new_token=new_token,
+                           paces=worker_paces(session=session, today=workshop_today(), zone=workshop_zone())), status
 
 
 def _worker(worker_id: int) -> Worker:

@@ -1,0 +1,123 @@
+"""Promises: the plan's date for an order, stored when it is accepted, and how the promises came
+out (kept, late, by month)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+
+from sqlmodel import Session, select
+
+from factory.data.live_scenario import live_scenario
+from factory.data.measured import scenario_minutes
+from factory.data.models import OPEN_STATUSES, Operation, Order, OrderStatus, Promise, Scan, Ticket
+from factory.domain.promises import MonthOfPromises, PromiseOutcome, by_month, promise_outcome
+from factory.feasibility import ScenarioError
+from factory.feasibility.completions import planned_completions
+
+FINISHED_STATUSES = (OrderStatus.done.value, OrderStatus.shipped.value)
+
+
+def promise_orders(*, session: Session, order_ids: list[int], today: date, zone: tzinfo | None = None,
+                   dates: dict[int, date] | None = None) -> int:
+    """Store the plan's date for orders just created or accepted (open, without a promise yet):
+    `dates` by order id where the caller already has the plan's date (the verdict the owner
+    accepted), else one plan of all open orders without a candidate (the board's plan, at the
+    minutes the engine uses). An order the plan cannot finish within its horizon gets none.
+    Returns how many were stored. The caller's write transaction."""
+    if not order_ids:
+        return 0
+    promised = set(session.exec(select(Promise.order_id).where(Promise.order_id.in_(order_ids))))
+    waiting = [o for o in session.exec(select(Order).where(Order.id.in_(order_ids),
+                                                           Order.status.in_([s.value for s in OPEN_STATUSES])))
+               if o.id not in promised]
+    if not waiting:
+        return 0
+    dates = dict(dates or {})
+    if any(o.id not in dates for o in waiting):
+        try:
+            plan = planned_completions(live_scenario(session=session, today=today,
+                                                     minutes=scenario_minutes(session=session, today=today,
+                                                                              zone=zone)))
+        except ScenarioError:
+            plan = {}
+        for order in waiting:
+            completion = plan.get(order.number)
+            if order.id not in dates and completion is not None:
+                day = completion.with_overtime if completion.late_in_regular_time else completion.regular
+                if day is not None:
+                    dates[order.id] = day
+    stored = [Promise(order_id=o.id, promised=dates[o.id]) for o in waiting if o.id in dates]
+    session.add_all(stored)
+    session.flush()
+    return len(stored)
+
+
+@dataclass(frozen=True)
+class PromiseRow:
+    order: Order
+    outcome: PromiseOutcome
+
+
+@dataclass(frozen=True)
+class PromiseReport:
+    rows: list[PromiseRow]
+    months: list[MonthOfPromises]
+
+    @property
+    def kept(self) -> int:
+        return sum(r.outcome.state == "kept" for r in self.rows)
+
+    @property
+    def late(self) -> int:
+        return sum(r.outcome.state == "late" for r in self.rows)
+
+
+def _local_day(moment: datetime, zone: tzinfo) -> date:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).date()
+
+
+def finished_days(*, session: Session, orders: list[Order], zone: tzinfo) -> dict[int, date]:
+    """The day each finished order finished: when the pieces logged at its last operation reached
+    its quantity (by work time); for an order marked done or shipped without that, its last scan
+    there (or the day it shipped)."""
+    if not orders:
+        return {}
+    last_ops: dict[int, int] = {}
+    for op in session.exec(select(Operation).where(Operation.product_id.in_({o.product_id for o in orders}))
+                           .order_by(Operation.position)):
+        last_ops[op.product_id] = op.id
+    wanted = {o.id: o for o in orders}
+    rows = session.exec(select(Ticket.order_id, Scan.operation_id, Scan.good, Scan.defects, Scan.worked_at)
+                        .join(Ticket, Ticket.id == Scan.ticket_id)
+                        .where(Ticket.order_id.in_(list(wanted)))
+                        .order_by(Scan.worked_at, Scan.id)).all()
+    running: dict[int, int] = {}
+    out: dict[int, date] = {}
+    last_scan: dict[int, datetime] = {}
+    for order_id, op_id, good, defects, worked_at in rows:
+        order = wanted[order_id]
+        if op_id != last_ops.get(order.product_id):
+            continue
+        last_scan[order_id] = worked_at
+        running[order_id] = running.get(order_id, 0) + good + defects
+        if running[order_id] >= order.quantity:
+            out.setdefault(order_id, _local_day(worked_at, zone))
+        else:
+            out.pop(order_id, None)  # undone: not finished after all (until it reaches it again)
+    for order in orders:
+        if order.id not in out and order.status in FINISHED_STATUSES:
+            moment = last_scan.get(order.id) or order.shipped_at
+            if moment is not None:
+                out[order.id] = _local_day(moment, zone)
+    return out
+
+
+def promise_report(*, session: Session, today: date, zone: tzinfo) -> PromiseReport:
+    """Every promise (cancelled orders left out), oldest promised first, with how it came out."""
+    found = list(session.exec(select(Order, Promise).join(Promise, Promise.order_id == Order.id)
+                              .where(Order.status != OrderStatus.cancelled.value)
+                              .order_by(Promise.promised, Order.number)))
+    finished = finished_days(session=session, orders=[o for o, _ in found], zone=zone)
+    rows = [PromiseRow(order, promise_outcome(promised=p.promised, finished=finished.get(order.id), today=today))
+            for order, p in found]
+    return PromiseReport(rows, by_month([r.outcome for r in rows]))
