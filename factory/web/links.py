@@ -25,3 +25,8 @@ def badge_url(worker: Worker) -> str:
 
 def order_url(order: Order) -> str:
     return public_url("floor.order_sheet", token=order.token)
+
+
+def share_url(link) -> str:
+    """A customer's read-only status link (its own token, never the work order's)."""
+    return public_url("floor.shared_status", token=link.token)
