@@ -2,7 +2,7 @@
 breaks, Sundays and holidays do not count."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from factory.domain.plausibility import ShiftHours
 from factory.domain.stuck import StepCount, crossing, every_hour, judge, waits, working_hours
@@ -73,3 +73,22 @@ def test_a_bundle_of_a_started_order_waits_at_the_first_operation_since_the_orde
     found = waits(40, [StepCount(), StepCount()], started=at(MON, 8))
     assert [(w.position, w.pieces, w.since) for w in found] == [(0, 40, at(MON, 8))]
     assert waits(40, [StepCount(40, 40, at(MON, 9)), StepCount(40, 40, at(MON, 10))], started=at(MON, 8)) == []
+
+
+def test_the_working_clock_agrees_with_counting_day_by_day():
+    import random
+
+    from factory.domain.stuck import WorkingClock
+    rng = random.Random(15)
+    night = {d: ShiftHours(d, 22 * 60, 6 * 60, ((2 * 60, 2 * 60 + 30),)) for d in range(5)}
+    for shifts, holidays in ((DAYS, set()), (DAYS, {date(2026, 12, 1), date(2026, 12, 8)}), (night, {SUN}),
+                             (every_hour(), set())):
+        clock = WorkingClock(shifts, holidays, MON, date(2027, 1, 31))
+        for _ in range(200):
+            since = at(MON, 0) + timedelta(minutes=rng.randrange(0, 14 * 24 * 60))
+            now = since + timedelta(minutes=rng.randrange(0, 7 * 24 * 60))
+            hours = rng.choice([0.5, 1, 4, 8, 13])
+            verdict = clock.judge(since, now, hours)
+            assert verdict.crosses == crossing(shifts, holidays, since, hours)
+            assert abs(verdict.hours - working_hours(shifts, holidays, since, now)) < 1e-9
+            assert verdict.stuck == judge(shifts, holidays, since, now, hours).stuck

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,10 @@ from factory.data.models import (
 from factory.data.pay import work_lines
 from factory.data.shifts import shift_hours
 from factory.domain.calendar import day_start_utc
-from factory.domain.stuck import DEFAULT_STUCK_HOURS, StepCount, every_hour, judge, waits
+from factory.domain.stuck import DEFAULT_STUCK_HOURS, StepCount, WorkingClock, every_hour, waits
+
+# The working clock looks this many days ahead for the next bundle to get stuck.
+CLOCK_DAYS = 45
 
 # --- the board's data version and the stuck threshold -------------------------------------------
 
@@ -77,11 +80,22 @@ def _utc_of_local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 
 @dataclass(frozen=True)
+class TicketRef:
+    """The ticket a bundle is on now (what its page and the lists need)."""
+    id: int
+    token: str
+    bundle_no: int
+    color: str
+    size: str
+    quantity: int
+
+
+@dataclass(frozen=True)
 class BundleWait:
     """Pieces of one bundle waiting at one operation."""
     order: Order
     product: Product
-    ticket: Ticket
+    ticket: TicketRef
     operation: Operation
     previous: Operation | None  # where the pieces come from (None: the first operation)
     pieces: int
@@ -89,8 +103,10 @@ class BundleWait:
     started: bool  # the order has a scan
 
 
-def bundle_waits(*, session: Session, zone: ZoneInfo) -> list[BundleWait]:
-    """Every place where pieces of an open order's bundle wait, in five queries."""
+def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None = None) -> list[BundleWait]:
+    """Every place where pieces of an open order's bundle wait (only at operations of `centers`
+    when given: then only those operations' scans and their upstream ones are summed), in four
+    queries."""
     wanted = [s.value for s in OPEN_STATUSES]
     bundle = func.coalesce(Ticket.bundle_id, Ticket.id)
     orders = {o.id: (o, p) for o, p in session.exec(
@@ -101,25 +117,38 @@ def bundle_waits(*, session: Session, zone: ZoneInfo) -> list[BundleWait]:
         routes[op.product_id].append(op)
     counts: dict[tuple[int, int], StepCount] = {}
     started: dict[int, datetime] = {}
-    for key, order_id, op_id, good, logged, last, first in session.exec(
-            select(bundle, Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.good + Scan.defects),
+    sums = (select(bundle, Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.good + Scan.defects),
                    func.max(Scan.worked_at), func.min(Scan.worked_at))
             .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
-            .where(Order.status.in_(wanted)).group_by(bundle, Ticket.order_id, Scan.operation_id)).all():
-        counts[(key, op_id)] = StepCount(int(good or 0), int(logged or 0), _local(last, zone))
-        first = _local(first, zone)
+            .where(Order.status.in_(wanted)).group_by(bundle, Ticket.order_id, Scan.operation_id))
+    chosen = None
+    if centers is not None:
+        chosen = {op.id for route in routes.values() for op in route if op.work_center_id in centers}
+        upstream = {route[i - 1].id for route in routes.values() for i, op in enumerate(route) if i and op.id in chosen}
+        sums = sums.where(Scan.operation_id.in_(chosen | upstream))
+    for key, order_id, op_id, good, logged, last, first in session.exec(sums).all():
+        counts[(key, op_id)] = StepCount(int(good or 0), int(logged or 0), _utc(last))
+        first = _utc(first)
         if first is not None and (order_id not in started or first < started[order_id]):
             started[order_id] = first
     out = []
-    for ticket, key in session.exec(select(Ticket, bundle).join(Order, Order.id == Ticket.order_id)
-                                    .where(Order.status.in_(wanted), Ticket.voided_at.is_(None))).all():
-        order, product = orders[ticket.order_id]
+    empty = StepCount()
+    for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.exec(
+            select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
+                   Ticket.quantity, bundle)
+            .join(Order, Order.id == Ticket.order_id)
+            .where(Order.status.in_(wanted), Ticket.voided_at.is_(None))).all():
+        order, product = orders[order_id]
         route = routes.get(product.id, [])
-        steps = [counts.get((key, op.id), StepCount()) for op in route]
-        for wait in waits(ticket.quantity, steps, started.get(order.id)):
+        steps = [counts.get((key, op.id), empty) for op in route]
+        ticket = None
+        for wait in waits(quantity, steps, started.get(order.id)):
+            if chosen is not None and route[wait.position].id not in chosen:
+                continue
+            ticket = ticket or TicketRef(ticket_id, token, bundle_no, color, size, quantity)
             out.append(BundleWait(order, product, ticket, route[wait.position],
                                   route[wait.position - 1] if wait.position else None, wait.pieces,
-                                  _utc_of_local(wait.since, zone), order.id in started))
+                                  wait.since, order.id in started))
     return out
 
 
@@ -160,13 +189,16 @@ def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckRe
     local_now = _local(now, zone)
     report = StuckReport(threshold)
     not_started: dict[int, list[BundleWait]] = defaultdict(list)
-    for wait in bundle_waits(session=session, zone=zone):
+    found = bundle_waits(session=session, zone=zone)
+    first = min((w.since for w in found if w.since is not None and w.started), default=now)
+    clock = WorkingClock(shifts, holidays, _local(first, zone).date(), local_now.date() + timedelta(days=CLOCK_DAYS))
+    for wait in found:
         if not wait.started:
             not_started[wait.order.id].append(wait)
             continue
         if wait.since is None:
             continue
-        verdict = judge(shifts, holidays, _local(wait.since, zone), local_now, threshold)
+        verdict = clock.judge(_local(wait.since, zone), local_now, threshold)
         if verdict.stuck:
             report.stuck.append(Stuck(wait, verdict.hours))
         elif verdict.crosses is not None:
@@ -189,7 +221,7 @@ def station_queue(*, session: Session, worker: Worker, zone: ZoneInfo) -> list[B
     """Bundles with pieces waiting at the operations of the worker's work centers, most urgent
     first (priority, then due date)."""
     centers = set(session.exec(select(WorkerWorkCenter.work_center_id).where(WorkerWorkCenter.worker_id == worker.id)))
-    found = [w for w in bundle_waits(session=session, zone=zone) if w.operation.work_center_id in centers]
+    found = bundle_waits(session=session, zone=zone, centers=centers)
     found.sort(key=lambda w: (-w.order.priority, w.order.due, w.order.number, w.ticket.bundle_no,
                               w.operation.position))
     return found
@@ -236,7 +268,7 @@ def floor_now(*, session: Session, today: date, zone: ZoneInfo) -> list[WorkerNo
                                             scan.defects)
     pieces: dict[int, int] = defaultdict(int)
     pay: dict[int, Decimal] = defaultdict(Decimal)
-    for line in work_lines(session=session, first=today, last=today, zone=zone):
+    for line in work_lines(session=session, first=today, last=today, zone=zone, recent=True):
         pieces[line.worker_id] += line.good
         pay[line.worker_id] += line.amount
     return [WorkerNow(w, last.get(w.id), pieces[w.id], pay[w.id]) for w, _ in workers]

@@ -73,6 +73,55 @@ def crossing(shifts: Calendar, holidays, since: datetime, hours: float) -> datet
     return None
 
 
+class WorkingClock:
+    """Working time as one counter over a span of days: `seconds(moment)` is the working seconds
+    from the span's start to `moment`, so the working time between two moments is a difference
+    and the moment a threshold is crossed a search, each in O(log n). Holds the same rules as
+    `working_hours` and `crossing` (which it agrees with; the tests check), for judging thousands
+    of waits at once."""
+
+    def __init__(self, shifts: Calendar, holidays, first: date, last: date):
+        self.shifts, self.holidays = shifts, holidays
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.before: list[float] = []  # working seconds before each interval
+        total, day = 0.0, first - timedelta(days=1)
+        while day <= last:
+            for a, b in working_intervals(shifts, holidays, day):
+                if self.ends and a < self.ends[-1]:  # a night shift overlapping the next day's: skip the overlap
+                    a = self.ends[-1]
+                    if b <= a:
+                        continue
+                self.starts.append(a)
+                self.ends.append(b)
+                self.before.append(total)
+                total += (b - a).total_seconds()
+            day += timedelta(days=1)
+        self.total = total
+
+    def seconds(self, moment: datetime) -> float:
+        from bisect import bisect_right
+        i = bisect_right(self.starts, moment) - 1
+        if i < 0:
+            return 0.0
+        return self.before[i] + (min(moment, self.ends[i]) - self.starts[i]).total_seconds()
+
+    def moment(self, seconds: float) -> datetime | None:
+        """The moment the counter reaches `seconds`; None beyond the span."""
+        from bisect import bisect_left
+        if seconds > self.total or not self.starts:
+            return None
+        i = max(0, bisect_left(self.before, seconds) - 1)
+        return self.starts[i] + timedelta(seconds=seconds - self.before[i])
+
+    def judge(self, since: datetime, now: datetime, threshold: float) -> Verdict:
+        start = self.seconds(since)
+        moment = self.moment(start + threshold * 3600)
+        if moment is None or since < (self.starts[0] if self.starts else since):
+            moment = crossing(self.shifts, self.holidays, since, threshold)  # outside the span: the long way
+        return Verdict(moment is not None and moment < now, max(0.0, self.seconds(now) - start) / 3600, moment)
+
+
 @dataclass(frozen=True)
 class StepCount:
     """One bundle at one operation: good pieces, pieces logged (good + defects), and the last scan
