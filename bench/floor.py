@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from board import ORDERS, count_queries, seed  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from board import ORDERS, count_queries, seed  # noqa: E402
 from factory import create_app  # noqa: E402
 from factory.config import normalise_database_url  # noqa: E402
 from factory.data import db  # noqa: E402

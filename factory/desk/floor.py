@@ -135,7 +135,7 @@ def stuck_hours_save():
         return redirect(url_for("desk.wip"), 303)
     with write_transaction() as session:
         set_stuck_hours(session=session, hours=found.hours)
-    flash(_("Bundles now count as stuck after %(hours)s working hours.", hours="%g" % found.hours))
+    flash(_("Bundles now count as stuck after %(hours)s working hours.", hours=format(found.hours, "g")))
     return redirect(url_for("desk.wip"), 303)
 
 
