@@ -69,9 +69,12 @@ def test_pieces_wait_where_upstream_passed_more_than_was_logged():
     assert [(w.position, w.pieces, w.since) for w in found] == [(0, 10, t1), (1, 8, t2), (2, 20, t2)]
 
 
-def test_a_bundle_of_a_started_order_waits_at_the_first_operation_since_the_order_started():
+def test_a_bundle_never_scanned_waits_without_a_time_it_is_backlog_not_stuck():
     found = waits(40, [StepCount(), StepCount()], started=at(MON, 8))
-    assert [(w.position, w.pieces, w.since) for w in found] == [(0, 40, at(MON, 8))]
+    assert [(w.position, w.pieces, w.since) for w in found] == [(0, 40, None)]
+    # Partly knitted: it waits at knitting since its last knitting scan.
+    found = waits(40, [StepCount(10, 10, at(MON, 9)), StepCount()], started=at(MON, 8))
+    assert [(w.position, w.pieces, w.since) for w in found] == [(0, 30, at(MON, 9)), (1, 10, at(MON, 9))]
     assert waits(40, [StepCount(40, 40, at(MON, 9)), StepCount(40, 40, at(MON, 10))], started=at(MON, 8)) == []
 
 

@@ -116,9 +116,9 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
                            .order_by(Operation.product_id, Operation.position)):
         routes[op.product_id].append(op)
     counts: dict[tuple[int, int], StepCount] = {}
-    started: dict[int, datetime] = {}
+    started: set[int] = set()  # orders with a scan
     sums = (select(bundle, Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.good + Scan.defects),
-                   func.max(Scan.worked_at), func.min(Scan.worked_at))
+                   func.max(Scan.worked_at))
             .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
             .where(Order.status.in_(wanted)).group_by(bundle, Ticket.order_id, Scan.operation_id))
     chosen = None
@@ -126,11 +126,9 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
         chosen = {op.id for route in routes.values() for op in route if op.work_center_id in centers}
         upstream = {route[i - 1].id for route in routes.values() for i, op in enumerate(route) if i and op.id in chosen}
         sums = sums.where(Scan.operation_id.in_(chosen | upstream))
-    for key, order_id, op_id, good, logged, last, first in session.exec(sums).all():
+    for key, order_id, op_id, good, logged, last in session.exec(sums).all():
         counts[(key, op_id)] = StepCount(int(good or 0), int(logged or 0), _utc(last))
-        first = _utc(first)
-        if first is not None and (order_id not in started or first < started[order_id]):
-            started[order_id] = first
+        started.add(order_id)
     out = []
     empty = StepCount()
     for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.exec(
@@ -142,7 +140,7 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
         route = routes.get(product.id, [])
         steps = [counts.get((key, op.id), empty) for op in route]
         ticket = None
-        for wait in waits(quantity, steps, started.get(order.id)):
+        for wait in waits(quantity, steps):
             if chosen is not None and route[wait.position].id not in chosen:
                 continue
             ticket = ticket or TicketRef(ticket_id, token, bundle_no, color, size, quantity)

@@ -138,18 +138,20 @@ class Wait:
     since: datetime | None  # the later of the last scan there and the arrival of the waiting pieces
 
 
-def waits(quantity: int, steps: list[StepCount], started: datetime | None) -> list[Wait]:
+def waits(quantity: int, steps: list[StepCount], started: datetime | None = None) -> list[Wait]:
     """Where a bundle's pieces wait: at each operation, the pieces that reached it (the bundle's
     quantity at the first operation, the good pieces of the one before after it) less those
-    logged there. They arrived at the first operation when the order started (`started`, its first
-    scan), after it with the last scan of the operation before."""
+    logged there. They wait since the later of the last scan there and their arrival: the last
+    scan of the operation before. At the first operation nothing arrives: a bundle waits there
+    since its own last scan there, and a bundle never scanned has no time (it is the backlog of
+    its order, not stuck). `started` (the order's first scan) is kept for callers that list it."""
     out = []
     for i, step in enumerate(steps):
         reached = quantity if i == 0 else max(0, min(steps[i - 1].good, quantity))
         pieces = reached - step.logged
         if pieces <= 0:
             continue
-        arrived = started if i == 0 else steps[i - 1].last
+        arrived = None if i == 0 else steps[i - 1].last
         moments = [m for m in (step.last, arrived) if m is not None]
         out.append(Wait(i, pieces, max(moments) if moments else None))
     return out
