@@ -131,22 +131,24 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
         started.add(order_id)
     out = []
     empty = StepCount()
+    by_product = {pid: (route, [op.id for op in route]) for pid, route in routes.items()}
+    route_ids = {oid: by_product.get(p.id, ([], [])) for oid, (_o, p) in orders.items()}
     for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.exec(
             select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
                    Ticket.quantity, bundle)
             .join(Order, Order.id == Ticket.order_id)
             .where(Order.status.in_(wanted), Ticket.voided_at.is_(None))).all():
         order, product = orders[order_id]
-        route = routes.get(product.id, [])
-        steps = [counts.get((key, op.id), empty) for op in route]
+        route, ids = route_ids[order_id]
+        steps = [counts.get((key, op_id), empty) for op_id in ids]
         ticket = None
         for wait in waits(quantity, steps):
-            if chosen is not None and route[wait.position].id not in chosen:
+            if chosen is not None and ids[wait.position] not in chosen:
                 continue
             ticket = ticket or TicketRef(ticket_id, token, bundle_no, color, size, quantity)
             out.append(BundleWait(order, product, ticket, route[wait.position],
                                   route[wait.position - 1] if wait.position else None, wait.pieces,
-                                  wait.since, order.id in started))
+                                  wait.since, order_id in started))
     return out
 
 
