@@ -255,7 +255,7 @@ class WorkerNow:
 def floor_now(*, session: Session, today: date, zone: ZoneInfo) -> list[WorkerNow]:
     """Every active worker with their last scan, pieces and pay today; in four queries."""
     latest = (select(Scan.id).where(Scan.worker_id == Worker.id)
-              .order_by(Scan.worked_at.desc(), Scan.id.desc()).limit(1).correlate(Worker).scalar_subquery())
+              .order_by(Scan.worked_at.desc()).limit(1).correlate(Worker).scalar_subquery())
     workers = session.exec(select(Worker, latest).where(Worker.active == True).order_by(Worker.code)).all()  # noqa: E712
     ids = [scan_id for _, scan_id in workers if scan_id is not None]
     last = {}
