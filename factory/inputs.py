@@ -141,3 +141,20 @@ class OrderCreate(Input):
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
     _due_range = field_validator("due")(check_date_range)
+
+
+class StuckHoursIn(Input):
+    """The stuck threshold: pieces waiting longer than this many working hours are stuck."""
+    hours: float = Field(gt=0, le=200)
+
+
+BOARD_GLANCE = ("late", "at_risk", "not_started", "on_track")
+
+
+class BoardFilterIn(Input):
+    """The board's filters and sort (query parameters; unknown ones are ignored by the view)."""
+    status: Annotated[str, StringConstraints(pattern=r"^(late|at_risk|not_started|on_track)?$")] = ""
+    customer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
+    product: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    week: Annotated[str, StringConstraints(pattern=r"^1?$")] = ""
+    sort: Annotated[str, StringConstraints(pattern=r"^(due|priority)?$")] = ""

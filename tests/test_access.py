@@ -61,6 +61,13 @@ ACCESS = [
     ("desk.wip", "GET", "/wip", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.claims_to_check_page", "GET", "/checks", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.claim_right", "POST", "/checks/no-such-scan/right", {ANON: 400, WORKER: 403, OWNER: 404}),
+
+    ("desk.floor", "GET", "/floor", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.stuck_hours_save", "POST", "/wip/stuck-hours", {ANON: 400, WORKER: 403, OWNER: 303}),
+    ("desk.order_card_png", "GET", "/orders/{order}/status.png", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.order_card_pdf", "GET", "/orders/{order}/status.pdf", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.order_share", "POST", "/orders/{order}/share", {ANON: 400, WORKER: 403, OWNER: 303}),
+    ("desk.order_share_revoke", "POST", "/orders/{order}/share/999999/revoke", {ANON: 400, WORKER: 403, OWNER: 404}),
     ("desk.settings", "GET", "/settings", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.work_center_save", "POST", "/settings/work-centers", {ANON: 400, WORKER: 403, OWNER: 422}),
     ("desk.shifts_save", "POST", "/settings/shifts", {ANON: 400, WORKER: 403, OWNER: 302}),
@@ -73,6 +80,10 @@ ACCESS = [
     ("floor.my_day", "GET", "/me", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.service_worker", "GET", "/sw.js", {ANON: 200, WORKER: 200, OWNER: 200}),
     ("floor.offline_ticket", "GET", "/offline/ticket", {ANON: 401, WORKER: 200, OWNER: 401}),
+
+    ("floor.my_queue", "GET", "/me/queue", {ANON: 401, WORKER: 200, OWNER: 401}),
+    # A customer's status link: public, its own token (none such in the table: 404, and counted as a miss).
+    ("floor.shared_status", "GET", "/s/no-such-link", {ANON: 404, WORKER: 404, OWNER: 404}),
     ("floor.my_payslips", "GET", "/me/pay", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.my_payslip", "GET", "/me/pay/2026-11", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.ticket_photo", "GET", "/t/{ticket}/photo", {ANON: 404, WORKER: 404, OWNER: 404}),  # no photo in tests
@@ -130,6 +141,12 @@ ACCESS = [
     ("api.product_rates", "GET", "/api/products/{product}/rates",
      {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
     ("api.promises", "GET", "/api/promises", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
+
+    ("api.floor", "GET", "/api/floor", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200, REVOKED: 401}),
+    ("api.worker_queue", "GET", "/api/workers/{worker}/queue", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200,
+                                                               REVOKED: 401}),
+    ("api.board_summary", "GET", "/api/board/summary", {ANON: 401, WORKER: 401, OWNER: 401, TOKEN: 200,
+                                                         REVOKED: 401}),
     ("api.openapi", "GET", "/api/openapi.json", {ANON: 200, WORKER: 200, OWNER: 200, TOKEN: 200, REVOKED: 200}),
 ]
 

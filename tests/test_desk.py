@@ -82,7 +82,7 @@ def test_board_fragment_for_htmx_polls_itself(owner_client, workshop):
     page = soup(response)
     assert page.find("html") is None
     board = page.select_one("#board")
-    assert board["hx-trigger"] == "every 5s" and board["hx-get"] == "/"
+    assert board["hx-trigger"] == "every 2s" and board["hx-get"] == "/"
 
 
 def test_board_marks_late_orders(owner_client, session, workshop):

@@ -32,7 +32,7 @@ def test_owner_creates_an_order_and_the_board_shows_a_new_scan_without_reload(
     assert page.url.endswith(f"/orders/{order.number}")
     screenshot(page, "desk-order.png")
 
-    # The page's clock is Playwright's: it runs as usual, and the test moves it on 5 s at once
+    # The page's clock is Playwright's: it runs as usual, and the test moves it on 2 s at once
     # instead of waiting for the board's next poll.
     page.clock.install()
     page.goto(live_server + "/")
@@ -41,8 +41,8 @@ def test_owner_creates_an_order_and_the_board_shows_a_new_scan_without_reload(
     page.evaluate("window.notReloaded = true")
     ticket = session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.bundle_no)).first()
     api_scan(app.test_client(), api_headers, ticket, workshop.operations[0], workshop.knitter, 33)
-    # The board polls every 5 s: 5 s later on the page's clock the scan is shown, without a reload.
-    page.clock.fast_forward(5000)
+    # The board polls every 2 s: 2 s later on the page's clock the scan is shown, without a reload.
+    page.clock.fast_forward(2000)
     expect(cell).to_have_text("33")
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "desk-board.png")

@@ -187,6 +187,10 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
             reason=maybe(["奖"]), day=maybe(["", today]))),
         "desk.payroll_close": ("owner", url("/reports/payroll/{p}/close", p=maybe(periods)), fields()),
         "desk.payroll_reopen": ("owner", url("/reports/payroll/{p}/reopen", p=maybe(periods)), fields(reason=n)),
+        "desk.stuck_hours_save": ("owner", st.just("/wip/stuck-hours"), fields(hours=maybe(["4", "0.5", "201"]))),
+        "desk.order_share": ("owner", url("/orders/{n}/share", n=maybe([w.order.number])), fields()),
+        "desk.order_share_revoke": ("owner", url("/orders/{n}/share/{i}/revoke", n=maybe([w.order.number]),
+                                                 i=st.integers(min_value=0, max_value=10 ** 6).map(str)), fields()),
         # Last, and on the packer: the knitter's phone must stay signed in for the floor forms.
         "staff.worker_save": ("owner", st.one_of(st.just("/workers"), url("/workers/{i}", i=maybe(
             [str(w.packer.id)], st.integers(min_value=0).map(str)))), fields(

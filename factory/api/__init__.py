@@ -5,6 +5,7 @@ bp = Blueprint("api", __name__)
 
 from factory.api import (  # noqa: E402  (the views register on bp, so they come after it)
     feasibility,  # noqa: F401
+    floor,  # noqa: E402,F401
     measured,  # noqa: E402,F401
     openapi,  # noqa: E402,F401
     orders,  # noqa: E402,F401

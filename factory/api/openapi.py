@@ -219,6 +219,21 @@ def _paths() -> dict:
                                "Refusal"),
                 "413": TOO_LARGE,
                 "422": _answer("A bad field, an unknown operation or worker.", "FieldErrors")}}},
+        "/api/floor": {"get": {
+            "operationId": "floor", "summary": "Every active worker with their last scan and pieces today; the "
+                                               "stuck bundles (no move for more than the threshold of working hours).",
+            "responses": {"200": _answer("The floor now.", "Floor"), "401": UNAUTHORIZED}}},
+        "/api/workers/{code}/queue": {"get": {
+            "operationId": "worker_queue",
+            "summary": "Bundles with pieces waiting at the worker's operations, by priority then due date.",
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": STR,
+                            "description": "The worker's code."}],
+            "responses": {"200": _answer("The worker's queue.", "WorkerQueue"), "401": UNAUTHORIZED,
+                          "404": _answer("No such worker.", "Error")}}},
+        "/api/board/summary": {"get": {
+            "operationId": "board_summary",
+            "summary": "How many open orders are late, at risk, not started and on track (each in one count).",
+            "responses": {"200": _answer("The counts.", "BoardSummary"), "401": UNAUTHORIZED}}},
         "/api/scans/{client_id}/reverse": {"post": {
             "operationId": "scan_reverse",
             "summary": "The office reverses or corrects a scan, with a reason; the same request again answers "

@@ -3,7 +3,7 @@
 and the API cannot drift apart (an undocumented field fails loudly in the tests)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -295,6 +295,62 @@ class Promises(Out):
 
 PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
           Payroll, Rate, ProductRates, Promises)
+
+class LastScan(Out):
+    at: datetime = Field(description="When the work was done (UTC).")
+    order: str
+    bundle: int
+    operation: str = Field(description="The operation's code.")
+    good: int
+
+
+class FloorWorker(Out):
+    code: str
+    name: str
+    last_scan: LastScan | None
+    pieces_today: int = Field(description="Net good pieces today (the workshop's day).")
+
+
+class StuckBundle(Out):
+    order: str
+    bundle: int
+    operation: str = Field(description="The code of the operation the pieces wait at.")
+    pieces: int
+    waiting_hours: float = Field(description="Working hours (shift hours) waited so far.")
+    since: datetime = Field(description="The later of the last scan there and the arrival of the waiting pieces (UTC).")
+
+
+class Floor(Out):
+    """Every active worker with their last scan; the bundles stuck for more than the threshold."""
+    workers: list[FloorWorker]
+    stuck: list[StuckBundle]
+
+
+class QueueItem(Out):
+    order: str
+    bundle: int
+    ticket: str = Field(description="The ticket's token (its page is /t/<token>).")
+    operation: str
+    pieces: int = Field(description="Pieces waiting: done upstream less done at this operation.")
+    due: date
+    priority: int
+
+
+class WorkerQueue(Out):
+    worker: str
+    queue: list[QueueItem]
+
+
+class BoardSummary(Out):
+    """The board's counts: every open order in exactly one (late, then at risk, then not started, then on track)."""
+    late: int
+    at_risk: int
+    on_track: int
+    not_started: int
+
+
+PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
+          Payroll, Rate, Floor, WorkerQueue, BoardSummary)
 
 
 def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):

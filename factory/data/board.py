@@ -143,6 +143,16 @@ def badge(*, due: date, planned: date | None, finished: bool, today: date) -> st
     return "on_track"
 
 
+def glance(row: BoardRow) -> str:
+    """The one box of the board's counts an open order falls in, checked in this order: late, at
+    risk, not started (no scan yet), on track (finished orders not shipped yet too)."""
+    if row.badge in ("late", "at_risk"):
+        return row.badge
+    if row.last_scan is None:
+        return "not_started"
+    return "on_track"
+
+
 def capacity_badge(*, due: date, completion: Completion, finished: bool, today: date) -> tuple[str, date | None]:
     """The badge and planned date from the capacity plan (factory.feasibility): late when not even
     overtime gets the order done by its due date; at risk when only overtime does, or when the

@@ -20,7 +20,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -231,6 +231,47 @@ def write_together(eng: Engine, work: Callable[[Session], T]) -> T:
     with _writer_locks_guard:
         combiner = _combiners.setdefault(str(eng.url), _Combiner())
     return combiner.run(eng, work)
+
+# --- the board's data version ----------------------------------------------------------------
+
+# The tables whose rows the production board shows: orders and their tickets and scans, products
+# and routes, the capacity and calendar its plan uses, the shifts and threshold of its stuck list.
+BOARD_TABLES = frozenset({"production_order", "order_line", "ticket", "scan", "product", "operation", "work_center",
+                          "workday", "holiday", "shift", "board_state"})
+BUMP = text("INSERT INTO board_state (id, version, stuck_hours) VALUES (1, 2, 4.0) "
+            "ON CONFLICT (id) DO UPDATE SET version = board_state.version + 1")
+
+
+@event.listens_for(Session, "after_flush")
+def _note_board_rows(session: Session, _context) -> None:
+    """A flush that added, changed or deleted rows the board shows marks the transaction."""
+    if not session.info.get("board_changed") and any(
+            getattr(obj, "__tablename__", None) in BOARD_TABLES
+            for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["board_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_board_statements(state) -> None:
+    """So do INSERT/UPDATE/DELETE statements on those tables (e.g. saving the shift hours)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in BOARD_TABLES:
+            state.session.info["board_changed"] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_board_version(session: Session) -> None:
+    """Every commit that changed what the board shows bumps the data version, in the same
+    transaction: a poll that finds the version it was given answers 304 before planning anything."""
+    session.flush()  # commit flushes after this event: mark what is still pending first
+    if session.info.pop("board_changed", False):
+        session.execute(BUMP)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_board_rows(session: Session) -> None:
+    session.info.pop("board_changed", None)
 
 
 # --- migrations -----------------------------------------------------------------------------

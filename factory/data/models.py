@@ -486,3 +486,26 @@ class Promise(SQLModel, table=True):
     promised: date
     made_at: datetime = Field(default_factory=utcnow)
 
+# --- the floor now: the board's data version, the stuck threshold, customers' share links --------
+
+class BoardState(SQLModel, table=True):
+    """One row (id 1): the board's data version, bumped by every write transaction that changes
+    what the board shows (so an unchanged board poll answers 304 without planning anything), and
+    the number of working hours after which waiting pieces count as stuck."""
+    __tablename__ = "board_state"
+    __table_args__ = (CheckConstraint("stuck_hours > 0 AND stuck_hours <= 200", name="ck_board_state_stuck_hours"),)
+    id: int = Field(default=1, primary_key=True)
+    version: int = 1
+    stuck_hours: float = 4.0
+
+
+class ShareLink(SQLModel, table=True):
+    """A read-only link to one order's status for its customer, with its own unguessable token
+    (never the work order's); revoking it makes the link answer 404."""
+    __tablename__ = "share_link"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="production_order.id", index=True)
+    token: str = Field(default_factory=new_token, max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=80)
+    revoked_at: datetime | None = None

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("desk", __name__)
 
-from factory.desk import corrections, measured, orders, payroll, products, reports, setup, views  # noqa: E402,F401
+from factory.desk import corrections, floor, measured, orders, payroll, products, reports, setup, views  # noqa: E402,F401

@@ -8,6 +8,8 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from factory.data.db import get_session
+from factory.data.floor import stuck_bundles
+from factory.data.models import utcnow
 from factory.data.reports import finished_per_day, output_by_operation, output_by_worker, week_start
 from factory.data.wip import waiting_by_work_center
 from factory.desk import bp
@@ -39,4 +41,6 @@ def reports():
 def wip():
     """Pieces waiting in front of each work center, so the owner sees where goods pile up."""
     waiting = waiting_by_work_center(session=get_session())
-    return page("desk/wip.html", "desk/_wip.html", waiting=waiting, most=max((w.pieces for w in waiting), default=0))
+    report = stuck_bundles(session=get_session(), now=utcnow(), zone=workshop_zone())
+    return page("desk/wip.html", "desk/_wip.html", waiting=waiting, most=max((w.pieces for w in waiting), default=0),
+                report=report)

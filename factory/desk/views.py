@@ -5,6 +5,7 @@ from flask import Response, abort, request
 
 from factory.data.board import board_rows
 from factory.data.db import get_session
+from factory.data.floor import share_links
 from factory.data.models import OrderStatus
 from factory.data.order_edits import can_edit, has_scans, next_statuses
 from factory.data.orders import order_by_number, order_view
@@ -12,18 +13,9 @@ from factory.desk import bp
 from factory.desk.order_data import find_orders, order_details, search_from_args
 from factory.files.spreadsheets import XLSX, orders_workbook
 from factory.web.access import owner_required
-from factory.web.links import ticket_url
+from factory.web.links import share_url, ticket_url
 from factory.web.pages import page
-from factory.web.workshop_time import workshop_today, workshop_zone
-
-
-@bp.get("/")
-@owner_required
-def board():
-    """The live production board: every open order, how far it has come and whether it will be on time."""
-    return page("desk/board.html", "desk/_board.html",
-                rows=board_rows(session=get_session(), today=workshop_today(), zone=workshop_zone()),
-                today=workshop_today())
+from factory.web.workshop_time import workshop_today
 
 
 @bp.get("/orders")
@@ -56,5 +48,6 @@ def order(number: str):
     session = get_session()
     return page("desk/order.html", view=order_view(session=session, order=found), ticket_url=ticket_url,
                 details=order_details(session=session, order=found, today=workshop_today()),
-                moves=next_statuses(found.status),
+                moves=next_statuses(found.status), share_links=share_links(session=session, order=found),
+                share_url=share_url,
                 editable=can_edit(found.status, has_scans(session=session, order_id=found.id)))

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, g, make_response, redirect, rend
 
 from factory.data.attention import keep_refused, needs_attention
 from factory.data.db import get_session, write_transaction
+from factory.data.floor import order_by_share_token, station_queue, status_card
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view, variants_of
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
@@ -257,4 +258,26 @@ def name_the_worker(response: Response) -> Response:
     it forgets the pages it kept for the previous one (no one logs on someone else's page)."""
     worker = g.get("worker")
     response.headers["X-Factory-Worker"] = worker.code if worker is not None else "-"
+    return response
+
+
+@bp.get("/me/queue")
+@worker_required
+def my_queue():
+    """Bundles with pieces waiting at the worker's operations, most urgent first; a tap opens the ticket."""
+    session = get_session()
+    return render_page("floor/queue.html", "floor/_station_queue.html", worker=g.worker,
+                       queue=station_queue(session=session, worker=g.worker, zone=workshop_zone()),
+                       work_centers=work_centers_of(session=session, worker=g.worker))
+
+
+@bp.get("/s/<token>")
+def shared_status(token: str):
+    """A customer's read-only view of one order's status, through a share link's own token."""
+    session = get_session()
+    found = order_by_share_token(session=session, token=token) or abort(404)
+    card = status_card(session=session, order=found, today=workshop_today(), now=utcnow())
+    response = make_response(render_template("floor/shared_status.html", card=card))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
     return response

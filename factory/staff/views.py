@@ -51,6 +51,9 @@ ACTIONS = {
     "desk.operation_rate": _l("Changed a piece rate"), "desk.pay_period_save": _l("Changed the pay period's first day"),
     "api.payroll_close": _l("Closed a pay period (API)"), "api.payroll_reopen": _l("Reopened a pay period (API)"),
     "api.payroll_adjustment": _l("Recorded an adjustment (API)"), "api.operation_rate": _l("Changed a piece rate (API)"),
+    "desk.stuck_hours_save": _l("Changed when bundles count as stuck"),
+    "desk.order_share": _l("Made a status link for a customer"),
+    "desk.order_share_revoke": _l("Revoked a customer's status link"),
 }
 
 

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=select_locale,
                                  format_number=format_number, format_money=format_money, format_rate=format_rate,
-                                 status_label=status_label, zip=zip)
+                                 status_label=status_label, glance_label=glance_label, zip=zip)
 
 
 def format_number(value, digits: int = 0) -> str:
@@ -111,6 +111,19 @@ _STATUS_LABELS = {
 
 def status_label(status: str) -> str:
     return str(_STATUS_LABELS.get(status, status))
+
+
+_GLANCE_LABELS = {
+    "late": _l("Late"),
+    "at_risk": _l("At risk"),
+    "not_started": _l("Not started"),
+    "on_track": _l("On track"),
+}
+
+
+def glance_label(name: str) -> str:
+    """The name of one of the board's four counts."""
+    return str(_GLANCE_LABELS.get(name, name))
 
 
 def busy_message() -> str:

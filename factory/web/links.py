@@ -99,3 +99,7 @@ def address_choices() -> list[str]:
     port = request.host.rsplit(":", 1)[1] if ":" in request.host.rsplit("]", 1)[-1] else None
     return [with_port(address, request.scheme, int(port) if port and port.isdigit() else None)
             for address in lan_addresses()]
+
+def share_url(link) -> str:
+    """A customer's read-only status link (its own token, never the work order's)."""
+    return public_url("floor.shared_status", token=link.token)

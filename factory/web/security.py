@@ -14,9 +14,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
-# Public pages opened by a token in the path (ticket, order sheet): misses are counted per address,
+# Public pages opened by a token in the path (ticket, order sheet, a customer's status link): misses are counted per address,
 # so nobody can walk through tokens; scanning real tickets never counts.
-TOKEN_PAGES = ("/t/", "/o/")
+TOKEN_PAGES = ("/t/", "/o/", "/s/")
 TOKEN_MISSES, TOKEN_WINDOW = 30, 60.0
 
 

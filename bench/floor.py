@@ -1,0 +1,138 @@
+"""The floor now at 2,000 orders (300 open) and 200,000 scans: the floor view, the stuck list,
+a worker's queue and an unchanged board poll, timed through the Flask test client (server time,
+no network), with the number of SQL statements each runs at half and at all of the scans.
+
+    .venv/bin/python bench/floor.py                 # a fresh SQLite file
+    TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/floor.py   # also PostgreSQL
+
+Seeds with bench/board.py's seed (the same workshop, orders and scans), plus shift hours
+Monday to Saturday 08:00-17:30 with a lunch break, so the stuck list counts working hours.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from board import ORDERS, count_queries, seed  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from factory import create_app  # noqa: E402
+from factory.config import normalise_database_url  # noqa: E402
+from factory.data import db  # noqa: E402
+from factory.data.floor import stuck_bundles  # noqa: E402
+from factory.data.models import Scan, Shift, Worker, utcnow  # noqa: E402
+from factory.data.people import create_owner  # noqa: E402
+from factory.web.access import issue_api_token  # noqa: E402
+
+
+def median_ms(fn, runs: int = 7) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process (SQLite runs in it; PostgreSQL's own
+    work is not in it). On a shared, loaded machine the CPU time is the steadier figure."""
+    times, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(times) * 1000, statistics.median(cpu) * 1000
+
+
+def run(url: str) -> None:
+    print(f"\n== {url.split('@')[-1]}")
+    db.upgrade(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "WTF_CSRF_ENABLED": False})
+    engine = app.extensions["engine"]
+    today = date.today()
+    scans = seed(engine, today, random.Random(4))
+    half = len(scans) // 2
+    with engine.begin() as conn:
+        conn.execute(insert(Scan), scans[:half])
+    with Session(engine) as s:
+        s.add_all(Shift(weekday=d, starts=8 * 60, ends=17 * 60 + 30, breaks="12:00-13:00") for d in range(6))
+        owner = create_owner(session=s, username="bench", password="bench-password")
+        token = issue_api_token(session=s, user=owner)
+        worker = s.exec(select(Worker).order_by(Worker.code)).first()
+        badge, code = worker.badge_token, worker.code
+        s.commit()
+    owner_client = app.test_client()
+    owner_client.post("/login", data={"username": "bench", "password": "bench-password"})
+    worker_client = app.test_client()
+    worker_client.get(f"/w/{badge}")
+    api = {"Authorization": f"Bearer {token}"}
+    zone = None
+
+    def stuck_list():
+        with app.app_context():
+            from factory.web.workshop_time import workshop_zone
+            with Session(engine) as s:
+                return stuck_bundles(session=s, now=utcnow(), zone=zone or workshop_zone())
+
+    tag = owner_client.get("/", headers={"HX-Request": "true"}).headers["ETag"]
+    poll = {"HX-Request": "true", "If-None-Match": tag}
+    assert owner_client.get("/", headers=poll).status_code == 304
+    views = (("floor view (page)", lambda: owner_client.get("/floor")),
+             ("floor (API)", lambda: owner_client.get("/api/floor", headers=api)),
+             ("stuck list (data)", stuck_list),
+             ("worker's queue (page)", lambda: worker_client.get("/me/queue")),
+             ("worker's queue (API)", lambda: owner_client.get(f"/api/workers/{code}/queue", headers=api)),
+             ("board poll, unchanged", lambda: owner_client.get("/", headers=poll)),
+             ("board summary (API)", lambda: owner_client.get("/api/board/summary", headers=api)))
+    with app.app_context():
+        at_half = {label: count_queries(engine, fn) for label, fn in views}
+    with engine.begin() as conn:
+        conn.execute(insert(Scan), scans[half:])
+        # Straight inserts skip the write path: move the board's version as a scan would.
+        conn.execute(db.BUMP)
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM scan")).scalar()
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    tag = owner_client.get("/", headers={"HX-Request": "true"}).headers["ETag"]
+    poll["If-None-Match"] = tag
+    report = stuck_list()
+    print(f"{ORDERS} orders, {total} scans; {len(report.stuck)} bundles stuck, "
+          f"{len(report.not_started)} orders not started")
+    with app.app_context():
+        at_all = {label: count_queries(engine, fn) for label, fn in views}
+    print(f"{'':24s} {'wall':>9s} {'CPU':>9s}  SQL statements at {half} / {total} scans")
+    for label, fn in views:
+        wall, cpu = median_ms(fn)
+        print(f"{label:24s} {wall:7.1f} ms {cpu:6.1f} ms  {at_half[label]} / {at_all[label]}")
+    size = len(owner_client.get("/", headers={"HX-Request": "true"}).data)
+    unchanged = owner_client.get("/", headers=poll)
+    print(f"board poll: {size / 1024:.0f} KB when changed, {len(unchanged.data)} bytes (status "
+          f"{unchanged.status_code}) when not")
+    engine.dispose()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{tmp}/bench.db")
+    pg = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
+    if pg.startswith("postgres"):
+        base = normalise_database_url(pg)
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "factory_bench_floor" WITH (FORCE)'))
+            conn.execute(text('CREATE DATABASE "factory_bench_floor"'))
+        try:
+            run(base.rsplit("/", 1)[0] + "/factory_bench_floor")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text('DROP DATABASE IF EXISTS "factory_bench_floor" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

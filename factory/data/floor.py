@@ -1,0 +1,351 @@
+"""What is happening on the floor now: where pieces wait (and which bundles are stuck), each
+worker's queue, each worker's last scan and day, the board's data version and stuck threshold,
+customers' share links.
+
+Every function runs a fixed number of queries whatever the number of orders or scans; the stuck
+rules themselves are the pure `factory.domain.stuck`."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from factory.data.models import (
+    OPEN_STATUSES,
+    BoardState,
+    Holiday,
+    Operation,
+    Order,
+    Product,
+    Scan,
+    ShareLink,
+    Ticket,
+    Worker,
+    WorkerWorkCenter,
+    utcnow,
+)
+from factory.data.pay import work_lines
+from factory.data.shifts import shift_hours
+from factory.domain.calendar import day_start_utc
+from factory.domain.stuck import DEFAULT_STUCK_HOURS, StepCount, WorkingClock, every_hour, waits
+
+# The working clock looks this many days ahead for the next bundle to get stuck.
+CLOCK_DAYS = 45
+
+# --- the board's data version and the stuck threshold -------------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    version: int
+    stuck_hours: float
+
+
+def board_state(*, session: Session) -> State:
+    """The board's data version (bumped by db.py at every commit that changes what the board
+    shows) and the stuck threshold in working hours: one primary-key read."""
+    row = session.get(BoardState, 1)
+    return State(row.version, row.stuck_hours) if row else State(1, DEFAULT_STUCK_HOURS)
+
+
+def set_stuck_hours(*, session: Session, hours: float) -> None:
+    """Change the stuck threshold (the caller's write transaction; the version moves with it)."""
+    row = session.get(BoardState, 1) or BoardState(id=1)
+    row.stuck_hours = hours
+    session.add(row)
+    session.flush()
+
+
+# --- where pieces wait ---------------------------------------------------------------------------
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """A UTC moment as the workshop's naive wall-clock time (what the shift calendar speaks)."""
+    return None if moment is None else _utc(moment).astimezone(zone).replace(tzinfo=None)
+
+
+def _utc_of_local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    """The ticket a bundle is on now (what its page and the lists need)."""
+    id: int
+    token: str
+    bundle_no: int
+    color: str
+    size: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class BundleWait:
+    """Pieces of one bundle waiting at one operation."""
+    order: Order
+    product: Product
+    ticket: TicketRef
+    operation: Operation
+    previous: Operation | None  # where the pieces come from (None: the first operation)
+    pieces: int
+    since: datetime | None  # UTC
+    started: bool  # the order has a scan
+
+
+def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None = None) -> list[BundleWait]:
+    """Every place where pieces of an open order's bundle wait (only at operations of `centers`
+    when given: then only those operations' scans and their upstream ones are summed), in four
+    queries."""
+    wanted = [s.value for s in OPEN_STATUSES]
+    bundle = func.coalesce(Ticket.bundle_id, Ticket.id)
+    orders = {o.id: (o, p) for o, p in session.exec(
+        select(Order, Product).join(Product, Product.id == Order.product_id).where(Order.status.in_(wanted)))}
+    routes: dict[int, list[Operation]] = defaultdict(list)
+    for op in session.exec(select(Operation).where(Operation.product_id.in_({p.id for _, p in orders.values()}))
+                           .order_by(Operation.product_id, Operation.position)):
+        routes[op.product_id].append(op)
+    counts: dict[tuple[int, int], StepCount] = {}
+    started: set[int] = set()  # orders with a scan
+    sums = (select(bundle, Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.good + Scan.defects),
+                   func.max(Scan.worked_at))
+            .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
+            .where(Order.status.in_(wanted)).group_by(bundle, Ticket.order_id, Scan.operation_id))
+    chosen = None
+    if centers is not None:
+        chosen = {op.id for route in routes.values() for op in route if op.work_center_id in centers}
+        upstream = {route[i - 1].id for route in routes.values() for i, op in enumerate(route) if i and op.id in chosen}
+        sums = sums.where(Scan.operation_id.in_(chosen | upstream))
+    for key, order_id, op_id, good, logged, last in session.exec(sums).all():
+        counts[(key, op_id)] = StepCount(int(good or 0), int(logged or 0), _utc(last))
+        started.add(order_id)
+    out = []
+    empty = StepCount()
+    by_product = {pid: (route, [op.id for op in route]) for pid, route in routes.items()}
+    route_ids = {oid: by_product.get(p.id, ([], [])) for oid, (_o, p) in orders.items()}
+    for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.exec(
+            select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
+                   Ticket.quantity, bundle)
+            .join(Order, Order.id == Ticket.order_id)
+            .where(Order.status.in_(wanted), Ticket.voided_at.is_(None))).all():
+        order, product = orders[order_id]
+        route, ids = route_ids[order_id]
+        steps = [counts.get((key, op_id), empty) for op_id in ids]
+        ticket = None
+        for wait in waits(quantity, steps):
+            if chosen is not None and ids[wait.position] not in chosen:
+                continue
+            ticket = ticket or TicketRef(ticket_id, token, bundle_no, color, size, quantity)
+            out.append(BundleWait(order, product, ticket, route[wait.position],
+                                  route[wait.position - 1] if wait.position else None, wait.pieces,
+                                  wait.since, order_id in started))
+    return out
+
+
+def _calendar(*, session: Session, zone: ZoneInfo):
+    shifts = shift_hours(session=session) or every_hour()
+    holidays = set(session.exec(select(Holiday.day)))
+    return shifts, holidays
+
+
+@dataclass(frozen=True)
+class Stuck:
+    wait: BundleWait
+    hours: float  # working hours waited
+
+
+@dataclass(frozen=True)
+class NotStarted:
+    order: Order
+    product: Product
+    bundles: int
+    pieces: int
+
+
+@dataclass
+class StuckReport:
+    threshold: float
+    stuck: list[Stuck] = field(default_factory=list)
+    not_started: list[NotStarted] = field(default_factory=list)
+    # The next moment a waiting bundle becomes stuck (UTC): the board changes then without a write.
+    next_change: datetime | None = None
+
+
+def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckReport:
+    """Bundles whose pieces have waited at an operation for more than the threshold of working
+    hours (longest first), and apart from them the orders not started yet."""
+    threshold = board_state(session=session).stuck_hours
+    shifts, holidays = _calendar(session=session, zone=zone)
+    local_now = _local(now, zone)
+    report = StuckReport(threshold)
+    not_started: dict[int, list[BundleWait]] = defaultdict(list)
+    found = bundle_waits(session=session, zone=zone)
+    first = min((w.since for w in found if w.since is not None and w.started), default=now)
+    clock = WorkingClock(shifts, holidays, _local(first, zone).date(), local_now.date() + timedelta(days=CLOCK_DAYS))
+    for wait in found:
+        if not wait.started:
+            not_started[wait.order.id].append(wait)
+            continue
+        if wait.since is None:
+            continue
+        verdict = clock.judge(_local(wait.since, zone), local_now, threshold)
+        if verdict.stuck:
+            report.stuck.append(Stuck(wait, verdict.hours))
+        elif verdict.crosses is not None:
+            crosses = _utc_of_local(verdict.crosses, zone)
+            if report.next_change is None or crosses < report.next_change:
+                report.next_change = crosses
+    report.stuck.sort(key=lambda s: (-s.hours, s.wait.order.number, s.wait.ticket.bundle_no, s.wait.operation.position))
+    for waits_of in not_started.values():
+        first = [w for w in waits_of if w.previous is None]
+        report.not_started.append(NotStarted(waits_of[0].order, waits_of[0].product, len(first),
+                                             sum(w.pieces for w in first)))
+    report.not_started.sort(key=lambda n: (n.order.due, -n.order.priority, n.order.number))
+    return report
+
+
+# --- a worker's queue ----------------------------------------------------------------------------
+
+
+def station_queue(*, session: Session, worker: Worker, zone: ZoneInfo) -> list[BundleWait]:
+    """Bundles with pieces waiting at the operations of the worker's work centers, most urgent
+    first (priority, then due date)."""
+    centers = set(session.exec(select(WorkerWorkCenter.work_center_id).where(WorkerWorkCenter.worker_id == worker.id)))
+    found = bundle_waits(session=session, zone=zone, centers=centers)
+    found.sort(key=lambda w: (-w.order.priority, w.order.due, w.order.number, w.ticket.bundle_no,
+                              w.operation.position))
+    return found
+
+
+# --- the floor now: each worker --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LastScan:
+    at: datetime  # UTC
+    order: str
+    bundle: int
+    operation: str
+    operation_name: str
+    good: int
+    defects: int
+
+
+@dataclass(frozen=True)
+class WorkerNow:
+    worker: Worker
+    last: LastScan | None
+    pieces_today: int
+    pay_today: Decimal
+
+    def scanned_today(self, start: datetime) -> bool:
+        return self.last is not None and self.last.at >= start
+
+
+def floor_now(*, session: Session, today: date, zone: ZoneInfo) -> list[WorkerNow]:
+    """Every active worker with their last scan, pieces and pay today; in four queries."""
+    latest = (select(Scan.id).where(Scan.worker_id == Worker.id)
+              .order_by(Scan.worked_at.desc()).limit(1).correlate(Worker).scalar_subquery())
+    workers = session.exec(select(Worker, latest).where(Worker.active == True).order_by(Worker.code)).all()  # noqa: E712
+    ids = [scan_id for _, scan_id in workers if scan_id is not None]
+    last = {}
+    if ids:
+        for scan, bundle_no, number, op_code, op_name in session.exec(
+                select(Scan, Ticket.bundle_no, Order.number, Operation.code, Operation.name)
+                .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
+                .join(Operation, Operation.id == Scan.operation_id).where(Scan.id.in_(ids))).all():
+            last[scan.worker_id] = LastScan(_utc(scan.worked_at), number, bundle_no, op_code, op_name, scan.good,
+                                            scan.defects)
+    pieces: dict[int, int] = defaultdict(int)
+    pay: dict[int, Decimal] = defaultdict(Decimal)
+    for line in work_lines(session=session, first=today, last=today, zone=zone, recent=True):
+        pieces[line.worker_id] += line.good
+        pay[line.worker_id] += line.amount
+    return [WorkerNow(w, last.get(w.id), pieces[w.id], pay[w.id]) for w, _ in workers]
+
+
+def today_start(today: date, zone: ZoneInfo) -> datetime:
+    return day_start_utc(today, zone)
+
+
+# --- a customer's status --------------------------------------------------------------------------
+
+
+def share_links(*, session: Session, order: Order) -> list[ShareLink]:
+    return list(session.exec(select(ShareLink).where(ShareLink.order_id == order.id).order_by(ShareLink.id.desc())))
+
+
+def create_share_link(*, session: Session, order: Order, by: str) -> ShareLink:
+    link = ShareLink(order_id=order.id, created_by=by)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def share_link_of(*, session: Session, order: Order, link_id: int) -> ShareLink | None:
+    link = session.get(ShareLink, link_id)
+    return link if link is not None and link.order_id == order.id else None
+
+
+def revoke_share_link(*, session: Session, link: ShareLink) -> ShareLink:
+    """Revoke a link: from now on it answers 404 (revoking twice changes nothing)."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        session.add(link)
+        session.flush()
+    return link
+
+
+def order_by_share_token(*, session: Session, token: str) -> Order | None:
+    """The order a live (not revoked) share link points to."""
+    if not token or len(token) > 64:
+        return None
+    return session.exec(select(Order).join(ShareLink, ShareLink.order_id == Order.id)
+                        .where(ShareLink.token == token, ShareLink.revoked_at.is_(None))).first()
+
+
+@dataclass(frozen=True)
+class CardStep:
+    name: str
+    done: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class StatusCard:
+    """What a customer may see of an order: no prices, notes, customer or worker names."""
+    number: str
+    product: str
+    quantity: int
+    due: date
+    status: str
+    finished: int
+    planned: date | None
+    steps: list[CardStep]
+    as_of: datetime
+
+
+def status_card(*, session: Session, order: Order, today: date, now: datetime) -> StatusCard:
+    """An order's progress per operation, its finished pieces and its planned finish date."""
+    from factory.data.board import board_rows  # the plan of the open orders (remembered between calls)
+    product = session.get(Product, order.product_id)
+    route = list(session.exec(select(Operation).where(Operation.product_id == product.id).order_by(Operation.position)))
+    good = dict(session.exec(select(Scan.operation_id, func.sum(Scan.good)).join(Ticket, Ticket.id == Scan.ticket_id)
+                             .where(Ticket.order_id == order.id).group_by(Scan.operation_id)).all())
+    steps = [CardStep(op.name, min(order.quantity, max(0, int(good.get(op.id) or 0))), order.quantity) for op in route]
+    planned = None
+    if order.status in {s.value for s in OPEN_STATUSES}:
+        planned = next((row.planned for row in board_rows(session=session, today=today) if row.order.id == order.id),
+                       None)
+    return StatusCard(order.number, product.name, order.quantity, order.due, order.status,
+                      steps[-1].done if steps else 0, planned, steps, now)
