@@ -384,3 +384,68 @@ def test_calendar_workdays_and_holidays(owner_client, session, workshop):
     assert "国庆节" in owner_client.get("/settings").get_data(as_text=True)
     owner_client.post("/settings/holidays/2026-10-01/delete", data={"csrf_token": token})
     assert fresh(session).exec(select(Holiday)).all() == []
+
+
+# --- asking once, and undoing ---------------------------------------------------------------------
+
+def confirm_form(page) -> tuple[str, dict]:
+    """The confirmation page's form: where it posts and what it sends."""
+    form = page.select_one("#confirm form")
+    return form["action"], {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+
+
+def test_cancel_asks_once_naming_the_consequence_then_the_order_can_be_reopened(owner_client, session, workshop):
+    order = workshop.order
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    link = page.select_one('a[data-move="cancelled"]')
+    assert link is not None and not page.select('button[value="cancelled"]')  # no one-click cancel
+    asked = owner_client.get(link["href"])
+    assert asked.status_code == 200
+    fresh(session).refresh(order)
+    assert order.status == "accepted"  # asking changed nothing
+    confirm = soup(asked)
+    assert "不再接受扫码" in confirm.select_one("#confirm").get_text() and confirm.select_one("a.back")
+    action, fields = confirm_form(confirm)
+    assert owner_client.post(action, data=fields).status_code == 302
+    assert fresh(session).get(Order, order.id).status == "cancelled"
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    reopen = page.select_one('button[data-move="reopen"]')
+    assert reopen["value"] == "accepted"
+    assert owner_client.post(f"/orders/{order.number}/status", data={
+        "status": reopen["value"], "csrf_token": csrf_token(owner_client)}).status_code == 302
+    assert fresh(session).get(Order, order.id).status == "accepted"
+
+
+def test_a_cancelled_order_with_scans_reopens_in_production(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 5)
+    order = fresh(session).get(Order, workshop.order.id)
+    order.status = "cancelled"
+    session.add(order)
+    session.commit()
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    assert page.select_one('button[data-move="reopen"]')["value"] == "in_production"
+
+
+def test_shipped_can_be_undone_the_same_day_only(owner_client, session, workshop):
+    order = workshop.order
+    asked = soup(owner_client.get(f"/orders/{order.number}/status/confirm?status=shipped"))
+    assert "今天" in asked.select_one("#confirm").get_text()
+    action, fields = confirm_form(asked)
+    owner_client.post(action, data=fields)
+    assert fresh(session).get(Order, order.id).status == "shipped"
+    undo = soup(owner_client.get(f"/orders/{order.number}")).select_one('button[data-move="unship"]')
+    assert undo["value"] == "done"
+    token = csrf_token(owner_client)
+    assert owner_client.post(f"/orders/{order.number}/status", data={"status": "done", "csrf_token": token}).status_code == 302
+    undone = fresh(session).get(Order, order.id)
+    assert undone.status == "done" and undone.shipped_at is None
+    # Shipped two days ago: no undo offered, and a posted one is refused.
+    owner_client.post(f"/orders/{order.number}/status", data={"status": "shipped", "csrf_token": token})
+    shipped = fresh(session).get(Order, order.id)
+    shipped.shipped_at = datetime.now(UTC) - timedelta(days=2)
+    session.add(shipped)
+    session.commit()
+    assert not soup(owner_client.get(f"/orders/{order.number}")).select('button[data-move="unship"]')
+    assert owner_client.post(f"/orders/{order.number}/status",
+                             data={"status": "done", "csrf_token": token}).status_code == 409
+    assert fresh(session).get(Order, order.id).status == "shipped"

@@ -35,3 +35,27 @@ def test_charts_are_drawn_as_their_numbers_say(live_server, phone, session, work
         s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height])""")
     assert len(widths) == 3 and all(w > 0 and h >= 10 for w, h in widths)
     screenshot(page, "desk-phone-wip.png")
+
+
+def test_cancel_asks_once_and_reopens_without_javascript(live_server, browser, playwright_instance, session,
+                                                       workshop, owner):
+    device = dict(playwright_instance.devices["Pixel 5"])
+    device.pop("default_browser_type", None)
+    context = browser.new_context(**device, locale="zh-CN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, live_server)
+        number = workshop.order.number
+        page.goto(f"{live_server}/orders/{number}")
+        page.click('a[data-move="cancelled"]')
+        assert "不再接受扫码" in page.inner_text("#confirm")
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        screenshot(page, "desk-phone-confirm-cancel.png")
+        page.click("#confirm button[type=submit]")
+        page.wait_for_url(f"{live_server}/orders/{number}")
+        assert "已取消" in page.inner_text(".facts")
+        page.click('button[data-move="reopen"]')
+        page.wait_for_selector('a[data-move="cancelled"]')
+        assert "已取消" not in page.inner_text(".facts")
+    finally:
+        context.close()

@@ -7,7 +7,15 @@ from flask_babel import ngettext
 
 from factory.data.db import get_session, write_transaction
 from factory.data.models import OrderStatus
-from factory.data.order_edits import can_edit, has_scans, move_order, order_form_data, printed_tickets, update_order
+from factory.data.order_edits import (
+    CONFIRMED_MOVES,
+    can_edit,
+    has_scans,
+    move_order,
+    order_form_data,
+    printed_tickets,
+    update_order,
+)
 from factory.data.orders import create_order, order_by_number
 from factory.desk import bp
 from factory.desk.order_forms import (
@@ -22,9 +30,11 @@ from factory.desk.order_forms import (
 from factory.domain.refusal import Refused
 from factory.files.order_import import field_label, parse_rows, problem, read_table
 from factory.web.access import owner_required
+from factory.web.confirm import confirm_page
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
 from factory.web.refusals import explain
+from factory.web.workshop_time import day_start_utc, workshop_today, workshop_zone
 
 
 def form_page(values: dict, errors: dict, order=None, status: int = 200):
@@ -74,14 +84,41 @@ def order_edit(number: str):
     return redirect(url_for("desk.order", number=order.number))
 
 
+@bp.get("/orders/<number>/status/confirm")
+@owner_required
+def order_status_confirm(number: str):
+    """Asks once before cancelling or shipping an order, naming what follows and how to undo it."""
+    order = order_by_number(session=get_session(), number=number) or abort(404)
+    target = request.args.get("status", "")
+    if target not in CONFIRMED_MOVES:
+        abort(404)
+    back = url_for("desk.order", number=order.number)
+    if target == "cancelled":
+        return confirm_page(
+            question=_("Cancel order %(number)s?", number=order.number), back=back,
+            consequences=[_("It leaves the board and its tickets no longer take scans; pieces already logged "
+                            "stay in the records and in pay."),
+                          _("You can reopen it later from this order's page.")],
+            action=url_for("desk.order_status", number=order.number), fields={"status": target},
+            button=_("Yes, cancel the order"))
+    return confirm_page(
+        question=_("Mark order %(number)s shipped?", number=order.number), back=back,
+        consequences=[_("It leaves the board as delivered and its tickets no longer take scans."),
+                      _("You can undo this today only, from this order's page.")],
+        action=url_for("desk.order_status", number=order.number), fields={"status": target},
+        button=_("Yes, mark it shipped"), danger=False)
+
+
 @bp.post("/orders/<number>/status")
 @owner_required
 def order_status(number: str):
-    """Accept, finish, ship or cancel an order (only the moves the table allows)."""
+    """Accept, finish, ship or cancel an order (only the moves the table allows), reopen a cancelled
+    one, or take back a shipment made today."""
     order = order_by_number(session=get_session(), number=number) or abort(404)
     try:
         with write_transaction() as session:
-            move_order(session=session, order=order, target=request.form.get("status", ""))
+            move_order(session=session, order=order, target=request.form.get("status", ""),
+                       day_start=day_start_utc(workshop_today(), workshop_zone()))
     except Refused as refused:
         abort(409, explain(refused.refusal))
     return redirect(url_for("desk.order", number=order.number))
