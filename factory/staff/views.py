@@ -18,8 +18,8 @@ from factory.domain.refusal import Refused
 from factory.inputs import validate
 from factory.staff import bp
 from factory.web.access import api_tokens, issue_api_token, owner_required
-from factory.web.confirm import confirm_page
 from factory.web.audit import recent_entries
+from factory.web.confirm import confirm_page
 from factory.web.links import badge_url
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
