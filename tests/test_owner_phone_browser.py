@@ -59,3 +59,48 @@ def test_cancel_asks_once_and_reopens_without_javascript(live_server, browser, p
         assert "已取消" not in page.inner_text(".facts")
     finally:
         context.close()
+
+
+def test_can_we_take_it_on_a_phone_answers_the_inputs_as_they_are(live_server, phone, session, workshop, owner):
+    """At 393 px: a date typed digit by digit (the browser cannot read it) is called not valid,
+    never "required" next to a filled quantity (a halted request once left the old "required"
+    verdict standing); changing the due date replaces the verdict, and accept creates the order
+    with the new date, the priority and the colour lines."""
+    from datetime import date, timedelta
+
+    from sqlmodel import select
+
+    from factory.data.models import Order, OrderLine
+    from tests.conftest import fresh
+    page = phone.new_page()
+    sign_in(page, live_server)
+    page.goto(live_server + "/assess")
+    page.select_option("select[name=product]", "SCARF")
+    page.click("input[name=quantity]")
+    page.keyboard.type("60")
+    page.click("input[name=due]")
+    page.keyboard.type("20261220")  # eight digits into the year field: not a date the browser can read
+    page.wait_for_selector('#verdict [data-field="due"]:has-text("日期")')
+    assert "必填" not in page.inner_text("#verdict")
+    first, second = (date.today() + timedelta(days=d) for d in (40, 60))
+    page.fill("input[name=due]", first.isoformat())
+    page.wait_for_selector(f'#verdict input[name=assessed][value="SCARF|60|{first}"]', state="attached")
+    page.fill("input[name=customer]", "手机客户")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    screenshot(page, "assess-phone.png")
+    page.fill("input[name=due]", second.isoformat())
+    page.wait_for_selector(f'#verdict input[name=assessed][value="SCARF|60|{second}"]', state="attached")
+    page.select_option("#decide select[name=priority]", "1")  # asks again: the priority moves the planned date
+    page.wait_for_selector('#verdict:not(.stale) #decide option[value="1"][selected]', state="attached")
+    colors, sizes, counts = (page.locator(f"#decide input[name={n}]") for n in ("color", "size", "line_quantity"))
+    for i, (c, s, q) in enumerate((("红", "M", "40"), ("藏青", "L", "20"))):
+        colors.nth(i).fill(c)
+        sizes.nth(i).fill(s)
+        counts.nth(i).fill(q)
+    page.click("#decide button[value=accept]")
+    page.wait_for_selector("table.tickets", timeout=10000)
+    order = fresh(session).exec(select(Order).where(Order.customer == "手机客户")).one()
+    assert (order.due, order.priority) == (second, 1)
+    lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    assert [(l.color, l.quantity) for l in lines] == [("红", 40), ("藏青", 20)]
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)

@@ -13,7 +13,7 @@ from factory.data.models import Inquiry, Product, WorkCenter
 from factory.data.orders import create_order, lock_order_numbers
 from factory.domain.refusal import Refusal, Refused
 from factory.feasibility import assess
-from factory.inputs import Code, Input, OrderCreate, RequiredText, check_date_range
+from factory.inputs import Code, Input, OrderCreate, OrderLineIn, RequiredText, check_date_range
 
 
 class InquiryIn(Input):
@@ -33,6 +33,8 @@ class DecisionIn(InquiryIn):
 
 class AcceptIn(DecisionIn):
     customer: RequiredText
+    priority: int = Field(default=0, ge=0, le=2)
+    lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
 
 
 @dataclass
@@ -60,7 +62,8 @@ def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: s
 
 
 def record_decision(*, session: Session, verdict: Verdict, decision: str, reason: str = "",
-                    customer: str = "", request_id: str = "") -> Inquiry:
+                    customer: str = "", request_id: str = "", priority: int = 0,
+                    lines: list[OrderLineIn] | None = None) -> Inquiry:
     """Keep the inquiry; an accepted one becomes an order with its tickets. The same
     `request_id` again (a double click, a resent form) returns the first decision. `session`
     is a write transaction (the caller commits): decisions are taken one at a time."""
@@ -77,7 +80,8 @@ def record_decision(*, session: Session, verdict: Verdict, decision: str, reason
                       request_id=request_id or None)
     if decision == "accepted":
         order = create_order(session=session, order_in=OrderCreate(
-            customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due))
+            customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due,
+            priority=priority, lines=lines or []))
         inquiry.order_id = order.id
     session.add(inquiry)
     session.flush()

@@ -38,7 +38,10 @@ from factory.web.workshop_time import day_start_utc, workshop_today, workshop_zo
 
 
 def form_page(values: dict, errors: dict, order=None, status: int = 200):
-    return render_template("desk/order_form.html", values=values, errors=errors, order=order, blank=BLANK_LINES,
+    rows = len(request.form.getlist("color")) if request.method == "POST" else 0
+    blank = max(BLANK_LINES, rows) - len(values.get("lines") or []) + (1 if request.form.get("add_line") else 0)
+    return render_template("desk/order_form.html", values=values, errors=errors, order=order,
+                           blank_lines=max(blank, 1),
                            products=product_choices(session=get_session()),
                            printed=printed_tickets(session=get_session(), order_id=order.id) if order else 0), status
 
@@ -49,6 +52,8 @@ def order_new():
     """A new order (accepted, or kept as a draft), split into bundle tickets."""
     if request.method == "GET":
         return form_page(form_values(), {})
+    if request.form.get("add_line"):  # one more colour/size row; nothing is saved yet
+        return form_page(order_input(request.form)[2], {})
     order_in, errors, raw = order_input(request.form)
     if order_in is None:
         return form_page(raw, errors, status=422)
@@ -71,6 +76,8 @@ def order_edit(number: str):
         abort(409, _("Work on this order has started; it can no longer be edited."))
     if request.method == "GET":
         return form_page(form_values(order_form_data(session=session, order=order)), {}, order)
+    if request.form.get("add_line"):
+        return form_page(order_input(request.form)[2], {}, order)
     order_in, errors, raw = order_input(request.form)
     if order_in is None:
         return form_page(raw, errors, order, status=422)
