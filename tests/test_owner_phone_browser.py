@@ -104,3 +104,26 @@ def test_can_we_take_it_on_a_phone_answers_the_inputs_as_they_are(live_server, p
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
     assert [(l.color, l.quantity) for l in lines] == [("红", 40), ("藏青", 20)]
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_the_owners_menu_is_one_row_and_owner_pages_fit_393_px(live_server, phone, session, workshop, owner):
+    """The menu took three rows (about 160 px) on a phone; now one row that scrolls sideways by
+    itself. No owner page scrolls sideways as a whole."""
+    from datetime import date, timedelta
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12)
+    page = phone.new_page()
+    sign_in(page, live_server)
+    due = (date.today() + timedelta(days=30)).isoformat()
+    for path in ("/", f"/orders/{workshop.order.number}", f"/assess?product=SCARF&quantity=60&due={due}",
+                 "/orders/new", "/settings", "/reports", "/wip", "/workers"):
+        page.goto(live_server + path)
+        assert page.evaluate("document.querySelector('header.top').getBoundingClientRect().height") <= 60, path
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), path
+    page.goto(live_server + "/")
+    menu = page.locator(".owner-nav")
+    assert page.evaluate("(() => { const n = document.querySelector('.owner-nav'); "
+                         "return n.scrollWidth > n.clientWidth && getComputedStyle(n).overflowX === 'auto'; })()")
+    menu.locator("a", has_text="设置").scroll_into_view_if_needed()
+    menu.locator("a", has_text="设置").click()
+    page.wait_for_url(live_server + "/settings")
+    screenshot(page, "desk-phone-menu.png")
