@@ -386,6 +386,36 @@ def test_calendar_workdays_and_holidays(owner_client, session, workshop):
     assert fresh(session).exec(select(Holiday)).all() == []
 
 
+def test_a_run_of_holidays_is_added_in_one_go(owner_client, session, workshop):
+    """Spring Festival is about 15 days off: one form, not fifteen."""
+    token = csrf_token(owner_client, "/settings")
+    response = owner_client.post("/settings/holidays", data={
+        "day": "2027-02-05", "last": "2027-02-19", "name": "春节", "csrf_token": token}, follow_redirects=True)
+    days = fresh(session).exec(select(Holiday).order_by(Holiday.day)).all()
+    assert [(h.day, h.name) for h in days] == [(date(2027, 2, 5) + timedelta(days=i), "春节") for i in range(15)]
+    assert "15" in soup(response).select_one(".flash").get_text()
+    backwards = owner_client.post("/settings/holidays", data={
+        "day": "2027-03-05", "last": "2027-03-01", "name": "x", "csrf_token": token})
+    assert backwards.status_code == 422 and soup(backwards).select_one('[data-field="holiday_last"]')
+    too_long = owner_client.post("/settings/holidays", data={
+        "day": "2027-03-01", "last": "2027-12-31", "name": "x", "csrf_token": token})
+    assert too_long.status_code == 422
+    assert len(fresh(session).exec(select(Holiday)).all()) == 15
+
+
+def test_add_a_line_gives_the_order_form_one_more_row_and_saves_nothing(owner_client, session, workshop):
+    rows = ["红", "黄", "蓝", "绿"]
+    data = order_form(owner_client, color=rows, size=["S", "M", "L", "XL"], line_quantity=["30", "30", "30", "30"],
+                      add_line="1")
+    page = soup(owner_client.post("/orders/new", data=data))
+    assert [i["value"] for i in page.select("input[name=color]")] == rows + [""]
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).first() is None
+    data = order_form(owner_client, color=rows + [""], size=["S", "M", "L", "XL", ""],
+                      line_quantity=["30", "30", "30", "30", ""])
+    assert owner_client.post("/orders/new", data=data).status_code == 302
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one().quantity == 120
+
+
 # --- asking once, and undoing ---------------------------------------------------------------------
 
 def confirm_form(page) -> tuple[str, dict]:

@@ -127,3 +127,19 @@ def test_the_owners_menu_is_one_row_and_owner_pages_fit_393_px(live_server, phon
     menu.locator("a", has_text="设置").click()
     page.wait_for_url(live_server + "/settings")
     screenshot(page, "desk-phone-menu.png")
+
+
+def test_settings_buttons_keep_one_line_and_the_order_form_adds_lines(live_server, phone, workshop, owner):
+    page = phone.new_page()
+    sign_in(page, live_server)
+    page.goto(live_server + "/settings")
+    heights = page.evaluate("[...document.querySelectorAll('main button')].map(b => b.getBoundingClientRect().height)")
+    assert heights and max(heights) <= 52  # one line of text in a 48 px button
+    page.goto(live_server + "/orders/new")
+    assert page.locator("input[name=color]").count() == 3
+    page.locator("input[name=color]").nth(0).fill("红")
+    page.click("button.add-line")
+    page.wait_for_function("document.querySelectorAll('input[name=color]').length === 4")
+    assert page.locator("input[name=color]").nth(0).input_value() == "红"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    screenshot(page, "desk-phone-order-form.png")
