@@ -34,6 +34,8 @@ ACCESS = [
     ("desk.orders_export", "GET", "/orders/export.xlsx", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.order_new", "GET", "/orders/new", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.order_edit", "GET", "/orders/{order}/edit", {ANON: 302, WORKER: 403, OWNER: 200}),
+    ("desk.order_verdict", "GET", "/orders/verdict?product=SCARF&quantity=10&due=2030-01-01",
+     {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.order_status_confirm", "GET", "/orders/{order}/status/confirm?status=cancelled", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("desk.order_status", "POST", "/orders/{order}/status", {ANON: 400, WORKER: 403, OWNER: 409}),
     ("desk.order_import", "GET", "/orders/import", {ANON: 302, WORKER: 403, OWNER: 200}),

@@ -416,6 +416,45 @@ def test_add_a_line_gives_the_order_form_one_more_row_and_saves_nothing(owner_cl
     assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one().quantity == 120
 
 
+def test_an_order_that_cannot_be_made_in_time_is_not_saved_without_a_word(owner_client, session, workshop):
+    """The verdict of "can we take it?" on the order form: a late order needs "save anyway"."""
+    soon = (date.today() + timedelta(days=2)).isoformat()
+    data = order_form(owner_client, quantity="5000", due=soon, color=["", "", ""], line_quantity=["", "", ""],
+                      bundle_size="")
+    response = owner_client.post("/orders/new", data=data)
+    assert response.status_code == 409
+    page = soup(response)
+    assert "做不完" in page.select_one("#order-verdict").get_text()
+    assert page.select_one("#order-verdict button[name=save_anyway]") is not None
+    assert page.select_one("input[name=due]")["value"] == soon  # the form keeps what was typed
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).first() is None
+    data["once"] = page.select_one("input[name=once]")["value"]
+    assert owner_client.post("/orders/new", data={**data, "save_anyway": "1"}).status_code == 302
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one().quantity == 5000
+    # A draft is not a promise: it is saved without the question.
+    assert owner_client.post("/orders/new", data=order_form(
+        owner_client, quantity="5000", due=soon, customer="草稿客户", color=["", "", ""],
+        line_quantity=["", "", ""], draft="1")).status_code == 302
+
+
+def test_the_order_form_shows_the_verdict_as_it_is_filled_in(owner_client, workshop):
+    order = workshop.order
+    edit = soup(owner_client.get(f"/orders/{order.number}/edit"))
+    assert edit.select_one("#order-verdict")["hx-get"] == f"/orders/verdict?number={order.number}"
+    soon = (date.today() + timedelta(days=2)).isoformat()
+    fragment = owner_client.get(f"/orders/verdict?product=SCARF&quantity=5000&due={soon}",
+                                headers={"HX-Request": "true"})
+    assert soup(fragment).find("html") is None and "做不完" in soup(fragment).get_text()
+    # Editing an order that fits keeps fitting: its own load is not counted twice.
+    later = (date.today() + timedelta(days=60)).isoformat()
+    fits = soup(owner_client.get(f"/orders/verdict?product=SCARF&quantity={order.quantity}&due={later}"
+                                 f"&number={order.number}"))
+    assert "能接" in fits.get_text() and "做不完" not in fits.get_text()
+    data = order_form(owner_client, quantity="5000", due=soon, color=["", "", ""], line_quantity=["", "", ""],
+                      bundle_size="")
+    assert owner_client.post(f"/orders/{order.number}/edit", data=data).status_code == 409
+
+
 # --- asking once, and undoing ---------------------------------------------------------------------
 
 def confirm_form(page) -> tuple[str, dict]:

@@ -143,3 +143,29 @@ def test_settings_buttons_keep_one_line_and_the_order_form_adds_lines(live_serve
     assert page.locator("input[name=color]").nth(0).input_value() == "红"
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     screenshot(page, "desk-phone-order-form.png")
+
+
+def test_a_late_new_order_shows_its_verdict_before_saving(live_server, phone, session, workshop, owner):
+    from datetime import date, timedelta
+
+    from sqlmodel import select
+
+    from factory.data.models import Order
+    from tests.conftest import fresh
+    page = phone.new_page()
+    sign_in(page, live_server)
+    page.goto(live_server + "/orders/new")
+    page.fill("#customer", "赶不上的客户")
+    page.select_option("#product", "SCARF")
+    page.fill("#quantity", "5000")
+    page.fill("#due", (date.today() + timedelta(days=2)).isoformat())
+    page.locator("#due").dispatch_event("change")
+    page.wait_for_selector("#order-verdict .verdict-infeasible")  # shown while filling in (htmx)
+    page.click("button.primary[type=submit]")
+    page.wait_for_selector("#order-verdict button.save-anyway")
+    assert fresh(session).exec(select(Order).where(Order.customer == "赶不上的客户")).first() is None
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    screenshot(page, "desk-phone-late-order.png")
+    page.click("#order-verdict button.save-anyway")
+    page.wait_for_selector("table.tickets")
+    assert fresh(session).exec(select(Order).where(Order.customer == "赶不上的客户")).one().quantity == 5000

@@ -49,12 +49,15 @@ def product_by_code(*, session: Session, code: str) -> Product | None:
     return session.exec(select(Product).where(Product.code == code)).first()
 
 
-def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: str) -> Verdict:
-    """The verdict for this inquiry against every open order, or Refused naming the product."""
+def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: str,
+                   exclude: str | None = None) -> Verdict:
+    """The verdict for this inquiry against every open order (but `exclude`, an order number: the
+    order being edited), or Refused naming the product."""
     product = product_by_code(session=session, code=inquiry.product)
     if product is None:
         raise Refused(Refusal("unknown_product", "product"))
-    scenario = with_candidate(live_scenario(session=session, today=today), session=session, product=product,
+    scenario = with_candidate(live_scenario(session=session, today=today, exclude=exclude), session=session,
+                              product=product,
                               quantity=inquiry.quantity, due=inquiry.due)
     if not scenario["candidate"]["operations"]:
         raise Refused(Refusal("no_route", "product"))

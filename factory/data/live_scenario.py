@@ -41,10 +41,11 @@ def plan_horizon(today: date, dues: list[date]) -> int:
 
 
 def live_scenario(*, session: Session, today: date, horizon_days: int | None = None,
-                  extra: tuple[dict, int] | None = None) -> dict:
+                  extra: tuple[dict, int] | None = None, exclude: str | None = None) -> dict:
     """Every accepted or in-production order with its remaining work; no candidate yet. `extra`:
     an order not yet created (in the scenario's shape) and its priority, placed where the board
-    will list it once created (after the orders of the same due date and priority)."""
+    will list it once created (after the orders of the same due date and priority). `exclude`: an
+    order's number left out (the order being edited, whose new values are the candidate)."""
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
     workdays = [w.weekday for w in session.exec(select(Workday).order_by(Workday.weekday))] or DEFAULT_WORKDAYS
     holidays = [h.day.isoformat() for h in session.exec(select(Holiday).where(Holiday.day >= today))]
@@ -54,6 +55,8 @@ def live_scenario(*, session: Session, today: date, horizon_days: int | None = N
     counts = order_done_by_operation(session=session, order_ids=[o.id for o in orders])
     scenario_orders = []
     for order in orders:
+        if order.number == exclude:
+            continue
         if extra is not None and (date.fromisoformat(extra[0]["due"]), -extra[1]) < (order.due, -order.priority):
             scenario_orders.append(extra[0])
             extra = None

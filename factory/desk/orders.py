@@ -5,7 +5,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from factory.assess.views import verdict_label
 from factory.data.db import get_session, write_transaction
+from factory.data.inquiries import InquiryIn, assess_inquiry
 from factory.data.models import OrderStatus
 from factory.data.order_edits import (
     CONFIRMED_MOVES,
@@ -29,19 +31,36 @@ from factory.desk.order_forms import (
 )
 from factory.domain.refusal import Refused
 from factory.files.order_import import field_label, parse_rows, problem, read_table
+from factory.inputs import validate
 from factory.web.access import owner_required
 from factory.web.confirm import confirm_page
+from factory.web.i18n import select_locale
 from factory.web.once import create_once
+from factory.web.pages import page
 from factory.web.refusals import errors as refusal_errors
 from factory.web.refusals import explain
 from factory.web.workshop_time import day_start_utc, workshop_today, workshop_zone
 
 
-def form_page(values: dict, errors: dict, order=None, status: int = 200):
+def order_verdict_for(values, order=None):
+    """The capacity verdict for an order form's product, quantity and due date (the engine of "can
+    we take it?", the order being edited left out of the booked load); None while they are incomplete."""
+    inquiry, errors = validate(InquiryIn, {k: values.get(k) for k in ("product", "quantity", "due")
+                                           if values.get(k) not in (None, "")})
+    if errors:
+        return None
+    try:
+        return assess_inquiry(session=get_session(), inquiry=inquiry, today=workshop_today(), lang=select_locale(),
+                              exclude=order.number if order else None)
+    except Refused:
+        return None
+
+
+def form_page(values: dict, errors: dict, order=None, status: int = 200, verdict=None, late: bool = False):
     rows = len(request.form.getlist("color")) if request.method == "POST" else 0
     blank = max(BLANK_LINES, rows) - len(values.get("lines") or []) + (1 if request.form.get("add_line") else 0)
     return render_template("desk/order_form.html", values=values, errors=errors, order=order,
-                           blank_lines=max(blank, 1),
+                           blank_lines=max(blank, 1), verdict=verdict, late=late, verdict_label=verdict_label,
                            products=product_choices(session=get_session()),
                            printed=printed_tickets(session=get_session(), order_id=order.id) if order else 0), status
 
@@ -57,6 +76,8 @@ def order_new():
     order_in, errors, raw = order_input(request.form)
     if order_in is None:
         return form_page(raw, errors, status=422)
+    if not request.form.get("draft") and (late := _too_late(raw)):
+        return form_page(raw, {}, status=409, verdict=late, late=True)
     status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
     try:  # orders are numbered one at a time, in the write transaction that claims the form's key
         target = create_once(kind="order", key=request.form.get("once"), create=lambda session: url_for(
@@ -64,6 +85,26 @@ def order_new():
     except Refused as refused:
         return form_page(raw, refusal_errors(refused), status=422)
     return redirect(target)
+
+
+def _too_late(values: dict, order=None):
+    """The verdict when the order cannot be made by its due date and the owner has not chosen
+    "save anyway" on the form that showed it; else None."""
+    if request.form.get("save_anyway"):
+        return None
+    verdict = order_verdict_for(values, order)
+    return verdict if verdict and verdict.assessment["verdict"] == "infeasible" else None
+
+
+@bp.get("/orders/verdict")
+@owner_required
+def order_verdict():
+    """The verdict for the order form as it is filled in (htmx, before saving); `number`: the
+    order being edited."""
+    number = request.args.get("number", "")
+    order = order_by_number(session=get_session(), number=number) if number else None
+    return page("desk/_order_verdict.html", verdict=order_verdict_for(request.args, order), late=False,
+                verdict_label=verdict_label, order=order)
 
 
 @bp.route("/orders/<number>/edit", methods=["GET", "POST"])
@@ -81,6 +122,8 @@ def order_edit(number: str):
     order_in, errors, raw = order_input(request.form)
     if order_in is None:
         return form_page(raw, errors, order, status=422)
+    if order.status != OrderStatus.draft.value and (late := _too_late(raw, order)):
+        return form_page(raw, {}, order, status=409, verdict=late, late=True)
     try:
         with write_transaction() as session:
             update_order(session=session, order=order, order_in=order_in)
