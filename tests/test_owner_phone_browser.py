@@ -86,6 +86,7 @@ def test_can_we_take_it_on_a_phone_answers_the_inputs_as_they_are(live_server, p
     page.fill("input[name=due]", first.isoformat())
     page.wait_for_selector(f'#verdict input[name=assessed][value="SCARF|60|{first}"]', state="attached")
     page.fill("input[name=customer]", "手机客户")
+    page.wait_for_selector("#verdict:not(.stale) #decide button[value=accept]:enabled")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     screenshot(page, "assess-phone.png")
     page.fill("input[name=due]", second.isoformat())
