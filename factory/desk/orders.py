@@ -103,7 +103,7 @@ def order_verdict():
     order being edited."""
     number = request.args.get("number", "")
     order = order_by_number(session=get_session(), number=number) if number else None
-    return page("desk/_order_verdict.html", verdict=order_verdict_for(request.args, order), late=False,
+    return page("desk/_order_verdict_body.html", verdict=order_verdict_for(request.args, order), late=False,
                 verdict_label=verdict_label, order=order)
 
 
