@@ -7,7 +7,7 @@ from flask_babel import ngettext
 
 from factory.assess.views import verdict_label
 from factory.data.db import get_session, write_transaction
-from factory.data.inquiries import InquiryIn, assess_inquiry
+from factory.data.inquiries import InquiryIn, assess_inquiry, product_by_code
 from factory.data.models import OrderStatus
 from factory.data.order_edits import (
     CONFIRMED_MOVES,
@@ -18,7 +18,7 @@ from factory.data.order_edits import (
     printed_tickets,
     update_order,
 )
-from factory.data.orders import create_order, order_by_number
+from factory.data.orders import create_order, order_by_number, order_refusals
 from factory.desk import bp
 from factory.desk.order_forms import (
     BLANK_LINES,
@@ -76,7 +76,7 @@ def order_new():
     order_in, errors, raw = order_input(request.form)
     if order_in is None:
         return form_page(raw, errors, status=422)
-    if not request.form.get("draft") and (late := _too_late(raw)):
+    if not request.form.get("draft") and (late := _too_late(order_in, raw)):
         return form_page(raw, {}, status=409, verdict=late, late=True)
     status = OrderStatus.draft.value if request.form.get("draft") else OrderStatus.accepted.value
     try:  # orders are numbered one at a time, in the write transaction that claims the form's key
@@ -87,10 +87,12 @@ def order_new():
     return redirect(target)
 
 
-def _too_late(values: dict, order=None):
+def _too_late(order_in, values: dict, order=None):
     """The verdict when the order cannot be made by its due date and the owner has not chosen
-    "save anyway" on the form that showed it; else None."""
-    if request.form.get("save_anyway"):
+    "save anyway" on the form that showed it; else None. An order with other faults is left to
+    the save, which names them by field."""
+    product = product_by_code(session=get_session(), code=order_in.product)
+    if request.form.get("save_anyway") or order_refusals(order_in, product):
         return None
     verdict = order_verdict_for(values, order)
     return verdict if verdict and verdict.assessment["verdict"] == "infeasible" else None
@@ -122,7 +124,7 @@ def order_edit(number: str):
     order_in, errors, raw = order_input(request.form)
     if order_in is None:
         return form_page(raw, errors, order, status=422)
-    if order.status != OrderStatus.draft.value and (late := _too_late(raw, order)):
+    if order.status != OrderStatus.draft.value and (late := _too_late(order_in, raw, order)):
         return form_page(raw, {}, order, status=409, verdict=late, late=True)
     try:
         with write_transaction() as session:
