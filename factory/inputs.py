@@ -129,6 +129,13 @@ class OrderLineIn(Input):
     size: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
 
 
+def form_lines(form) -> list[dict]:
+    """The color/size rows of a form (lists `color`, `size`, `line_quantity`), blank rows left out."""
+    return [{"color": c, "size": s, "quantity": q}
+            for c, s, q in zip(form.getlist("color"), form.getlist("size"), form.getlist("line_quantity"))
+            if c.strip() or s.strip() or q.strip()]
+
+
 class OrderCreate(Input):
     """A new order from a form, the API or an import."""
     customer: RequiredText

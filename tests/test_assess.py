@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from sqlmodel import func, select
 
 from factory.data.live_scenario import live_scenario
-from factory.data.models import Inquiry, Order, Scan
-from tests.conftest import csrf_token
+from factory.data.models import Inquiry, Order, OrderLine, Scan
+from tests.conftest import csrf_token, fresh, soup
 
 
 def test_live_scenario_has_open_orders_with_remaining_work_from_scans(session, workshop):
@@ -54,6 +54,7 @@ def test_accept_creates_the_order_and_keeps_the_inquiry(owner_client, session, w
     due = (date.today() + timedelta(days=30)).isoformat()
     before = session.exec(select(func.count()).select_from(Order)).one()
     response = owner_client.post("/assess/accept", data={"product": "SCARF", "quantity": "60", "due": due,
+                                                         "assessed": f"SCARF|60|{due}",
                                                          "customer": "新客户", "csrf_token": csrf_token(owner_client)})
     assert response.status_code == 302
     session.rollback()  # a fresh read: the app wrote in its own session
@@ -78,7 +79,7 @@ def test_accept_without_customer_changes_nothing(owner_client, session, workshop
 def test_decline_is_kept_with_its_reason(owner_client, session, workshop):
     due = (date.today() + timedelta(days=3)).isoformat()
     response = owner_client.post("/assess/decline", data={"product": "SCARF", "quantity": "5000", "due": due,
-                                                          "customer": "急单客户", "reason": "交期太紧",
+                                                          "assessed": f"SCARF|5000|{due}", "customer": "急单客户", "reason": "交期太紧",
                                                           "csrf_token": csrf_token(owner_client)})
     assert response.status_code == 302
     session.rollback()
@@ -169,6 +170,7 @@ def test_a_double_click_on_accept_creates_one_order(owner_client, session, works
     page = owner_client.get(f"/assess?product=SCARF&quantity=60&due={due}&customer=双击客户").get_data(as_text=True)
     request_id = re.search(r'name="request_id" value="([^"]+)"', page).group(1)
     form = {"product": "SCARF", "quantity": "60", "due": due, "customer": "双击客户", "request_id": request_id,
+            "assessed": f"SCARF|60|{due}",
             "csrf_token": csrf_token(owner_client)}
     first = owner_client.post("/assess/accept", data=form)
     again = owner_client.post("/assess/accept", data=form)
@@ -201,3 +203,77 @@ def test_an_order_no_plan_can_finish_is_late_on_the_board(owner_client, session,
     badges = board_badges(owner_client)
     assert badges[hopeless.number][0] == "badge-late"
     assert badges[workshop.order.number][0] == "badge-on_track"  # not dragged down with it
+
+
+# --- a verdict answers its own inputs; the page and the board agree ------------------------------
+
+def test_a_decision_whose_inputs_changed_after_the_verdict_gets_the_new_verdict_not_an_order(
+        owner_client, session, workshop):
+    """The due date was changed after the verdict (and the page not updated): accepting must not
+    create the order with either date before the owner has seen the verdict for the new one."""
+    first, changed = (date.today() + timedelta(days=d) for d in (30, 2))
+    page = soup(owner_client.get(f"/assess?product=SCARF&quantity=600&due={first}&customer=改期客户"))
+    assessed = page.select_one("input[name=assessed]")["value"]
+    assert assessed == f"SCARF|600|{first}"
+    response = owner_client.post("/assess/accept", data={
+        "product": "SCARF", "quantity": "600", "due": changed.isoformat(), "customer": "改期客户",
+        "assessed": assessed, "request_id": page.select_one("input[name=request_id]")["value"],
+        "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 409
+    answer = soup(response)
+    assert answer.select_one(".changed") is not None
+    assert answer.select_one("input[name=assessed]")["value"] == f"SCARF|600|{changed}"
+    assert answer.select_one("input[name=due]")["value"] == changed.isoformat()
+    assert fresh(session).exec(select(Order).where(Order.customer == "改期客户")).first() is None
+    assert session.exec(select(func.count()).select_from(Inquiry)).one() == 0
+
+
+def test_accept_sets_priority_and_colour_size_lines(owner_client, session, workshop):
+    due = (date.today() + timedelta(days=40)).isoformat()
+    page = soup(owner_client.get(f"/assess?product=SCARF&quantity=60&due={due}&customer=分色客户"))
+    assert page.select_one("#decide select[name=priority]") is not None
+    assert len(page.select("#decide input[name=color]")) == 2
+    more = soup(owner_client.get(f"/assess?product=SCARF&quantity=60&due={due}&customer=分色客户"
+                                 "&color=红&size=M&line_quantity=40&color=&size=&line_quantity=&add_line=1"))
+    assert [i["value"] for i in more.select("#decide input[name=color]")] == ["红", "", ""]
+    response = owner_client.post("/assess/accept", data={
+        "product": "SCARF", "quantity": "60", "due": due, "customer": "分色客户", "assessed": f"SCARF|60|{due}",
+        "priority": "1", "color": ["红", "藏青", ""], "size": ["M", "L", ""], "line_quantity": ["40", "20", ""],
+        "request_id": page.select_one("input[name=request_id]")["value"], "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 302
+    order = fresh(session).exec(select(Order).where(Order.customer == "分色客户")).one()
+    assert order.priority == 1
+    lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    assert [(l.color, l.size, l.quantity) for l in lines] == [("红", "M", 40), ("藏青", "L", 20)]
+    bad = owner_client.post("/assess/accept", data={
+        "product": "SCARF", "quantity": "60", "due": due, "customer": "分色客户2", "assessed": f"SCARF|60|{due}",
+        "color": ["红"], "size": ["M"], "line_quantity": ["10"], "request_id": "x" * 16,
+        "csrf_token": csrf_token(owner_client)})
+    assert bad.status_code == 422 and soup(bad).select_one("#decide .field-error") is not None
+
+
+def test_the_page_says_the_date_the_board_shows_after_accepting(demo, owner, owner_client, session):
+    """The demo workshop, busy: the page's planned completion is the board's, not the earliest
+    date the order could make by going first (the board once said 12-07 where the page said 12-05)."""
+    due = (date.today() + timedelta(days=25)).isoformat()
+    args = f"product=SW-CREW&quantity=400&due={due}&customer=同一计划"
+    page = soup(owner_client.get(f"/assess?{args}"))
+    planned = page.select_one('dd[data-field="planned"]').get_text().split()[0]
+    response = owner_client.post("/assess/accept", data={
+        "product": "SW-CREW", "quantity": "400", "due": due, "customer": "同一计划",
+        "assessed": f"SW-CREW|400|{due}", "request_id": page.select_one("input[name=request_id]")["value"],
+        "csrf_token": csrf_token(owner_client)})
+    assert response.status_code == 302
+    order = fresh(session).exec(select(Order).where(Order.customer == "同一计划")).one()
+    board = soup(owner_client.get("/"))
+    assert board.select_one(f"#order-{order.id} .planned").get_text().split()[-1] == planned
+
+
+def test_points_have_words_and_a_date_the_browser_cannot_read_is_not_called_missing(owner_client, workshop):
+    due = (date.today() + timedelta(days=30)).isoformat()
+    page = soup(owner_client.get(f"/assess?product=SCARF&quantity=60&due={due}"))
+    assert page.select_one(".score-words") is not None
+    assert all("分" in p.get_text() for p in page.select(".reason .points"))
+    bad = soup(owner_client.get("/assess?product=SCARF&quantity=60&due_bad=1"))
+    assert "必填" not in bad.select_one("#verdict").get_text()
+    assert bad.select_one('#verdict [data-field="due"]') is not None

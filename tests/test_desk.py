@@ -384,3 +384,137 @@ def test_calendar_workdays_and_holidays(owner_client, session, workshop):
     assert "国庆节" in owner_client.get("/settings").get_data(as_text=True)
     owner_client.post("/settings/holidays/2026-10-01/delete", data={"csrf_token": token})
     assert fresh(session).exec(select(Holiday)).all() == []
+
+
+def test_a_run_of_holidays_is_added_in_one_go(owner_client, session, workshop):
+    """Spring Festival is about 15 days off: one form, not fifteen."""
+    token = csrf_token(owner_client, "/settings")
+    response = owner_client.post("/settings/holidays", data={
+        "day": "2027-02-05", "last": "2027-02-19", "name": "春节", "csrf_token": token}, follow_redirects=True)
+    days = fresh(session).exec(select(Holiday).order_by(Holiday.day)).all()
+    assert [(h.day, h.name) for h in days] == [(date(2027, 2, 5) + timedelta(days=i), "春节") for i in range(15)]
+    assert "15" in soup(response).select_one(".flash").get_text()
+    backwards = owner_client.post("/settings/holidays", data={
+        "day": "2027-03-05", "last": "2027-03-01", "name": "x", "csrf_token": token})
+    assert backwards.status_code == 422 and soup(backwards).select_one('[data-field="holiday_last"]')
+    too_long = owner_client.post("/settings/holidays", data={
+        "day": "2027-03-01", "last": "2027-12-31", "name": "x", "csrf_token": token})
+    assert too_long.status_code == 422
+    assert len(fresh(session).exec(select(Holiday)).all()) == 15
+
+
+def test_add_a_line_gives_the_order_form_one_more_row_and_saves_nothing(owner_client, session, workshop):
+    rows = ["红", "黄", "蓝", "绿"]
+    data = order_form(owner_client, color=rows, size=["S", "M", "L", "XL"], line_quantity=["30", "30", "30", "30"],
+                      add_line="1")
+    page = soup(owner_client.post("/orders/new", data=data))
+    assert [i["value"] for i in page.select("input[name=color]")] == rows + [""]
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).first() is None
+    data = order_form(owner_client, color=rows + [""], size=["S", "M", "L", "XL", ""],
+                      line_quantity=["30", "30", "30", "30", ""])
+    assert owner_client.post("/orders/new", data=data).status_code == 302
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one().quantity == 120
+
+
+def test_an_order_that_cannot_be_made_in_time_is_not_saved_without_a_word(owner_client, session, workshop):
+    """The verdict of "can we take it?" on the order form: a late order needs "save anyway"."""
+    soon = (date.today() + timedelta(days=2)).isoformat()
+    data = order_form(owner_client, quantity="5000", due=soon, color=["", "", ""], line_quantity=["", "", ""],
+                      bundle_size="")
+    response = owner_client.post("/orders/new", data=data)
+    assert response.status_code == 409
+    page = soup(response)
+    assert "做不完" in page.select_one("#order-verdict").get_text()
+    assert page.select_one("#order-verdict button[name=save_anyway]") is not None
+    assert page.select_one("input[name=due]")["value"] == soon  # the form keeps what was typed
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).first() is None
+    data["once"] = page.select_one("input[name=once]")["value"]
+    assert owner_client.post("/orders/new", data={**data, "save_anyway": "1"}).status_code == 302
+    assert fresh(session).exec(select(Order).where(Order.customer == "杭州球迷之家")).one().quantity == 5000
+    # A draft is not a promise: it is saved without the question.
+    assert owner_client.post("/orders/new", data=order_form(
+        owner_client, quantity="5000", due=soon, customer="草稿客户", color=["", "", ""],
+        line_quantity=["", "", ""], draft="1")).status_code == 302
+
+
+def test_the_order_form_shows_the_verdict_as_it_is_filled_in(owner_client, workshop):
+    order = workshop.order
+    edit = soup(owner_client.get(f"/orders/{order.number}/edit"))
+    assert edit.select_one("#order-verdict")["hx-get"] == f"/orders/verdict?number={order.number}"
+    soon = (date.today() + timedelta(days=2)).isoformat()
+    fragment = owner_client.get(f"/orders/verdict?product=SCARF&quantity=5000&due={soon}",
+                                headers={"HX-Request": "true"})
+    assert soup(fragment).find("html") is None and "做不完" in soup(fragment).get_text()
+    # Editing an order that fits keeps fitting: its own load is not counted twice.
+    later = (date.today() + timedelta(days=60)).isoformat()
+    fits = soup(owner_client.get(f"/orders/verdict?product=SCARF&quantity={order.quantity}&due={later}"
+                                 f"&number={order.number}"))
+    assert "能接" in fits.get_text() and "做不完" not in fits.get_text()
+    data = order_form(owner_client, quantity="5000", due=soon, color=["", "", ""], line_quantity=["", "", ""],
+                      bundle_size="")
+    assert owner_client.post(f"/orders/{order.number}/edit", data=data).status_code == 409
+
+
+# --- asking once, and undoing ---------------------------------------------------------------------
+
+def confirm_form(page) -> tuple[str, dict]:
+    """The confirmation page's form: where it posts and what it sends."""
+    form = page.select_one("#confirm form")
+    return form["action"], {i["name"]: i["value"] for i in form.select("input[type=hidden]")}
+
+
+def test_cancel_asks_once_naming_the_consequence_then_the_order_can_be_reopened(owner_client, session, workshop):
+    order = workshop.order
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    link = page.select_one('a[data-move="cancelled"]')
+    assert link is not None and not page.select('button[value="cancelled"]')  # no one-click cancel
+    asked = owner_client.get(link["href"])
+    assert asked.status_code == 200
+    fresh(session).refresh(order)
+    assert order.status == "accepted"  # asking changed nothing
+    confirm = soup(asked)
+    assert "不再接受扫码" in confirm.select_one("#confirm").get_text() and confirm.select_one("a.back")
+    action, fields = confirm_form(confirm)
+    assert owner_client.post(action, data=fields).status_code == 302
+    assert fresh(session).get(Order, order.id).status == "cancelled"
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    reopen = page.select_one('button[data-move="reopen"]')
+    assert reopen["value"] == "accepted"
+    assert owner_client.post(f"/orders/{order.number}/status", data={
+        "status": reopen["value"], "csrf_token": csrf_token(owner_client)}).status_code == 302
+    assert fresh(session).get(Order, order.id).status == "accepted"
+
+
+def test_a_cancelled_order_with_scans_reopens_in_production(owner_client, session, workshop):
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 5)
+    order = fresh(session).get(Order, workshop.order.id)
+    order.status = "cancelled"
+    session.add(order)
+    session.commit()
+    page = soup(owner_client.get(f"/orders/{order.number}"))
+    assert page.select_one('button[data-move="reopen"]')["value"] == "in_production"
+
+
+def test_shipped_can_be_undone_the_same_day_only(owner_client, session, workshop):
+    order = workshop.order
+    asked = soup(owner_client.get(f"/orders/{order.number}/status/confirm?status=shipped"))
+    assert "今天" in asked.select_one("#confirm").get_text()
+    action, fields = confirm_form(asked)
+    owner_client.post(action, data=fields)
+    assert fresh(session).get(Order, order.id).status == "shipped"
+    undo = soup(owner_client.get(f"/orders/{order.number}")).select_one('button[data-move="unship"]')
+    assert undo["value"] == "done"
+    token = csrf_token(owner_client)
+    assert owner_client.post(f"/orders/{order.number}/status", data={"status": "done", "csrf_token": token}).status_code == 302
+    undone = fresh(session).get(Order, order.id)
+    assert undone.status == "done" and undone.shipped_at is None
+    # Shipped two days ago: no undo offered, and a posted one is refused.
+    owner_client.post(f"/orders/{order.number}/status", data={"status": "shipped", "csrf_token": token})
+    shipped = fresh(session).get(Order, order.id)
+    shipped.shipped_at = datetime.now(UTC) - timedelta(days=2)
+    session.add(shipped)
+    session.commit()
+    assert not soup(owner_client.get(f"/orders/{order.number}")).select('button[data-move="unship"]')
+    assert owner_client.post(f"/orders/{order.number}/status",
+                             data={"status": "done", "csrf_token": token}).status_code == 409
+    assert fresh(session).get(Order, order.id).status == "shipped"

@@ -523,3 +523,20 @@ def test_large_workshop_is_assessed_with_a_plan_that_holds():
     got = assess(s)
     check_plan(s, got)
     assert got["verdict"] in ("feasible", "feasible_with_overtime", "infeasible")
+
+
+def test_the_same_product_on_the_line_is_no_plus_for_an_order_that_cannot_be_made():
+    """+2 "same product" on a verdict of "no" read as a reason to take an impossible order."""
+    route = [{"work_center": "knit", "minutes_per_piece": 10, "setup_minutes": 0}]
+    scenario = {"today": "2026-06-01", "horizon_days": 60,
+                "work_centers": [{"id": "knit", "units": 1, "hours_per_day": 8, "overtime_hours_per_day": 1}],
+                "orders": [{"id": "SO-1", "quantity": 48, "due": "2026-06-20",
+                            "operations": [dict(op, done=0) for op in route]}],
+                "candidate": {"id": "NEW", "quantity": 48, "due": "2026-07-20",
+                              "operations": [dict(op, done=0) for op in route]}}
+    taken = assess(scenario)
+    assert taken["verdict"] == "feasible" and "shares_product" in [r["code"] for r in taken["reasons"]]
+    scenario["candidate"] = dict(scenario["candidate"], quantity=4800, due="2026-06-03")
+    refused = assess(scenario)
+    assert refused["verdict"] == "infeasible"
+    assert "shares_product" not in [r["code"] for r in refused["reasons"]]

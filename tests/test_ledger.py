@@ -426,7 +426,8 @@ def test_every_other_create_form_creates_once(app, owner, owner_client, session,
         form = {}
     else:
         url, page, model = "/assess/accept", "/assess?product=SCARF&quantity=60&due=2030-06-01&customer=X", Order
-        form = {"product": "SCARF", "quantity": "60", "due": "2030-06-01", "customer": "双击客户"}
+        form = {"product": "SCARF", "quantity": "60", "due": "2030-06-01", "customer": "双击客户",
+                "assessed": "SCARF|60|2030-06-01"}
     html = owner_client.get(page).get_data(as_text=True)
     field = "request_id" if what == "inquiry" else "once"
     form[field] = soup(owner_client.get(page)).select_one(f"input[name={field}]")["value"]
@@ -456,7 +457,7 @@ def test_orders_take_the_products_bundle_size_also_when_accepted_from_an_inquiry
     accept = soup(owner_client.get("/assess?product=SCARF&quantity=60&due=2030-06-01&customer=X"))
     answer = owner_client.post("/assess/accept", data={
         "product": "SCARF", "quantity": "60", "due": "2030-06-01", "customer": "询价客户",
-        "request_id": accept.select_one("input[name=request_id]")["value"],
+        "assessed": "SCARF|60|2030-06-01", "request_id": accept.select_one("input[name=request_id]")["value"],
         "csrf_token": accept.select_one("input[name=csrf_token]")["value"]})
     assert answer.status_code == 302
     order = fresh(session).exec(select(Order).where(Order.customer == "询价客户")).one()

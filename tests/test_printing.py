@@ -19,7 +19,7 @@ from factory.domain.labels import MM, PRESETS, layout, safe_box
 from factory.domain.qr import QUIET, qr_matrix
 from factory.inputs import OrderCreate
 from factory.printing.render import LABEL_LEVEL, label_geometry
-from tests.conftest import csrf_token, sign_in, tickets_of
+from tests.conftest import csrf_token, sign_in, soup, tickets_of
 
 DPI = 200
 PX_PER_MM = DPI / 25.4
@@ -317,3 +317,16 @@ def test_print_preview_in_chromium(live_server, desk_browser, owner, workshop, t
     codes = {c.text for image in pages_as_images(pdf, tmp_path) for c in decode(image)}
     assert f"{live_server}/o/{workshop.order.token}" in codes
     assert {f"{live_server}/t/{t.token}" for t in workshop.tickets} <= codes
+
+
+def test_void_asks_once_saying_it_cannot_be_undone(owner_client, session, workshop):
+    ticket = workshop.tickets[0]
+    page = soup(owner_client.get(f"/orders/{workshop.order.number}/print"))
+    assert not page.select(f'form[action="/tickets/{ticket.token}/void"]')  # no one-click void
+    asked = soup(owner_client.get(page.select_one(f"#ticket-{ticket.id} a.void")["href"]))
+    assert tickets_of(session, workshop.order)[0].voided_at is None
+    words = asked.select_one("#confirm").get_text()
+    assert "不能撤销" in words and "补发" in words
+    form = asked.select_one("#confirm form")
+    assert owner_client.post(form["action"], data={"csrf_token": csrf_token(owner_client, "/print")}).status_code == 302
+    assert tickets_of(session, workshop.order)[0].voided_at is not None

@@ -94,8 +94,8 @@ def test_reports_page_shows_today_and_the_chart(owner_client, session, workshop)
     assert [td.get_text() for td in today.select("table.output-operations td.num")][:2] == ["30", "0"]
     assert "王秀英" in today.select_one("table.output-workers").get_text()
     svg = page.select_one("figure svg.chart")
-    assert len(svg.select("rect.bar")) == 30
-    assert svg.select("rect.bar")[-1].select_one("title").get_text().endswith(": 9")
+    assert len(svg.select("rect.day-bar")) == 30
+    assert svg.select("rect.day-bar")[-1].select_one("title").get_text().endswith(": 9")
 
 
 def test_chart_is_valid_svg_with_escaped_title():
@@ -129,3 +129,21 @@ def test_work_in_progress_leaves_out_closed_orders_and_void_tickets(session, wor
     session.add(workshop.order)
     session.commit()
     assert all(w.pieces == 0 for w in waiting_by_work_center(session=fresh(session)))
+
+
+def test_chart_bars_stand_on_the_axis_and_date_labels_keep_apart():
+    """Parsed geometry: each bar's foot is the axis, its height is its share of the axis maximum,
+    a zero day has no height, and no two date labels come closer than a label's width."""
+    days = [(date(2026, 11, 1) + timedelta(days=i), n) for i, n in enumerate([0, 5, 10, 0, 20] * 6)]
+    svg = BeautifulSoup(bar_chart(days, title="t"), "html.parser").select_one("svg")
+    axis_y = float(svg.select_one("line.axis")["y1"])
+    top = float(svg.select("text.tick")[0]["y"]) - 4  # the maximum's label sits at the top of the plot
+    bars = svg.select("rect.day-bar")
+    assert len(bars) == 30
+    for bar, (_day, value) in zip(bars, days):
+        y, h = float(bar["y"]), float(bar["height"])
+        assert abs(y + h - axis_y) < 0.11
+        assert abs(h - (axis_y - top) * value / 20) < 0.11
+    labels = [float(t["x"]) for t in svg.select("text.tick")[2:]]
+    assert all(b - a >= 40 for a, b in zip(labels, labels[1:]))
+    assert svg.select("text.tick")[-1].get_text() == "11/30"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from factory.data.models import ApiToken, AuditEntry, Worker, WorkerWorkCenter
-from tests.conftest import csrf_token, fresh, post_form
+from tests.conftest import csrf_token, fresh, post_form, soup
 
 
 def test_the_owner_adds_a_worker_with_work_centers(owner_client, session, workshop):
@@ -186,3 +186,30 @@ def test_every_changing_route_has_words_in_the_audit_log_or_a_reason_not_to(app)
         assert should_record(method="POST", endpoint=endpoint, status=302, is_owner=not owner_signs_in), endpoint
     for endpoint in NOT_AUDITED:
         assert not should_record(method="POST", endpoint=endpoint, status=201, is_owner=True), endpoint
+
+
+def test_new_badge_and_worker_left_ask_once_then_link_the_badge_to_print(owner_client, session, workshop):
+    knitter = workshop.knitter
+    old_badge = knitter.badge_token
+    page = soup(owner_client.get("/workers"))
+    row = page.select_one(f"#worker-{knitter.id}")
+    assert not row.select(f'form[action="/workers/{knitter.id}/badge"]')  # no one-click new badge
+    asked = soup(owner_client.get(row.select_one("a.new-badge")["href"]))
+    assert fresh(session).get(Worker, knitter.id).badge_token == old_badge  # asking changed nothing
+    words = asked.select_one("#confirm").get_text()
+    assert "旧工牌" in words and "打印" in words
+    form = asked.select_one("#confirm form")
+    response = owner_client.post(form["action"], data={"csrf_token": csrf_token(owner_client)},
+                                 follow_redirects=True)
+    assert fresh(session).get(Worker, knitter.id).badge_token != old_badge
+    link = soup(response).select_one(".flash a")
+    assert link["href"] == f"/workers/badges.pdf?workers={knitter.code}"
+    assert [e.action for e in audit_rows(session)][-1] == "staff.worker_badge"
+
+    asked = soup(owner_client.get(soup(owner_client.get("/workers")).select_one(
+        f"#worker-{knitter.id} a.left")["href"]))
+    assert fresh(session).get(Worker, knitter.id).active
+    assert "工资" in asked.select_one("#confirm").get_text()
+    form = asked.select_one("#confirm form")
+    owner_client.post(form["action"], data={i["name"]: i["value"] for i in form.select("input[type=hidden]")})
+    assert not fresh(session).get(Worker, knitter.id).active

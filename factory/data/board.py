@@ -12,11 +12,18 @@ from functools import lru_cache
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from factory.data.live_scenario import DEFAULT_WORKDAYS, monotone_done, route_json, scenario_of
+from factory.data.live_scenario import (
+    DEFAULT_WORKDAYS,
+    PLAN_ORDER,
+    live_scenario,
+    monotone_done,
+    route_json,
+    scenario_of,
+)
 from factory.data.measured import scenario_minutes
 from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter, Workday
 from factory.domain.capacity import standard_minutes
-from factory.domain.progress import Count, percent
+from factory.domain.progress import Count, is_order_finished, percent, remaining_pieces  # noqa: F401 (re-exported)
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import Completion
 from factory.feasibility.completions import planned_completions as capacity_completions
@@ -58,20 +65,6 @@ class BoardRow:
 
 
 # --- pure arithmetic -----------------------------------------------------------------------------
-
-def remaining_pieces(quantity: int, counts: list[Count]) -> list[int]:
-    """Pieces still to be logged at each operation of an order: its quantity less the defects
-    lost before that operation, less what was logged there."""
-    out, lost = [], 0
-    for count in counts:
-        out.append(max(0, quantity - lost - count.logged))
-        lost += count.defects
-    return out
-
-
-def is_order_finished(quantity: int, counts: list[Count]) -> bool:
-    return bool(counts) and not any(remaining_pieces(quantity, counts))
-
 
 @dataclass(frozen=True)
 class OrderLoad:
@@ -193,7 +186,7 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES, zone: t
     wanted = [s.value for s in statuses]
     orders = list(session.exec(select(Order, Product).join(Product, Product.id == Order.product_id)
                                .where(Order.status.in_(wanted))
-                               .order_by(Order.due, Order.priority.desc(), Order.number)))
+                               .order_by(*PLAN_ORDER)))
     routes: dict[int, list[Operation]] = {}
     product_ids = {p.id for _, p in orders}
     for op in session.exec(select(Operation).where(Operation.product_id.in_(product_ids))
@@ -244,6 +237,21 @@ def board_rows(*, session: Session, today: date, statuses=OPEN_STATUSES, zone: t
             row.badge = badge(due=row.order.due, planned=row.planned, finished=finished[row.order.id],
                               today=today)
     return rows
+
+
+def planned_if_taken(*, session: Session, today: date, candidate: dict, priority: int = 0,
+                     zone: tzinfo | None = None) -> tuple[str, date | None]:
+    """The badge and planned completion the board will show for `candidate` (an order in the
+    scenario's shape, id, quantity, due and operations) once it is accepted with `priority`: the
+    same scenario (live_scenario, with the new order where the board's order puts it) and the same
+    planner as board_rows, so "can we take it?" and the board say the same date."""
+    minutes = scenario_minutes(session=session, today=today, zone=zone)  # the board's minutes too
+    plan = capacity_plan(live_scenario(session=session, today=today, extra=(candidate, priority), minutes=minutes))
+    completion = plan.get(candidate["id"]) if plan else None
+    if completion is None:
+        return "at_risk", None
+    return capacity_badge(due=date.fromisoformat(candidate["due"]), completion=completion, finished=False,
+                          today=today)
 
 
 def open_order_counts(*, session: Session, statuses: list[str]):

@@ -16,7 +16,7 @@ from factory.data.promises import promise_orders
 from factory.domain.rates import extra_days_by_center
 from factory.domain.refusal import Refusal, Refused
 from factory.feasibility import assess
-from factory.inputs import Code, Input, OrderCreate, RequiredText, check_date_range
+from factory.inputs import Code, Input, OrderCreate, OrderLineIn, RequiredText, check_date_range
 
 
 class InquiryIn(Input):
@@ -36,6 +36,8 @@ class DecisionIn(InquiryIn):
 
 class AcceptIn(DecisionIn):
     customer: RequiredText
+    priority: int = Field(default=0, ge=0, le=2)
+    lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
 
 
 @dataclass
@@ -54,21 +56,24 @@ def product_by_code(*, session: Session, code: str) -> Product | None:
 
 
 def _scenario(*, session: Session, inquiry: InquiryIn, product: Product, today: date,
-              minutes: dict[int, float]) -> dict:
-    return with_candidate(live_scenario(session=session, today=today, minutes=minutes), session=session,
-                          product=product, quantity=inquiry.quantity, due=inquiry.due, minutes=minutes)
+              minutes: dict[int, float], exclude: str | None = None) -> dict:
+    return with_candidate(live_scenario(session=session, today=today, minutes=minutes, exclude=exclude),
+                          session=session, product=product, quantity=inquiry.quantity, due=inquiry.due,
+                          minutes=minutes)
 
 
 def assess_inquiry(*, session: Session, inquiry: InquiryIn, today: date, lang: str,
-                   zone: tzinfo | None = None) -> Verdict:
-    """The verdict for this inquiry against every open order, or Refused naming the product. With
-    the workshop's `zone`, measured minutes are used where the workshop chose them, and the
-    verdict carries the dates at the measured paces (`pace_dates`)."""
+                   zone: tzinfo | None = None, exclude: str | None = None) -> Verdict:
+    """The verdict for this inquiry against every open order (but `exclude`, an order number: the
+    order being edited), or Refused naming the product. With the workshop's `zone`, measured
+    minutes are used where the workshop chose them, and the verdict carries the dates at the
+    measured paces (`pace_dates`)."""
     product = product_by_code(session=session, code=inquiry.product)
     if product is None:
         raise Refused(Refusal("unknown_product", "product"))
     used = scenario_minutes(session=session, today=today, zone=zone)
-    scenario = _scenario(session=session, inquiry=inquiry, product=product, today=today, minutes=used)
+    scenario = _scenario(session=session, inquiry=inquiry, product=product, today=today, minutes=used,
+                         exclude=exclude)
     if not scenario["candidate"]["operations"]:
         raise Refused(Refusal("no_route", "product"))
     verdict = Verdict(inquiry, product, scenario, assess(scenario, lang=lang))
@@ -111,7 +116,8 @@ def pace_dates(*, session: Session, verdict: Verdict, today: date, zone: tzinfo,
 
 
 def record_decision(*, session: Session, verdict: Verdict, decision: str, reason: str = "",
-                    customer: str = "", request_id: str = "") -> Inquiry:
+                    customer: str = "", request_id: str = "", priority: int = 0,
+                    lines: list[OrderLineIn] | None = None) -> Inquiry:
     """Keep the inquiry; an accepted one becomes an order with its tickets. The same
     `request_id` again (a double click, a resent form) returns the first decision. `session`
     is a write transaction (the caller commits): decisions are taken one at a time."""
@@ -128,7 +134,8 @@ def record_decision(*, session: Session, verdict: Verdict, decision: str, reason
                       request_id=request_id or None)
     if decision == "accepted":
         order = create_order(session=session, order_in=OrderCreate(
-            customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due))
+            customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due,
+            priority=priority, lines=lines or []))
         inquiry.order_id = order.id
         promise_orders(session=session, order_ids=[order.id], today=date.fromisoformat(verdict.scenario["today"]),
                        dates={order.id: day} if (day := promised_day(a)) else None)

@@ -9,10 +9,13 @@ from sqlmodel import Session, select
 
 from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, WorkCenter, Workday
 from factory.data.orders import order_done_by_operation
-from factory.domain.progress import Count
+from factory.domain.progress import Count, is_order_finished
 
 DEFAULT_WORKDAYS = [0, 1, 2, 3, 4, 5]
 CANDIDATE_ID = "NEW"
+# The order in which open orders enter a plan (the board's order too): ties in the planner go to
+# the earlier one, so the board and "can we take it?" must list them alike.
+PLAN_ORDER = (Order.due, Order.priority.desc(), Order.number)
 
 
 def route_json(operations: list[Operation], centers: dict[int, WorkCenter], done: list[int] | None = None,
@@ -43,23 +46,35 @@ def plan_horizon(today: date, dues: list[date]) -> int:
 
 
 def live_scenario(*, session: Session, today: date, horizon_days: int | None = None,
-                  minutes: dict[int, float] | None = None) -> dict:
+                  minutes: dict[int, float] | None = None, extra: tuple[dict, int] | None = None,
+                  exclude: str | None = None) -> dict:
     """Every accepted or in-production order with its remaining work; no candidate yet. `minutes`:
-    minutes per piece by operation id instead of the typed ones (a measured pace)."""
+    minutes per piece by operation id instead of the typed ones (a measured pace). `extra`:
+    an order not yet created (in the scenario's shape) and its priority, placed where the board
+    will list it once created (after the orders of the same due date and priority). `exclude`: an
+    order's number left out (the order being edited, whose new values are the candidate)."""
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter).order_by(WorkCenter.position))}
     workdays = [w.weekday for w in session.exec(select(Workday).order_by(Workday.weekday))] or DEFAULT_WORKDAYS
     holidays = [h.day.isoformat() for h in session.exec(select(Holiday).where(Holiday.day >= today))]
     orders = list(session.exec(select(Order).where(Order.status.in_([s.value for s in OPEN_STATUSES]))
-                               .order_by(Order.due, Order.number)))
+                               .order_by(*PLAN_ORDER)))
     routes = routes_by_product(session=session, product_ids={o.product_id for o in orders})
     counts = order_done_by_operation(session=session, order_ids=[o.id for o in orders])
     scenario_orders = []
     for order in orders:
+        if order.number == exclude:
+            continue
+        if extra is not None and (date.fromisoformat(extra[0]["due"]), -extra[1]) < (order.due, -order.priority):
+            scenario_orders.append(extra[0])
+            extra = None
         route = routes.get(order.product_id, [])
-        done = monotone_done(order.quantity, [counts.get((order.id, op.id), Count()) for op in route])
-        if route and done[-1] < order.quantity:
+        order_counts = [counts.get((order.id, op.id), Count()) for op in route]
+        done = monotone_done(order.quantity, order_counts)
+        if route and done[-1] < order.quantity and not is_order_finished(order.quantity, order_counts):
             scenario_orders.append({"id": order.number, "quantity": order.quantity, "due": order.due.isoformat(),
                                     "operations": route_json(route, centers, done, minutes)})
+    if extra is not None:
+        scenario_orders.append(extra[0])
     return scenario_of(today=today, centers=centers.values(), workdays=workdays, holidays=holidays,
                        orders=scenario_orders, horizon_days=horizon_days)
 

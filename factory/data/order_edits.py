@@ -1,6 +1,8 @@
 """Changing an order after it was created: the allowed status moves, and editing before work starts."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import delete, exists, func
 from sqlmodel import Session, select
 
@@ -11,7 +13,7 @@ from factory.inputs import OrderCreate
 
 S = OrderStatus
 # What the owner may move an order to from each status. Scans move accepted → in production on
-# their own; shipped and cancelled are final.
+# their own. Shipped and cancelled are not moved on from; they are undone (order_moves).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.draft.value: frozenset({S.accepted.value, S.cancelled.value}),
     S.accepted.value: frozenset({S.done.value, S.shipped.value, S.cancelled.value}),
@@ -33,6 +35,32 @@ def next_statuses(current: str) -> list[str]:
     return [s.value for s in OrderStatus if can_move(current, s.value)]
 
 
+# The moves the owner is asked to confirm first (they take an order off the board and its tickets
+# off the floor); the others, and the undos, happen at one click.
+CONFIRMED_MOVES = frozenset({S.cancelled.value, S.shipped.value})
+
+
+def reopened_status(order: Order, scanned: bool) -> str:
+    """Where a cancelled order goes back to: in production once pieces were logged, else accepted
+    (or still a draft when it never was accepted)."""
+    if scanned:
+        return S.in_production.value
+    return S.accepted.value if order.accepted_at is not None else S.draft.value
+
+
+def order_moves(order: Order, *, scanned: bool, day_start: datetime) -> list[str]:
+    """The moves offered for `order`: the table's, or the undo of a cancel (reopen), or of a
+    shipment made since `day_start` (the start of the workshop's today, UTC) back to done."""
+    if order.status == S.cancelled.value:
+        return [reopened_status(order, scanned)]
+    if order.status == S.shipped.value:
+        shipped = order.shipped_at
+        if shipped is not None and shipped.tzinfo is None:
+            shipped = shipped.replace(tzinfo=UTC)
+        return [S.done.value] if shipped is not None and shipped >= day_start else []
+    return next_statuses(order.status)
+
+
 def can_edit(status: str, scanned: bool) -> bool:
     """An order may be edited (and its tickets re-split) only before any piece is logged."""
     return status in EDITABLE and not scanned
@@ -42,11 +70,15 @@ def has_scans(*, session: Session, order_id: int) -> bool:
     return bool(session.exec(select(exists().where(Scan.ticket_id == Ticket.id, Ticket.order_id == order_id))).one())
 
 
-def move_order(*, session: Session, order: Order, target: str) -> None:
-    """Move `order` to `target`, or raise Refused (409) naming the status."""
+def move_order(*, session: Session, order: Order, target: str, day_start: datetime) -> None:
+    """Move `order` to `target` (or undo a cancel or today's shipment: order_moves), or raise
+    Refused (409) naming the status."""
     order = lock_order(session=session, order_id=order.id)
-    if not can_move(order.status, target):
+    scanned = has_scans(session=session, order_id=order.id)
+    if target not in order_moves(order, scanned=scanned, day_start=day_start):
         raise Refused(Refusal("status_move", "status", {"current": order.status, "target": target}), status=409)
+    if order.status == S.shipped.value:
+        order.shipped_at = None
     order.status = target
     now = utcnow()
     if target == S.accepted.value and order.accepted_at is None:

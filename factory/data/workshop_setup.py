@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -60,11 +60,17 @@ class WorkCenterIn(Input):
     overtime_hours_per_day: float = Field(default=0, ge=0, le=12)
 
 
+# The longest run of days off added in one go (Spring Festival is about 15 days).
+MAX_HOLIDAY_DAYS = 62
+
+
 class HolidayIn(Input):
+    """One day off, or a run of days off from `day` to `last` (both included)."""
     day: date
+    last: date | None = None
     name: Annotated[str, S(strip_whitespace=True, max_length=80)] = ""
 
-    _range = field_validator("day")(check_date_range)
+    _range = field_validator("day", "last")(lambda v: check_date_range(v) if v else v)
 
 
 def save_product(*, session: Session, product: Product, product_in: ProductIn) -> None:
@@ -175,11 +181,21 @@ def set_workdays(*, session: Session, weekdays: set[int]) -> None:
     session.flush()
 
 
-def add_holiday(*, session: Session, holiday_in: HolidayIn) -> None:
-    holiday = session.get(Holiday, holiday_in.day) or Holiday(day=holiday_in.day)
-    holiday.name = holiday_in.name
-    session.add(holiday)
+def add_holiday(*, session: Session, holiday_in: HolidayIn) -> int:
+    """Every day from `day` to `last` becomes a holiday with the name (days already in the
+    calendar take the new name); returns how many days. Refused when `last` is before `day` or
+    the run is longer than MAX_HOLIDAY_DAYS."""
+    last = holiday_in.last or holiday_in.day
+    days = (last - holiday_in.day).days + 1
+    if days < 1 or days > MAX_HOLIDAY_DAYS:
+        raise Refused(Refusal("holiday_range", "last", {"max": MAX_HOLIDAY_DAYS}))
+    for offset in range(days):
+        day = holiday_in.day + timedelta(days=offset)
+        holiday = session.get(Holiday, day) or Holiday(day=day)
+        holiday.name = holiday_in.name
+        session.add(holiday)
     session.flush()
+    return days
 
 
 def remove_holiday(*, session: Session, day: date) -> None:

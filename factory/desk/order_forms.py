@@ -10,7 +10,7 @@ from factory.data.models import Product
 from factory.data.once import new_key, valid_key
 from factory.data.orders import create_order
 from factory.data.promises import promise_orders
-from factory.inputs import OrderCreate, validate
+from factory.inputs import OrderCreate, form_lines, validate
 from factory.web.workshop_time import workshop_today, workshop_zone
 
 BLANK_LINES = 3
@@ -20,9 +20,7 @@ IMPORT_MAX_AGE = 3600
 
 def order_input(form) -> tuple[OrderCreate | None, dict[str, str], dict]:
     """The order form as an input model; also the raw values to show again on errors."""
-    lines = [{"color": c, "size": s, "quantity": q}
-             for c, s, q in zip(form.getlist("color"), form.getlist("size"), form.getlist("line_quantity"))
-             if c.strip() or s.strip() or q.strip()]
+    lines = form_lines(form)
     data = {k: form.get(k, "") for k in ("customer", "product", "quantity", "due", "priority", "notes")}
     data["bundle_size"] = form.get("bundle_size", "").strip() or None
     data["priority"] = data["priority"] or 0

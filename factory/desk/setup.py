@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from factory.data.db import get_session, write_transaction
@@ -122,12 +122,21 @@ def workdays_save():
 @bp.post("/settings/holidays")
 @owner_required
 def holiday_add():
-    """Add a day off (a holiday) to the calendar."""
-    holiday_in, errors = validate(HolidayIn, {"day": request.form.get("day", ""), "name": request.form.get("name", "")})
+    """Add a day off (a holiday), or a run of days off such as Spring Festival, to the calendar."""
+    fields = {"day": request.form.get("day", ""), "name": request.form.get("name", "")}
+    if request.form.get("last", "").strip():
+        fields["last"] = request.form["last"]
+    holiday_in, errors = validate(HolidayIn, fields)
     if errors:
         return settings_page({f"holiday_{k}": v for k, v in errors.items()}, "holiday", request.form, 422)
-    with write_transaction() as session:
-        add_holiday(session=session, holiday_in=holiday_in)
+    try:
+        with write_transaction() as session:
+            days = add_holiday(session=session, holiday_in=holiday_in)
+    except Refused as refused:
+        return settings_page({f"holiday_{k}": v for k, v in refusal_errors(refused).items()}, "holiday",
+                             request.form, 422)
+    if days > 1:
+        flash(_("%(days)s days off added.", days=days))
     return redirect(url_for("desk.settings") + "#calendar")
 
 

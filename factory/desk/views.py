@@ -7,7 +7,7 @@ from factory.data.board import board_rows
 from factory.data.db import get_session
 from factory.data.floor import share_links
 from factory.data.models import OrderStatus
-from factory.data.order_edits import can_edit, has_scans, next_statuses
+from factory.data.order_edits import CONFIRMED_MOVES, can_edit, has_scans, order_moves
 from factory.data.orders import order_by_number, order_view
 from factory.desk import bp
 from factory.desk.order_data import find_orders, order_details, search_from_args
@@ -15,7 +15,7 @@ from factory.files.spreadsheets import XLSX, orders_workbook
 from factory.web.access import owner_required
 from factory.web.links import share_url, ticket_url
 from factory.web.pages import page
-from factory.web.workshop_time import workshop_today
+from factory.web.workshop_time import day_start_utc, workshop_today, workshop_zone
 
 
 @bp.get("/orders")
@@ -46,8 +46,9 @@ def order(number: str):
     """Everything about one order: tickets and progress, the scan timeline, defects, plan against actual."""
     found = order_by_number(session=get_session(), number=number) or abort(404)
     session = get_session()
+    scanned = has_scans(session=session, order_id=found.id)
     return page("desk/order.html", view=order_view(session=session, order=found), ticket_url=ticket_url,
                 details=order_details(session=session, order=found, today=workshop_today()),
-                moves=next_statuses(found.status), share_links=share_links(session=session, order=found),
-                share_url=share_url,
-                editable=can_edit(found.status, has_scans(session=session, order_id=found.id)))
+                moves=order_moves(found, scanned=scanned, day_start=day_start_utc(workshop_today(), workshop_zone())),
+                confirmed_moves=CONFIRMED_MOVES, editable=can_edit(found.status, scanned),
+                share_links=share_links(session=session, order=found), share_url=share_url)

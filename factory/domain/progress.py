@@ -33,6 +33,20 @@ def open_pieces(quantity: int, counts: list[Count]) -> list[int]:
 
 
 
+def remaining_pieces(quantity: int, counts: list[Count]) -> list[int]:
+    """Pieces still to be logged at each operation of an order: its quantity less the defects
+    lost before that operation, less what was logged there."""
+    out, lost = [], 0
+    for count in counts:
+        out.append(max(0, quantity - lost - count.logged))
+        lost += count.defects
+    return out
+
+
+def is_order_finished(quantity: int, counts: list[Count]) -> bool:
+    return bool(counts) and not any(remaining_pieces(quantity, counts))
+
+
 def percent(part: float, whole: float) -> int:
     """How far `part` is of `whole`, as a whole percentage from 0 to 100 (0 when there is no whole):
     the one rule behind every progress bar."""

@@ -199,7 +199,8 @@ def _reasons(f: _Facts, verdict: str) -> tuple[str | None, list]:
         last = f.line.last_working_index(due_offset)
         reasons.append(_reason("due_on_non_working_day", -2,
                                {"due": due_text, "last_working_day": _date(sc, line, last) if last >= 0 else due_text}))
-    sharing = _same_product_on_line(sc)
+    # Following on from the same product is a plus only for an order that can be taken at all.
+    sharing = _same_product_on_line(sc) if verdict != INFEASIBLE else None
     if sharing:
         reasons.append(_reason("shares_product", 2, {"order": sharing}))
     setup = sum(op.setup_minutes for op in candidate.operations if op.done == 0)

@@ -29,6 +29,7 @@ from factory.printing.tickets import (
     work_order_ticket,
 )
 from factory.web.access import owner_required
+from factory.web.confirm import confirm_page
 from factory.web.links import (
     INSIST,
     PublicBase,
@@ -209,6 +210,24 @@ def mark_printed(number: str):
         count_printed(session=session, tickets=tickets)
     flash(_("Labels counted as printed: %(num)s.", num=len(tickets)))
     return redirect(url_for("printing.order_print", number=order.number))
+
+
+@bp.get("/tickets/<token>/void/confirm")
+@owner_required
+def void_confirm(token: str):
+    """Asks once before voiding a ticket: it cannot be undone, a reissue is the way back."""
+    session = get_session()
+    ticket = ticket_by_token(session=session, token=token) or abort(404)
+    order = session.get(Order, ticket.order_id)
+    back = url_for("printing.order_print", number=order.number)
+    if ticket.voided_at is not None:
+        return redirect(back)
+    return confirm_page(
+        question=_("Void bundle #%(no)s of order %(number)s?", no=ticket.bundle_no, number=order.number),
+        consequences=[_("Its ticket stops taking scans at once; pieces already logged on it stay."),
+                      _("A void cannot be undone. If the bundle is still being made, reissue it instead: "
+                        "that voids this ticket and prints a new one for the same bundle.")],
+        action=url_for("printing.void", token=token), button=_("Yes, void the ticket"), back=back)
 
 
 @bp.post("/tickets/<token>/void")

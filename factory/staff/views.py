@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from factory.data.attention import needs_attention
 from factory.data.corrections import ledger_lines
@@ -19,6 +20,7 @@ from factory.inputs import validate
 from factory.staff import bp
 from factory.web.access import api_tokens, issue_api_token, owner_required
 from factory.web.audit import recent_entries
+from factory.web.confirm import confirm_page
 from factory.web.links import badge_url
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
@@ -122,15 +124,48 @@ def worker_scans(worker_id: int):
                            attention=needs_attention(session=get_session(), worker_id=worker.id, since=since))
 
 
+@bp.get("/workers/<int:worker_id>/badge/confirm")
+@owner_required
+def worker_badge_confirm(worker_id: int):
+    """Asks once before a new badge: the old one and every phone signed in with it stop working."""
+    worker = _worker(worker_id)
+    return confirm_page(
+        question=_("Give %(name)s a new badge?", name=worker.name),
+        consequences=[_("The old badge and every phone signed in with it stop working at once, so %(name)s "
+                        "cannot log pieces until they scan the new badge.", name=worker.name),
+                      _("Print the new badge right after and give it to %(name)s.", name=worker.name)],
+        action=url_for("staff.worker_badge", worker_id=worker.id), button=_("Yes, make a new badge"),
+        back=url_for("staff.workers") + f"#worker-{worker.id}")
+
+
 @bp.post("/workers/<int:worker_id>/badge")
 @owner_required
 def worker_badge(worker_id: int):
     """A new badge link for a lost phone or badge: the old link and every phone signed in with it stop working."""
     with write_transaction() as session:
         worker = issue_new_badge(session=session, worker=_worker(worker_id))
-    flash(_("%(name)s has a new badge. The old badge and phones signed in with it no longer work; print the new badge.",
-            name=worker.name))
+    flash(Markup('{} <a class="button primary" href="{}">{}</a>').format(
+        _("%(name)s has a new badge. The old badge and phones signed in with it no longer work; print the new badge.",
+          name=worker.name),
+        url_for("printing.badges", workers=worker.code), _("Print the new badge")))
     return redirect(url_for("staff.workers") + f"#worker-{worker.id}")
+
+
+@bp.get("/workers/<int:worker_id>/active/confirm")
+@owner_required
+def worker_active_confirm(worker_id: int):
+    """Asks once before signing out a worker who left; allowing sign-in again needs no asking."""
+    worker = _worker(worker_id)
+    back = url_for("staff.workers") + f"#worker-{worker.id}"
+    if not worker.active:
+        return redirect(back)
+    return confirm_page(
+        question=_("Sign out %(name)s (left the workshop)?", name=worker.name),
+        consequences=[_("Their badge and every phone signed in with it stop working; they can no longer log "
+                        "pieces. Their scans and pay stay."),
+                      _("If they come back, allow sign-in again on the workers page: the same badge works again.")],
+        action=url_for("staff.worker_active", worker_id=worker.id), fields={"active": "0"},
+        button=_("Yes, sign them out"), back=back)
 
 
 @bp.post("/workers/<int:worker_id>/active")

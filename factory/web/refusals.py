@@ -91,6 +91,8 @@ PAY_WORDS = {
                                        last=n["last"]),
     "no_such_period": lambda n: _("No pay period ends in %(period)s.", period=n["period"]),
     "first_day_range": lambda n: _("Enter a day of the month from 1 to %(max)s.", max=n["max"]),
+    "holiday_range": lambda n: _("The last day must be on or after the first, at most %(max)s days later.",
+                                 max=n["max"]),
     "adjustment_kind": lambda n: _("Choose bonus, deduction or advance."),
     "adjustment_amount": lambda n: _("Enter an amount in yuan above 0 and at most %(max)s, to the fen.",
                                      max=n["max"]),
