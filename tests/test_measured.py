@@ -258,7 +258,8 @@ def test_the_verdict_gives_the_dates_at_the_typical_and_the_slower_pace(client, 
 def test_accepting_stores_the_plans_date_and_promises_are_reported(client, owner_client, api_headers, session,
                                                                    workshop):
     due = shanghai_today() + timedelta(days=80)
-    form = {"product": "SCARF", "quantity": "40", "due": due.isoformat(), "customer": "客户", "request_id": "r-1"}
+    form = {"product": "SCARF", "quantity": "40", "due": due.isoformat(), "customer": "客户", "request_id": "r-1",
+            "assessed": f"SCARF|40|{due.isoformat()}"}
     assert post_form(owner_client, "/assess/accept", form).status_code == 302
     order = fresh(session).exec(select(Order).where(Order.customer == "客户")).one()
     promise = session.get(Promise, order.id)

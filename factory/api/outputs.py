@@ -293,8 +293,6 @@ class Promises(Out):
     orders: list[PromisedOrder]
 
 
-PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
-          Payroll, Rate, ProductRates, Promises)
 
 class LastScan(Out):
     at: datetime = Field(description="When the work was done (UTC).")
@@ -350,7 +348,7 @@ class BoardSummary(Out):
 
 
 PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
-          Payroll, Rate, Floor, WorkerQueue, BoardSummary)
+          Payroll, Rate, ProductRates, Promises, Floor, WorkerQueue, BoardSummary)
 
 
 def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):

@@ -48,6 +48,7 @@ ACTIONS = {
     "staff.worker_active": _l("Signed a worker out / back in"), "staff.token_create": _l("Created an API token"),
     "staff.token_revoke": _l("Revoked an API token"),
     "desk.scan_correct": _l("Corrected a scan"), "api.scan_reverse": _l("Corrected a scan (API)"),
+    "desk.claim_right": _l("Marked a claim to check as right"),
     "desk.payroll_close": _l("Closed a pay period"), "desk.payroll_reopen": _l("Reopened a pay period"),
     "desk.payroll_adjustment": _l("Recorded a bonus, deduction or advance"),
     "desk.operation_rate": _l("Changed a piece rate"), "desk.pay_period_save": _l("Changed the pay period's first day"),
