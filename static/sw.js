@@ -51,14 +51,15 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-function ticketPage(request) {
+function ticketPage(request, event) {
   return fetch(request).then(function (response) {
     var copy = response.clone();
-    caches.open(CACHE).then(function (cache) {
+    // The worker keeps running until the copy is kept (a phone may lose the network right after).
+    event.waitUntil(caches.open(CACHE).then(function (cache) {
       return noteWorker(response, cache).then(function (worker) {
         if (worker && response.ok && !response.redirected) return cache.put(request, copy);
       });
-    });
+    }));
     return response;
   }, function () {
     // No answer at all (no network, or the server is down): the kept copy, else the offline page.
@@ -70,11 +71,11 @@ function ticketPage(request) {
   });
 }
 
-function asset(request) {
+function asset(request, event) {
   return fetch(request).then(function (response) {
     if (response.ok) {
       var copy = response.clone();
-      caches.open(CACHE).then(function (cache) { return cache.put(request, copy); });
+      event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.put(request, copy); }));
     }
     return response;
   }, function () {
@@ -86,6 +87,6 @@ function asset(request) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && TICKET.test(url.pathname)) return event.respondWith(ticketPage(request));
-  if (STATIC.test(url.pathname)) return event.respondWith(asset(request));
+  if (request.mode === "navigate" && TICKET.test(url.pathname)) return event.respondWith(ticketPage(request, event));
+  if (STATIC.test(url.pathname)) return event.respondWith(asset(request, event));
 });

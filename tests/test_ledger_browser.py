@@ -138,10 +138,19 @@ def _with_service_worker(page) -> None:
     assert page.evaluate("""Promise.race([navigator.serviceWorker.ready.then(() => true),
                                           new Promise(give_up => setTimeout(() => give_up(false), 20000))])"""), \
         "no service worker became active"
-    if not page.evaluate("!!navigator.serviceWorker.controller"):
-        page.reload()
+    # The page was loaded before the service worker ran: load it again through it, as a phone
+    # opening the ticket once more would, and wait until the worker has kept the copy.
+    page.reload()
     assert page.evaluate("!!navigator.serviceWorker.controller")
     assert page.evaluate("caches.open('factory-offline-v1').then(c => c.match('/offline/ticket')).then(r => !!r)")
+    assert page.evaluate("""(async () => {
+        for (let i = 0; i < 200; i++) {
+            const cache = await caches.open("factory-offline-v1");
+            if (await cache.match(location.href)) return true;
+            await new Promise(next => setTimeout(next, 50));
+        }
+        return false;
+    })()"""), "the ticket page was not kept"
 
 
 def test_a_ticket_never_opened_is_logged_offline_through_the_service_worker(server, phone, session, workshop):
