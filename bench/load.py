@@ -39,7 +39,7 @@ from factory.data import db  # noqa: E402
 from factory.data.models import Ticket, Worker, WorkerWorkCenter  # noqa: E402
 from factory.data.orders import create_order  # noqa: E402
 from factory.data.people import create_owner  # noqa: E402
-from factory.inputs import OrderCreate  # noqa: E402
+from factory.inputs import OrderIn  # noqa: E402
 from factory.web.access import issue_api_token  # noqa: E402
 from tests.workshop_data import make_workshop  # noqa: E402
 
@@ -60,7 +60,7 @@ def seed(url: str, phones: int) -> dict:
         session.add_all(WorkerWorkCenter(worker_id=w.id, work_center_id=shop.knitting.id) for w in workers)
         session.commit()
         for n in range(ORDERS):
-            create_order(session=session, order_in=OrderCreate(
+            create_order(session=session, order_in=OrderIn(
                 customer=f"load {n}", product="SCARF", quantity=BUNDLES * BUNDLE_SIZE,
                 due=date.today() + timedelta(days=60), bundle_size=BUNDLE_SIZE))
         tickets = list(session.exec(select(Ticket.token).where(Ticket.order_id != shop.order.id)))

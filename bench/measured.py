@@ -23,9 +23,10 @@ from factory import create_app  # noqa: E402
 from factory.data import db  # noqa: E402
 from factory.data.board import board_rows  # noqa: E402
 from factory.data.demo import load_demo  # noqa: E402
-from factory.data.inquiries import InquiryIn, assess_inquiry  # noqa: E402
+from factory.data.inquiries import assess_inquiry  # noqa: E402
 from factory.data.measured import _SAMPLES, measured_samples  # noqa: E402
 from factory.data.models import Scan  # noqa: E402
+from factory.inputs import InquiryIn
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -25,7 +25,7 @@ from factory.data import db  # noqa: E402
 from factory.data.models import Ticket  # noqa: E402
 from factory.data.orders import create_order  # noqa: E402
 from factory.data.scans import ScanRequest, record_scan  # noqa: E402
-from factory.inputs import OrderCreate  # noqa: E402
+from factory.inputs import OrderIn  # noqa: E402
 from tests.workshop_data import make_workshop  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def prepare(url: str) -> tuple[object, list[str]]:
         make_workshop(session=session, today=date.today())
         tickets = []
         for _ in range(8):
-            order = create_order(session=session, order_in=OrderCreate(customer="bench", product="SCARF",
+            order = create_order(session=session, order_in=OrderIn(customer="bench", product="SCARF",
                                                                        quantity=1_000_000, due=date(2030, 1, 1)))
             tickets.append(session.exec(select(Ticket.token).where(Ticket.order_id == order.id)).one())
         session.commit()

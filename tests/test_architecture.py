@@ -22,6 +22,10 @@ FORBIDDEN_BY_LAYER = {
     "data": BLUEPRINTS + ("factory.web", "factory.files", "flask_babel"),
     "files": BLUEPRINTS,
     "web": BLUEPRINTS,
+    # Input models sit below the data layer (data functions take them): only the tables' enums.
+    "inputs": BLUEPRINTS + ("factory.web", "factory.files", "factory.data.db", "factory.data.scans",
+                            "factory.data.orders", "factory.data.workshop_setup", "factory.data.inquiries",
+                            "factory.data.workforce", "flask"),
 }
 
 
@@ -87,4 +91,17 @@ def test_no_flat_modules_left_beside_the_packages():
     """factory/ holds the app factory, its settings, the CLI, input models and catalogs; the rest
     lives in a package that names its layer."""
     flat = sorted(p.name for p in FACTORY.glob("*.py"))
-    assert flat == ["__init__.py", "catalogs.py", "cli.py", "config.py", "inputs.py"]
+    assert flat == ["__init__.py", "catalogs.py", "cli.py", "config.py"]
+
+
+def test_input_models_live_in_one_place_under_one_naming_scheme():
+    """Every pydantic model of what people send is in factory/inputs and is named <Thing>In."""
+    found = {}
+    for path in sorted(FACTORY.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") in ("Input", "BaseModel") or
+                                                      getattr(b, "id", "").endswith("In") for b in node.bases):
+                found[node.name] = str(path.relative_to(FACTORY))
+    inputs = {name: where for name, where in found.items() if name not in ("Input", "Out")}
+    assert inputs and all(where.startswith("inputs/") for name, where in inputs.items() if name != "Out"), inputs
+    assert all(name.endswith("In") for name in inputs), sorted(n for n in inputs if not n.endswith("In"))

@@ -129,13 +129,13 @@ def board_badges(owner_client) -> dict[str, tuple[str, str]]:
 
 def test_board_badges_come_from_the_capacity_plan(owner_client, session, workshop):
     from factory.data.orders import create_order
-    from factory.inputs import OrderCreate
+    from factory.inputs import OrderIn
     today = date.today()
     due = today + timedelta(days=14)
     # Knitting and linking each do 320 pieces a day in regular time, 400 with their 2 h of overtime.
-    tight = create_order(session=session, order_in=OrderCreate(customer="加班客户", product="SCARF",
+    tight = create_order(session=session, order_in=OrderIn(customer="加班客户", product="SCARF",
                                                                quantity=360 * working_days(today, due), due=due))
-    hopeless = create_order(session=session, order_in=OrderCreate(customer="不可能", product="SCARF", quantity=20_000,
+    hopeless = create_order(session=session, order_in=OrderIn(customer="不可能", product="SCARF", quantity=20_000,
                                                                   due=today + timedelta(days=3)))
     session.commit()
     badges = board_badges(owner_client)
@@ -184,8 +184,8 @@ def test_a_double_click_on_accept_creates_one_order(owner_client, session, works
 def test_orders_due_beyond_ninety_days_are_not_squeezed_into_ninety(owner_client, session, workshop):
     """A big order due in 200 days must not make a small order due in 30 days look impossible."""
     from factory.data.orders import create_order
-    from factory.inputs import OrderCreate
-    create_order(session=session, order_in=OrderCreate(customer="远期大单", product="SCARF", quantity=26_000,
+    from factory.inputs import OrderIn
+    create_order(session=session, order_in=OrderIn(customer="远期大单", product="SCARF", quantity=26_000,
                                                        due=date.today() + timedelta(days=200)))
     session.commit()
     due = (date.today() + timedelta(days=30)).isoformat()
@@ -196,8 +196,8 @@ def test_orders_due_beyond_ninety_days_are_not_squeezed_into_ninety(owner_client
 
 def test_an_order_no_plan_can_finish_is_late_on_the_board(owner_client, session, workshop):
     from factory.data.orders import create_order
-    from factory.inputs import OrderCreate
-    hopeless = create_order(session=session, order_in=OrderCreate(
+    from factory.inputs import OrderIn
+    hopeless = create_order(session=session, order_in=OrderIn(
         customer="永远做不完", product="SCARF", quantity=900_000, bundle_size=1000, due=date.today() + timedelta(days=5)))
     session.commit()
     badges = board_badges(owner_client)

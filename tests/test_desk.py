@@ -102,10 +102,10 @@ def test_board_numbers_in_chinese_and_english(owner_client, session, workshop):
 
 def create_api_order(client, session, **overrides):
     from factory.data.orders import create_order
-    from factory.inputs import OrderCreate
+    from factory.inputs import OrderIn
     data = {"customer": "大客户", "product": "SCARF", "quantity": 300, "due": date.today() + timedelta(days=20)}
     data.update(overrides)
-    order = create_order(session=session, order_in=OrderCreate(**data))
+    order = create_order(session=session, order_in=OrderIn(**data))
     session.commit()
     return order
 

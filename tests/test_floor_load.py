@@ -23,7 +23,7 @@ from sqlalchemy import text
 from factory.data import db
 from factory.data.orders import create_order
 from factory.data.people import create_owner
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 from factory.web.access import issue_api_token
 from tests.server_process import Phone, Server, run_phones, scans_for
 from tests.workshop_data import make_workshop
@@ -89,9 +89,9 @@ def _photo(n: int) -> bytes:
 def test_owner_work_while_the_floor_scans_never_fails(database_url, session, tmp_path):
     shop = make_workshop(session=session, today=date.today(), quantity=4000, bundle_size=20)
     assert len(shop.tickets) == 200
-    edited = create_order(session=session, order_in=OrderCreate(
+    edited = create_order(session=session, order_in=OrderIn(
         customer="改单客户", product="SCARF", quantity=200, due=date.today() + timedelta(days=20), bundle_size=20))
-    moved = create_order(session=session, order_in=OrderCreate(
+    moved = create_order(session=session, order_in=OrderIn(
         customer="状态客户", product="SCARF", quantity=50, due=date.today() + timedelta(days=30)))
     owner = create_owner(session=session, username="boss", password="boss-password")
     headers = {"Authorization": "Bearer " + issue_api_token(session=session, user=owner)}

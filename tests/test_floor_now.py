@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from factory.data.models import BoardState, Order, ShareLink
 from factory.data.orders import create_order
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 from tests.conftest import add_scan, api_scan, fresh, one, post_form, soup, text
 
 
@@ -49,7 +49,7 @@ def test_the_queue_follows_each_scan(client, worker_client, api_headers, worksho
 
 
 def test_the_queue_puts_rush_orders_first(session, client, api_headers, workshop):
-    rush = create_order(session=session, order_in=OrderCreate(customer="急单", product="SCARF", quantity=10,
+    rush = create_order(session=session, order_in=OrderIn(customer="急单", product="SCARF", quantity=10,
                                                               due=date.today() + timedelta(days=30), priority=2))
     session.commit()
     body = client.get("/api/workers/W1/queue", headers=api_headers).get_json()
@@ -63,13 +63,13 @@ def test_the_queue_puts_rush_orders_first(session, client, api_headers, workshop
 def make_orders(session, workshop):
     """Besides the workshop's order (not started): one late, one at risk, one on track."""
     today = date.today()
-    late = create_order(session=session, order_in=OrderCreate(customer="晚单", product="SCARF", quantity=20,
+    late = create_order(session=session, order_in=OrderIn(customer="晚单", product="SCARF", quantity=20,
                                                               due=today - timedelta(days=1)))
     # Due on the next workday (Monday to Saturday): fewer than RISK_DAYS to spare.
     soon = today + timedelta(days=2 if (today + timedelta(days=1)).weekday() == 6 else 1)
-    risky = create_order(session=session, order_in=OrderCreate(customer="险单", product="SCARF", quantity=20,
+    risky = create_order(session=session, order_in=OrderIn(customer="险单", product="SCARF", quantity=20,
                                                                due=soon))
-    easy = create_order(session=session, order_in=OrderCreate(customer="稳单", product="SCARF", quantity=20,
+    easy = create_order(session=session, order_in=OrderIn(customer="稳单", product="SCARF", quantity=20,
                                                               due=today + timedelta(days=200), priority=2))
     session.commit()
     return late, risky, easy
@@ -159,7 +159,7 @@ def test_the_tag_carries_the_next_crossing(session, owner_client, workshop):
 # --- stuck bundles ---------------------------------------------------------------------------------
 
 def test_stuck_bundles_on_the_board_and_work_in_progress(session, owner_client, client, api_headers, workshop):
-    other = create_order(session=session, order_in=OrderCreate(customer="新单", product="SCARF", quantity=10,
+    other = create_order(session=session, order_in=OrderIn(customer="新单", product="SCARF", quantity=10,
                                                                due=date.today() + timedelta(days=30)))
     session.commit()
     add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 40,

@@ -16,7 +16,7 @@ from factory.data.models import Order, Scan, Ticket, WorkCenter, Worker
 from factory.data.orders import create_order
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.domain.refusal import Refused
-from factory.inputs import OrderCreate, validate
+from factory.inputs import OrderIn, validate
 from tests.conftest import app_config, csrf_token
 
 # --- migrations ----------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_order_status_must_be_known(session, workshop):
 
 def test_order_input_errors_name_each_field(app):
     with app.test_request_context(headers={"Cookie": "lang=en"}):
-        order, errors = validate(OrderCreate, {"customer": "", "product": "no such!", "quantity": -3,
+        order, errors = validate(OrderIn, {"customer": "", "product": "no such!", "quantity": -3,
                                                "due": "1900-01-01", "bundle_size": "x", "colour": "red"})
     assert order is None
     assert set(errors) == {"customer", "product", "quantity", "due", "bundle_size", "colour"}
@@ -95,7 +95,7 @@ def test_order_input_errors_name_each_field(app):
 
 def test_order_input_errors_are_chinese_by_default(app):
     with app.test_request_context():
-        _, errors = validate(OrderCreate, {"customer": "A", "product": "P", "quantity": "many", "due": "soon"})
+        _, errors = validate(OrderIn, {"customer": "A", "product": "P", "quantity": "many", "due": "soon"})
     assert errors["quantity"] == "请输入整数。"
     assert "年-月-日" in errors["due"]
 
@@ -108,7 +108,7 @@ def test_an_order_is_split_into_bundle_tickets_with_unguessable_tokens(session, 
 
 
 def test_color_size_lines_must_add_up(session, workshop):
-    order_in = OrderCreate(customer="c", product="SCARF", quantity=100, due=date.today(),
+    order_in = OrderIn(customer="c", product="SCARF", quantity=100, due=date.today(),
                            lines=[{"quantity": 50, "color": "红"}, {"quantity": 40, "color": "黄"}])
     with pytest.raises(Refused) as refused:
         create_order(session=session, order_in=order_in)

@@ -497,9 +497,9 @@ def test_one_tap_cannot_credit_a_whole_order_without_confirming(worker_client, s
     """The issue's case: an order without a bundle size is one ticket of 1,500 pieces."""
     from factory.data.models import Order
     from factory.data.orders import create_order
-    from factory.inputs import OrderCreate
+    from factory.inputs import OrderIn
     set_shifts(session)
-    order = create_order(session=session, order_in=OrderCreate(customer="大单", product="SCARF", quantity=1500,
+    order = create_order(session=session, order_in=OrderIn(customer="大单", product="SCARF", quantity=1500,
                                                                due=date.today() + timedelta(days=30)))
     ticket = fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id)).one()
     page = soup(worker_client.get(f"/t/{ticket.token}"))

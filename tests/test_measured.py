@@ -27,7 +27,7 @@ from factory.domain.rates import (
     tap_time_trusted,
     weighted_quantile,
 )
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 from tests.conftest import add_scan, fresh, one, post_form, soup, text
 from tests.workshop_data import order_tickets
 
@@ -174,7 +174,7 @@ def shanghai_today() -> date:
 def knit_history(session, workshop, gaps=(50,), days=3, pieces=10) -> None:
     """The knitter's claims of `pieces` pieces at knitting, `gaps` minutes apart in turn, nine a day
     from 08:00 on the last `days` weekdays before today (no shift hours: the calendar day counts)."""
-    order = create_order(session=session, order_in=OrderCreate(customer="历史", product="SCARF", quantity=2000,
+    order = create_order(session=session, order_in=OrderIn(customer="历史", product="SCARF", quantity=2000,
                                                                due=shanghai_today() + timedelta(days=90), bundle_size=50))
     session.commit()
     tickets = sorted(order_tickets(session, order), key=lambda t: t.bundle_no)

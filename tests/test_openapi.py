@@ -73,7 +73,7 @@ def test_protected_operations_declare_bearer_and_401():
 
 def test_documented_limits_are_the_enforced_ones(client, api_headers):
     """The order quantity limit in the document is the one the API applies."""
-    limit = openapi_document()["components"]["schemas"]["OrderCreate"]["properties"]["quantity"]["maximum"]
+    limit = openapi_document()["components"]["schemas"]["OrderIn"]["properties"]["quantity"]["maximum"]
     body = {"customer": "c", "product": "NOPE", "quantity": limit + 1, "due": "2030-01-01"}
     errors = client.post("/api/orders", json=body, headers=api_headers).get_json()["errors"]
     assert "quantity" in errors

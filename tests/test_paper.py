@@ -13,7 +13,7 @@ from factory.data.models import Order
 from factory.data.orders import create_order
 from factory.domain.labels import MM, PRESETS, PRINTER_MARGIN, Box, layout, safe_box
 from factory.domain.variants import order_variants
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 from factory.printing.render import label_geometry
 from tests.conftest import fresh, one, sign_in, soup, text, tickets_of
 
@@ -26,7 +26,7 @@ def pdf_text(pdf: bytes) -> str:
 @pytest.fixture
 def red_navy(session, workshop):
     """An order of the scarf (usually 红/黄, 25×160) in red and navy, sizes M and L."""
-    order = create_order(session=session, order_in=OrderCreate(
+    order = create_order(session=session, order_in=OrderIn(
         customer="蓝天服饰", product="SCARF", quantity=40, due=date.today() + timedelta(days=9),
         lines=[{"quantity": 10, "color": "正红", "size": "M"}, {"quantity": 10, "color": "正红", "size": "L"},
                {"quantity": 10, "color": "藏青", "size": "M"}, {"quantity": 10, "color": "藏青", "size": "L"}]),
@@ -100,7 +100,7 @@ def test_every_pdf_embeds_its_chinese_font(owner_client, workshop, red_navy, url
 
 
 def test_a_character_outside_the_subset_still_prints(owner_client, session, workshop, tmp_path):
-    order = create_order(session=session, order_in=OrderCreate(
+    order = create_order(session=session, order_in=OrderIn(
         customer="龘䶮客户", product="SCARF", quantity=5, due=date.today() + timedelta(days=9)), number="SO26-0778")
     session.commit()
     pdf = owner_client.get(f"/orders/{order.number}/ticket.pdf").data
@@ -119,7 +119,7 @@ INK_FREE_MM = PRINTER_MARGIN - 0.3  # anti-aliasing of the last row of pixels
 def test_no_ink_where_office_printers_clip(owner_client, session, workshop, red_navy, url, tmp_path):
     """A full A4 sheet of labels (24 on a 3 x 8 sheet, which touches the page edges): no ink within
     the printer margin of any page edge."""
-    create_order(session=session, order_in=OrderCreate(customer="满页", product="SCARF", quantity=24, bundle_size=1,
+    create_order(session=session, order_in=OrderIn(customer="满页", product="SCARF", quantity=24, bundle_size=1,
                                                        due=date.today() + timedelta(days=9)), number="SO26-0779")
     session.commit()
     pdf = owner_client.get(url.format(order="SO26-0779" if "labels" in url else red_navy.number)).data
@@ -310,7 +310,7 @@ def test_owner_in_the_browser_is_sent_to_choose_the_address_then_prints_inside_t
     types the phones' address, comes back to the preview, and its printout holds that address, with
     no ink where printers clip."""
     app.config["BASE_URL"] = None
-    create_order(session=session, order_in=OrderCreate(customer="满页", product="SCARF", quantity=24, bundle_size=1,
+    create_order(session=session, order_in=OrderIn(customer="满页", product="SCARF", quantity=24, bundle_size=1,
                                                        due=date.today() + timedelta(days=9)), number="SO26-0779")
     session.commit()
     page = desk_browser.new_page()

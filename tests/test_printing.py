@@ -17,7 +17,7 @@ from factory.data.models import Operation, Product
 from factory.data.orders import create_order
 from factory.domain.labels import MM, PRESETS, layout, safe_box
 from factory.domain.qr import QUIET, qr_matrix
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 from factory.printing.render import LABEL_LEVEL, label_geometry
 from tests.conftest import csrf_token, sign_in, soup, tickets_of
 
@@ -39,7 +39,7 @@ def second_order(session, workshop):
     session.add(Operation(product_id=product.id, position=0, code="knitting", name="织片",
                           work_center_id=workshop.knitting.id, minutes_per_piece=6))
     session.commit()
-    order = create_order(session=session, order_in=OrderCreate(
+    order = create_order(session=session, order_in=OrderIn(
         customer="杭州某某针织服饰有限公司 & <i>HTML</i>", product="LONG", quantity=95, due=date.today() + timedelta(days=5),
         bundle_size=30, lines=[{"quantity": 60, "color": "藏青色（深）", "size": "XXL 加大码"},
                                {"quantity": 35, "color": "酒红", "size": "M"}]), number="SO26-0902")

@@ -18,7 +18,7 @@ from factory.data.orders import create_order
 from factory.data.scans import ScanRequest, record_scan, undo_scan
 from factory.domain.progress import Count, open_pieces
 from factory.domain.scan_rules import Refusal, check_scan, check_undo, suggest
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 
@@ -236,7 +236,7 @@ def test_a_quick_second_claim_needs_confirming(engine, session, workshop):
 @given(quantity=st.integers(1, 30), sequence=steps)
 def test_random_scan_sequences_in_the_database_match_the_rules(engine, session, workshop, all_rounder,
                                                                 quantity, sequence):
-    order = create_order(session=session, order_in=OrderCreate(customer="prop", product="SCARF", quantity=quantity,
+    order = create_order(session=session, order_in=OrderIn(customer="prop", product="SCARF", quantity=quantity,
                                                                due=date(2030, 1, 1)))
     session.commit()
     ticket = session.exec(select(Ticket).where(Ticket.order_id == order.id)).one()

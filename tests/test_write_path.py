@@ -15,13 +15,13 @@ from factory.data.order_edits import update_order
 from factory.data.orders import create_order
 from factory.data.scans import ScanRequest, _lock_ticket, record_scan
 from factory.domain.refusal import Refused
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 
 
-def _order_in(**changes) -> OrderCreate:
+def _order_in(**changes) -> OrderIn:
     data = dict(customer="改单", product="SCARF", quantity=60, due=date.today() + timedelta(days=9), bundle_size=20)
     data.update(changes)
-    return OrderCreate(**data)
+    return OrderIn(**data)
 
 
 def test_an_edit_waits_for_a_scan_in_flight_then_is_refused_with_409(app, session, workshop):

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from factory.data.models import Operation, Order, Product, Ticket, WorkCenter, Workday, Worker, WorkerWorkCenter
 from factory.data.orders import create_order
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 
 
 @dataclass
@@ -46,7 +46,7 @@ def make_workshop(*, session: Session, today: date, quantity: int = 100, bundle_
     session.flush()
     session.add_all(WorkerWorkCenter(worker_id=w.id, work_center_id=c.id) for w, c in zip(workers, centers))
     session.commit()
-    order = create_order(session=session, order_in=OrderCreate(customer="测试客户", product="SCARF", quantity=quantity,
+    order = create_order(session=session, order_in=OrderIn(customer="测试客户", product="SCARF", quantity=quantity,
                                                                due=today + timedelta(days=10),
                                                                bundle_size=bundle_size))
     session.commit()

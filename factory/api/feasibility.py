@@ -6,10 +6,10 @@ from flask import request
 from factory.api import bp, outputs
 from factory.api.outputs import answer
 from factory.data.db import get_session
-from factory.data.inquiries import InquiryIn, assess_inquiry
+from factory.data.inquiries import assess_inquiry
 from factory.domain.refusal import Refused
 from factory.feasibility import assess
-from factory.inputs import validate_json
+from factory.inputs import InquiryIn, validate_json
 from factory.web.access import owner_required
 from factory.web.i18n import select_locale
 from factory.web.refusals import json_answer

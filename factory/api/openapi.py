@@ -9,12 +9,9 @@ from functools import lru_cache
 
 from factory.api import bp
 from factory.api.outputs import response_schemas
-from factory.api.pay import AdjustmentIn, RateIn
-from factory.data.inquiries import InquiryIn
 from factory.data.models import OrderStatus
-from factory.data.scans import ReverseIn, ScanIn
 from factory.domain.scan_rules import MAX_PIECES
-from factory.inputs import EARLIEST, LATEST, OrderCreate
+from factory.inputs import EARLIEST, LATEST, AdjustmentIn, InquiryIn, OrderIn, RateIn, ReverseIn, ScanIn
 
 REF = "#/components/schemas/{model}"
 JSON = "application/json"
@@ -27,16 +24,16 @@ def _ref(name: str) -> dict:
 def _model_schemas() -> dict:
     """Request schemas from the pydantic models, their nested models hoisted into components."""
     schemas: dict = {}
-    for model in (OrderCreate, InquiryIn, ScanIn, ReverseIn, RateIn, AdjustmentIn):
+    for model in (OrderIn, InquiryIn, ScanIn, ReverseIn, RateIn, AdjustmentIn):
         schema = model.model_json_schema(ref_template=REF)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     dates = f"Between {EARLIEST.isoformat()} and {LATEST.isoformat()}; other dates get 422."
-    for model in ("OrderCreate", "InquiryIn"):
+    for model in ("OrderIn", "InquiryIn"):
         schemas[model]["properties"]["due"]["description"] = dates
         # The range as a pattern too, so a client (or a fuzzer) can tell which dates are taken.
         schemas[model]["properties"]["due"]["pattern"] = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
-    schemas["OrderCreate"]["properties"]["lines"]["description"] = (
+    schemas["OrderIn"]["properties"]["lines"]["description"] = (
         "Color/size lines; when given, their quantities must add up to `quantity`.")
     schemas["ScanIn"]["properties"]["id"]["description"] = (
         "Client-generated id of this scan: sending the same scan again with the same id answers 200 "
@@ -170,7 +167,7 @@ def _paths() -> dict:
                     "401": UNAUTHORIZED, "422": _answer("Unknown status.", "FieldErrors")}},
             "post": {
                 "operationId": "order_create", "summary": "Create an accepted order with one ticket per bundle.",
-                "requestBody": _body("OrderCreate"),
+                "requestBody": _body("OrderIn"),
                 "responses": {"201": _answer("Created.", "Order", {"Location": {
                     "description": "/api/orders/<number>", "schema": STR}}),
                     "401": UNAUTHORIZED, "413": TOO_LARGE,

@@ -12,7 +12,7 @@ from factory.data.promises import promise_orders
 from factory.data.workshop_setup import all_products, routes_by_product, work_centers
 from factory.domain.pay import rate_on
 from factory.domain.refusal import Refused
-from factory.inputs import OrderCreate, validate_json
+from factory.inputs import OrderIn, validate_json
 from factory.web.access import owner_required
 from factory.web.links import ticket_url
 from factory.web.refusals import json_answer
@@ -23,7 +23,7 @@ from factory.web.workshop_time import workshop_today, workshop_zone
 @owner_required
 def order_create():
     """Create an accepted order with its tickets; 422 names each bad field."""
-    order_in, errors = validate_json(OrderCreate, request.get_json(silent=True))
+    order_in, errors = validate_json(OrderIn, request.get_json(silent=True))
     if errors:
         return {"errors": errors}, 422
     try:

@@ -1,12 +1,9 @@
 """JSON API for pay: a period's payroll, closing and reopening it, adjustments, and dated piece rates."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
 
 from flask import g, request
-from pydantic import Field, StringConstraints, field_validator
 
 from factory.api import bp, outputs
 from factory.api.outputs import answer
@@ -16,32 +13,11 @@ from factory.data.pay import Payroll, add_adjustment, close_period, pay_rules, p
 from factory.data.workshop_setup import product_by_code
 from factory.domain.pay import period_named
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import Code, Input, check_date_range, validate
+from factory.inputs import AdjustmentIn, RateIn, validate
 from factory.web.access import owner_required
 from factory.web.pay_words import adjustment_reason
 from factory.web.refusals import json_answer
 from factory.web.workshop_time import workshop_today, workshop_zone
-
-Money = Annotated[Decimal, Field(gt=0, le=1_000_000, decimal_places=2)]
-
-
-class RateIn(Input):
-    """A new piece rate for one operation, in force from `effective_from` (today by default)."""
-    piece_rate: Annotated[Decimal, Field(ge=0, le=1000, decimal_places=3)]
-    effective_from: date | None = None
-
-    _range = field_validator("effective_from")(lambda v: v if v is None else check_date_range(v))
-
-
-class AdjustmentIn(Input):
-    """A bonus, deduction or advance (借支) for one worker in an open period."""
-    worker: Code
-    kind: Literal["bonus", "deduction", "advance"]
-    amount: Money
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    day: date | None = None
-
-    _range = field_validator("day")(lambda v: v if v is None else check_date_range(v))
 
 
 def _period(name: str):

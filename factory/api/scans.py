@@ -6,8 +6,8 @@ from flask import g, request
 from factory.api import bp, outputs
 from factory.api.outputs import answer as api_answer
 from factory.data.models import utcnow
-from factory.data.scans import ReverseIn, ScanIn, ScanRequest, record_scan, reverse_scan
-from factory.inputs import validate_json
+from factory.data.scans import ScanRequest, record_scan, reverse_scan
+from factory.inputs import ReverseIn, ScanIn, validate_json
 from factory.web.access import owner_required
 from factory.web.refusals import answer
 from factory.web.workshop_time import workshop_zone

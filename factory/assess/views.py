@@ -10,23 +10,14 @@ from flask_babel import lazy_gettext as _l
 from factory.assess import bp
 from factory.data.board import planned_if_taken
 from factory.data.db import get_session
-from factory.data.inquiries import (
-    AcceptIn,
-    DecisionIn,
-    InquiryIn,
-    assess_inquiry,
-    new_request_id,
-    recent_inquiries,
-    record_decision,
-    work_center_names,
-)
+from factory.data.inquiries import assess_inquiry, new_request_id, recent_inquiries, record_decision, work_center_names
 from factory.data.live_scenario import CANDIDATE_ID
 from factory.data.models import Order
 from factory.data.workshop_setup import all_products
 from factory.domain.loadchart import load_chart_svg
 from factory.domain.refusal import Refused
 from factory.feasibility.completions import booked_plan
-from factory.inputs import form_lines, validate
+from factory.inputs import AcceptIn, DecisionIn, InquiryIn, form_lines, validate
 from factory.web.access import owner_required
 from factory.web.i18n import select_locale
 from factory.web.once import create_once

@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
-from pydantic import Field, field_validator
 from sqlmodel import Session, select
 
 from factory.data.live_scenario import CANDIDATE_ID, live_scenario, routes_by_product, with_candidate
@@ -16,28 +15,13 @@ from factory.data.promises import promise_orders
 from factory.domain.rates import extra_days_by_center
 from factory.domain.refusal import Refusal, Refused
 from factory.feasibility import assess
-from factory.inputs import Code, Input, OrderCreate, OrderLineIn, RequiredText, check_date_range
-
-
-class InquiryIn(Input):
-    """What the owner types while the customer is on the phone."""
-    product: Code
-    quantity: int = Field(gt=0, le=1_000_000)
-    due: date
-    customer: str = Field(default="", max_length=120)
-
-    _due_range = field_validator("due")(check_date_range)
-
-
-class DecisionIn(InquiryIn):
-    reason: str = Field(default="", max_length=500)
-    request_id: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_-]*$")
-
-
-class AcceptIn(DecisionIn):
-    customer: RequiredText
-    priority: int = Field(default=0, ge=0, le=2)
-    lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
+from factory.inputs import (
+    AcceptIn,
+    DecisionIn,
+    InquiryIn,
+    OrderIn,
+    OrderLineIn,
+)
 
 
 @dataclass
@@ -133,7 +117,7 @@ def record_decision(*, session: Session, verdict: Verdict, decision: str, reason
                       earliest_completion=date.fromisoformat(a["earliest_completion"]) if a.get("earliest_completion") else None,
                       request_id=request_id or None)
     if decision == "accepted":
-        order = create_order(session=session, order_in=OrderCreate(
+        order = create_order(session=session, order_in=OrderIn(
             customer=inquiry.customer, product=verdict.product.code, quantity=inquiry.quantity, due=inquiry.due,
             priority=priority, lines=lines or []))
         inquiry.order_id = order.id

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from factory.data.models import Order, OrderLine, OrderStatus, Product, Scan, Ticket, utcnow
 from factory.data.orders import checked_product, lay_out_tickets, lock_order
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 
 S = OrderStatus
 # What the owner may move an order to from each status. Scans move accepted → in production on
@@ -88,16 +88,16 @@ def move_order(*, session: Session, order: Order, target: str, day_start: dateti
     session.add(order)
 
 
-def order_form_data(*, session: Session, order: Order) -> OrderCreate:
+def order_form_data(*, session: Session, order: Order) -> OrderIn:
     """The order as the form's input model (for editing)."""
     product = session.get(Product, order.product_id)
     lines = [{"quantity": line.quantity, "color": line.color, "size": line.size}
              for line in session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id))]
-    return OrderCreate(customer=order.customer, product=product.code, quantity=order.quantity, due=order.due,
+    return OrderIn(customer=order.customer, product=product.code, quantity=order.quantity, due=order.due,
                        priority=order.priority, bundle_size=order.bundle_size, lines=lines, notes=order.notes)
 
 
-def update_order(*, session: Session, order: Order, order_in: OrderCreate) -> Order:
+def update_order(*, session: Session, order: Order, order_in: OrderIn) -> Order:
     """Rewrite an order that has no scans yet; its lines and tickets are split again from scratch.
     The order is locked first, so a scan arriving at the same moment waits (and then finds its
     ticket gone) or goes first (and then this edit is refused with 409)."""

@@ -12,13 +12,13 @@ from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.domain.progress import Count
 from factory.domain.refusal import Refusal, Refused
 from factory.domain.variants import Variants, order_variants
-from factory.inputs import OrderCreate
+from factory.inputs import OrderIn
 
 # More tickets than anyone prints for one order: bundle size 1 on 100,000 pieces is a typo.
 MAX_BUNDLES = 1000
 
 
-def order_refusals(order_in: OrderCreate, product: Product | None) -> list[Refusal]:
+def order_refusals(order_in: OrderIn, product: Product | None) -> list[Refusal]:
     """What is wrong with a new or edited order: the same checks for the form, the API, an import
     and an edit."""
     refusals = []
@@ -34,7 +34,7 @@ def order_refusals(order_in: OrderCreate, product: Product | None) -> list[Refus
     return refusals
 
 
-def checked_product(*, session: Session, order_in: OrderCreate) -> Product:
+def checked_product(*, session: Session, order_in: OrderIn) -> Product:
     """The order's product, or Refused naming every bad field."""
     product = session.exec(select(Product).where(Product.code == order_in.product)).first()
     refusals = order_refusals(order_in, product)
@@ -45,7 +45,7 @@ def checked_product(*, session: Session, order_in: OrderCreate) -> Product:
     return product
 
 
-def lay_out_tickets(*, session: Session, order: Order, order_in: OrderCreate) -> None:
+def lay_out_tickets(*, session: Session, order: Order, order_in: OrderIn) -> None:
     """The order's color/size lines and one ticket per bundle, split from the input."""
     lines = [ColorSizeLine(line.quantity, line.color, line.size) for line in order_in.lines] or [ColorSizeLine(order_in.quantity)]
     for line in order_in.lines:
@@ -76,7 +76,7 @@ def next_order_number(*, session: Session, year: int) -> str:
     return f"{prefix}{seq:04d}"
 
 
-def create_order(*, session: Session, order_in: OrderCreate, status: str = OrderStatus.accepted.value,
+def create_order(*, session: Session, order_in: OrderIn, status: str = OrderStatus.accepted.value,
                  number: str | None = None) -> Order:
     """Create an order with its color/size lines and one ticket per bundle (in the caller's write
     transaction), or raise Refused naming every bad field."""

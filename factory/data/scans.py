@@ -7,10 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Annotated
 
-from pydantic import Field as PydanticField
-from pydantic import StringConstraints
 from sqlalchemy import Engine, and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -33,17 +30,15 @@ from factory.data.shifts import shift_hours
 from factory.domain.plausibility import check_plausible, shift_start, working_minutes
 from factory.domain.progress import Count, available, open_pieces
 from factory.domain.scan_rules import (
-    MAX_PIECES,
     UNDO_SECONDS,
+    Correction,
     Refusal,
     check_flow,
     check_reversal,
     check_scan,
     check_undo,
     suggest,
-    work_time,
 )
-from factory.inputs import Code, Input
 
 # The HTTP status each refusal answers with (pages and API alike).
 STATUS = {
@@ -363,19 +358,6 @@ def _undo(*, session: Session, client_id: str, worker_code: str, now: datetime, 
 
 # --- office corrections -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Correction:
-    """What the office says the scan should have been: another worker, another count, or both;
-    what is not given stays as the scan had it (defects: none)."""
-    worker: str | None = None
-    good: int | None = None
-    defects: int | None = None
-
-    def applied_to(self, scan: Scan, worker: Worker) -> Correction:
-        return Correction(self.worker or worker.code, scan.good if self.good is None else self.good,
-                          self.defects or 0)
-
-
 def reverse_scan(*, client_id: str, reason: str, user_id: int, now: datetime,
                  correction: Correction | None = None, engine: Engine | None = None) -> ScanOutcome:
     """The office reverses a scan (a new reversing scan with the reason and who), at any age and
@@ -405,7 +387,7 @@ def _reverse(*, session: Session, client_id: str, reason: str, user_id: int, now
         # Scans of the bundle are logged on the ticket in force: hold its lock too.
         session.exec(select(Ticket).where(Ticket.id == in_force.id).with_for_update()).one()
     if correction is not None:
-        correction = correction.applied_to(original, session.get(Worker, original.worker_id))
+        correction = correction.applied_to(good=original.good, worker_code=session.get(Worker, original.worker_id).code)
     done = session.exec(select(Scan).where(Scan.reverses_id == original.id)).first()
     if done is not None:
         return _replay_reversal(session=session, done=done, reason=reason, correction=correction)
@@ -595,63 +577,3 @@ def scans_between(*, session: Session, worker_id: int, start: datetime, end: dat
     return [ScanLine(s.client_id, as_utc(s.worked_at), number, bundle, token, op, s.good, s.defects, bool(undone),
                      s.reverses_id is not None, s.reason, s.user_id is not None)
             for s, number, bundle, token, op, undone in rows]
-
-
-# --- input ------------------------------------------------------------------------------------------
-
-ClientId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{8,56}$")]
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-
-
-class ScanForm(Input):
-    """A scan from the ticket page (form or the phone's queue): the ticket and worker are known.
-    The queue also sends the worker who tapped, the tap time and when the page was served (both
-    in milliseconds since 1970 on the server's clock, as the page computed them), with the
-    server's seal of the served time."""
-    id: ClientId
-    operation: Code
-    good: int = PydanticField(ge=0, le=MAX_PIECES)
-    defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
-    confirm: bool = False
-    worker: Code | None = None
-    tapped_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
-    synced_at: int | None = PydanticField(default=None, ge=0, le=2 ** 53)
-    synced_seal: str | None = PydanticField(default=None, max_length=100)
-
-    def work_time(self, now: datetime, *, synced: datetime | None) -> datetime:
-        """`synced`: the served time once its seal was checked (None when it was not right)."""
-        return work_time(now=now, tapped=_from_ms(self.tapped_at), synced=synced)
-
-
-def _from_ms(ms: int | None) -> datetime | None:
-    if ms is None:
-        return None
-    try:
-        return datetime.fromtimestamp(ms / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-class ScanIn(Input):
-    """A scan through the API: the ticket by its token, the worker by their code."""
-    id: ClientId
-    ticket: Token
-    operation: Code
-    worker: Code
-    good: int = PydanticField(ge=0, le=MAX_PIECES)
-    defects: int = PydanticField(default=0, ge=0, le=MAX_PIECES)
-    confirm: bool = False
-
-
-class ReverseIn(Input):
-    """An office reversal: the reason, and for a correction what the scan should have been."""
-    reason: str = PydanticField(default="", max_length=500)
-    worker: Code | None = None
-    good: int | None = PydanticField(default=None, ge=0, le=MAX_PIECES)
-    defects: int | None = PydanticField(default=None, ge=0, le=MAX_PIECES)
-
-    def correction(self) -> Correction | None:
-        """None for a plain reversal."""
-        if self.worker is None and self.good is None and self.defects is None:
-            return None
-        return Correction(self.worker, self.good, self.defects)

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
 
-from pydantic import StringConstraints
 from sqlmodel import Session, select
 
 from factory.data.models import Operation, WorkCenter, Worker, WorkerWorkCenter, new_token
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import Code, Input
+from factory.inputs import WorkerIn
 
 
 def workers_with_centers(*, session: Session) -> list[tuple[Worker, list[WorkCenter]]]:
@@ -49,13 +47,6 @@ def operations_of(*, session: Session, worker: Worker) -> list[tuple[str, str]]:
 
 
 # --- the owner's changes -------------------------------------------------------------------------
-
-class WorkerIn(Input):
-    """A worker as the owner types them: code, name and the work centers they work at."""
-    code: Code
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-    work_centers: list[Code] = []
-
 
 def save_worker(*, session: Session, worker: Worker | None, worker_in: WorkerIn) -> Worker:
     """Add a worker, or change one's code, name and work centers; refused with errors by field.

@@ -5,11 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic import StringConstraints as S
 from sqlalchemy import delete, exists
 from sqlmodel import Session, select
 
@@ -17,7 +13,13 @@ from factory.data.models import Holiday, Operation, Product, Scan, WorkCenter, W
 from factory.data.pay import rate_histories, set_rate
 from factory.domain.pay import rate_on
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import Code, Input, RequiredText, check_date_range
+from factory.inputs import (
+    MAX_HOLIDAY_DAYS,
+    HolidayIn,
+    OperationIn,
+    ProductIn,
+    WorkCenterIn,
+)
 
 PHOTO_MAX_BYTES = 6 * 1024 * 1024
 PHOTO_MAX_SIDE = 1200
@@ -27,50 +29,6 @@ PHOTO_MAX_SIDE = 1200
 PHOTO_MAX_PIXELS = 50_000_000
 PHOTO_MAX_PIXELS_FULL_DECODE = 16_000_000
 PHOTO_DECODERS = threading.BoundedSemaphore(2)
-
-
-class ProductIn(Input):
-    name: RequiredText
-    yarn: Annotated[str, S(strip_whitespace=True, max_length=200)] = ""
-    colors: Annotated[str, S(strip_whitespace=True, max_length=200)] = ""
-    stitch: Annotated[str, S(strip_whitespace=True, max_length=200)] = ""
-    size: Annotated[str, S(strip_whitespace=True, max_length=120)] = ""
-    notes: Annotated[str, S(strip_whitespace=True, max_length=2000)] = ""
-    # Pieces per bundle for new orders of this product (blank: one ticket per color/size line).
-    bundle_size: int | None = Field(default=None, ge=1, le=100_000)
-
-    _blank = field_validator("bundle_size", mode="before")(lambda v: None if v == "" else v)
-
-
-class OperationIn(Input):
-    code: Code
-    name: Annotated[str, S(strip_whitespace=True, min_length=1, max_length=80)]
-    work_center: int
-    minutes_per_piece: float = Field(ge=0, le=1000)
-    setup_minutes: float = Field(default=0, ge=0, le=10_000)
-    piece_rate: Decimal = Field(default=Decimal("0"), ge=0, le=1000, decimal_places=3)
-
-
-class WorkCenterIn(Input):
-    code: Code
-    name: Annotated[str, S(strip_whitespace=True, min_length=1, max_length=80)]
-    units: int = Field(ge=1, le=1000)
-    hours_per_day: float = Field(gt=0, le=24)
-    efficiency: float = Field(gt=0, le=2)
-    overtime_hours_per_day: float = Field(default=0, ge=0, le=12)
-
-
-# The longest run of days off added in one go (Spring Festival is about 15 days).
-MAX_HOLIDAY_DAYS = 62
-
-
-class HolidayIn(Input):
-    """One day off, or a run of days off from `day` to `last` (both included)."""
-    day: date
-    last: date | None = None
-    name: Annotated[str, S(strip_whitespace=True, max_length=80)] = ""
-
-    _range = field_validator("day", "last")(lambda v: check_date_range(v) if v else v)
 
 
 def save_product(*, session: Session, product: Product, product_in: ProductIn) -> None:

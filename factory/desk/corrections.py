@@ -11,10 +11,10 @@ from factory.data.checks import claims_to_check, count_to_check, mark_checked
 from factory.data.corrections import scan_record
 from factory.data.db import get_session, write_transaction
 from factory.data.models import Worker, utcnow
-from factory.data.scans import ReverseIn, reverse_scan
+from factory.data.scans import reverse_scan
 from factory.desk import bp
 from factory.domain.refusal import Refused
-from factory.inputs import validate
+from factory.inputs import ReverseIn, validate
 from factory.web.access import owner_required
 from factory.web.pages import page
 from factory.web.refusals import explain

@@ -3,37 +3,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import StringConstraints, field_validator
 from sqlalchemy import and_, exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from factory.data.board import BoardRow, board_rows
 from factory.data.models import ClaimCheck, Operation, Order, OrderStatus, Product, Scan, Ticket, Worker
-from factory.inputs import Input, check_date_range, validate
+from factory.inputs import OrderSearchIn, validate
 
 TIMELINE_LIMIT = 300
 
 
-class OrderSearch(Input):
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
-    status: OrderStatus | None = None
-    due_from: date | None = None
-    due_to: date | None = None
-
-    _range = field_validator("due_from", "due_to")(lambda v: check_date_range(v) if v else v)
-
-
-def search_from_args(args) -> tuple[OrderSearch, dict[str, str]]:
+def search_from_args(args) -> tuple[OrderSearchIn, dict[str, str]]:
     """The list's filters from the query string; empty fields mean no filter."""
     data = {k: args.get(k) for k in ("q", "status", "due_from", "due_to") if args.get(k)}
-    search, errors = validate(OrderSearch, data)
-    return search or OrderSearch(), errors
+    search, errors = validate(OrderSearchIn, data)
+    return search or OrderSearchIn(), errors
 
 
-def find_orders(*, session: Session, search: OrderSearch, limit: int = 500) -> list[tuple[Order, Product]]:
+def find_orders(*, session: Session, search: OrderSearchIn, limit: int = 500) -> list[tuple[Order, Product]]:
     query = select(Order, Product).join(Product, Product.id == Order.product_id)
     if search.status:
         query = query.where(Order.status == search.status.value)

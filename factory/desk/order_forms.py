@@ -10,7 +10,7 @@ from factory.data.models import Product
 from factory.data.once import new_key, valid_key
 from factory.data.orders import create_order
 from factory.data.promises import promise_orders
-from factory.inputs import OrderCreate, form_lines, validate
+from factory.inputs import OrderIn, form_lines, validate
 from factory.web.workshop_time import workshop_today, workshop_zone
 
 BLANK_LINES = 3
@@ -18,18 +18,18 @@ IMPORT_SALT = "order-import"
 IMPORT_MAX_AGE = 3600
 
 
-def order_input(form) -> tuple[OrderCreate | None, dict[str, str], dict]:
+def order_input(form) -> tuple[OrderIn | None, dict[str, str], dict]:
     """The order form as an input model; also the raw values to show again on errors."""
     lines = form_lines(form)
     data = {k: form.get(k, "") for k in ("customer", "product", "quantity", "due", "priority", "notes")}
     data["bundle_size"] = form.get("bundle_size", "").strip() or None
     data["priority"] = data["priority"] or 0
     data["lines"] = lines
-    order_in, errors = validate(OrderCreate, data)
+    order_in, errors = validate(OrderIn, data)
     return order_in, errors, data
 
 
-def form_values(order_in: OrderCreate | None = None) -> dict:
+def form_values(order_in: OrderIn | None = None) -> dict:
     if order_in is None:
         return {"priority": 0, "lines": []}
     data = order_in.model_dump(mode="json")
@@ -45,13 +45,13 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=IMPORT_SALT)
 
 
-def sign_import(orders: list[OrderCreate]) -> str:
+def sign_import(orders: list[OrderIn]) -> str:
     """The checked orders, signed, for the confirm form, with a one-time key: saving claims it in
     the database, so the confirmation creates the orders once however often it is sent."""
     return _serializer().dumps({"once": new_key(), "orders": [o.model_dump(mode="json") for o in orders]})
 
 
-def unsign_import(token: str) -> tuple[list[OrderCreate], str] | None:
+def unsign_import(token: str) -> tuple[list[OrderIn], str] | None:
     """The orders signed at preview and their one-time key; None when tampered or expired."""
     try:
         payload = _serializer().loads(token, max_age=IMPORT_MAX_AGE)
@@ -59,11 +59,11 @@ def unsign_import(token: str) -> tuple[list[OrderCreate], str] | None:
         return None
     if not isinstance(payload, dict) or not valid_key(payload.get("once")):
         return None
-    orders = [validate(OrderCreate, data)[0] for data in payload.get("orders", [])]
+    orders = [validate(OrderIn, data)[0] for data in payload.get("orders", [])]
     return (orders, payload["once"]) if orders and all(orders) else None
 
 
-def create_orders(*, db: Session, orders: list[OrderCreate]) -> list[str]:
+def create_orders(*, db: Session, orders: list[OrderIn]) -> list[str]:
     """Create every order in the caller's transaction (all or nothing: the caller commits or, on
     an exception, rolls back); returns their numbers."""
     created = [create_order(session=db, order_in=o) for o in orders]

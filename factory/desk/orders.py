@@ -7,7 +7,7 @@ from flask_babel import ngettext
 
 from factory.assess.views import verdict_label
 from factory.data.db import get_session, write_transaction
-from factory.data.inquiries import InquiryIn, assess_inquiry, product_by_code
+from factory.data.inquiries import assess_inquiry, product_by_code
 from factory.data.models import OrderStatus
 from factory.data.order_edits import (
     CONFIRMED_MOVES,
@@ -32,7 +32,7 @@ from factory.desk.order_forms import (
 )
 from factory.domain.refusal import Refused
 from factory.files.order_import import field_label, parse_rows, problem, read_table
-from factory.inputs import validate
+from factory.inputs import InquiryIn, validate
 from factory.web.access import owner_required
 from factory.web.confirm import confirm_page
 from factory.web.i18n import select_locale

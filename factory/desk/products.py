@@ -13,8 +13,6 @@ from factory.data.models import Product
 from factory.data.orders import route_of
 from factory.data.pay import closed_through, rate_entries, rate_histories, set_rate
 from factory.data.workshop_setup import (
-    OperationIn,
-    ProductIn,
     add_product,
     all_products,
     product_by_code,
@@ -27,18 +25,13 @@ from factory.data.workshop_setup import (
 from factory.desk import bp
 from factory.domain.pay import rate_on
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import Code, Input, RequiredText, validate
+from factory.inputs import NewProductIn, OperationIn, ProductIn, validate
 from factory.web.access import owner_required
 from factory.web.once import create_once
 from factory.web.refusals import errors as refusal_errors
 from factory.web.workshop_time import workshop_today, workshop_zone
 
 ROUTE_FIELDS = ("code", "name", "work_center", "minutes_per_piece", "setup_minutes", "piece_rate")
-
-
-class NewProduct(Input):
-    code: Code
-    name: RequiredText
 
 
 def find_product(code: str) -> Product:
@@ -76,7 +69,7 @@ def products():
 def product_new():
     """Add a product by code and name; its details and route are filled in on its own page."""
     session = get_session()
-    new, errors = validate(NewProduct, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
+    new, errors = validate(NewProductIn, {"code": request.form.get("code", ""), "name": request.form.get("name", "")})
     if errors:
         return render_template("desk/products.html", products=all_products(session=session),
                                routes=routes_by_product(session=session), errors=errors, values=request.form), 422

@@ -11,8 +11,6 @@ from factory.data.models import WorkCenter
 from factory.data.pay import first_day_setting, pay_rules, set_first_day
 from factory.data.shifts import save_shifts, shift_rows
 from factory.data.workshop_setup import (
-    HolidayIn,
-    WorkCenterIn,
     add_holiday,
     calendar,
     remove_holiday,
@@ -24,7 +22,7 @@ from factory.desk import bp
 from factory.domain.pay import MAX_FIRST_DAY, period_of
 from factory.domain.plausibility import minute_of, parse_breaks, shift_errors
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import validate
+from factory.inputs import HolidayIn, WorkCenterIn, validate
 from factory.web.access import owner_required
 from factory.web.refusals import errors as refusal_errors
 from factory.web.workshop_time import workshop_today

@@ -4,6 +4,7 @@ operation to suggest (whether a claim is plausible: factory/domain/plausibility.
 words live at the edge (factory/web/refusals.py)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from factory.domain.progress import Count, available, open_pieces
@@ -115,3 +116,16 @@ def held_at(*, open_by_position: list[int], position: int) -> int | None:
         if open_by_position[before] > 0:
             return before
     return None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What the office says a scan should have been: another worker, another count, or both;
+    what is not given stays as the scan had it (defects: none)."""
+    worker: str | None = None
+    good: int | None = None
+    defects: int | None = None
+
+    def applied_to(self, *, good: int, worker_code: str) -> Correction:
+        """The correction in full, for a scan of `good` pieces by `worker_code`."""
+        return Correction(self.worker or worker_code, good if self.good is None else self.good, self.defects or 0)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from factory.domain.refusal import Refusal, Refused
-from factory.inputs import OrderCreate, validate
+from factory.inputs import OrderIn, validate
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 500
@@ -52,7 +52,7 @@ def problem(code: str, **numbers) -> Refused:
 class ImportRow:
     line: int  # the row number the owner sees in the spreadsheet
     values: dict[str, str]
-    order_in: OrderCreate | None = None
+    order_in: OrderIn | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -173,7 +173,7 @@ def check_row(line: int, values: dict[str, str], product_codes: set[str]) -> Imp
     if values.get("color") or values.get("size"):
         data["lines"] = [{"quantity": data["quantity"], "color": values.get("color", ""),
                           "size": values.get("size", "")}]
-    order_in, errors = validate(OrderCreate, data)
+    order_in, errors = validate(OrderIn, data)
     errors = {("lines" if k.startswith("lines.") and k.split(".")[-1] not in ("color", "size") else
                k.split(".")[-1] if k.startswith("lines.") else k): v for k, v in errors.items()}
     if "quantity" in errors:

@@ -13,22 +13,14 @@ from factory.data.floor import order_by_share_token, station_queue, status_card
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view, variants_of
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
-from factory.data.scans import (
-    MAX_PIECES,
-    ScanForm,
-    ScanRequest,
-    record_scan,
-    refused,
-    scan_ticket_id,
-    scans_between,
-    undo_scan,
-)
+from factory.data.scans import ScanRequest, record_scan, refused, scan_ticket_id, scans_between, undo_scan
 from factory.data.workforce import operations_of, work_centers_of
 from factory.domain.pay import period_named, period_of
 from factory.domain.refusal import Refusal, Refused
+from factory.domain.scan_rules import MAX_PIECES
 from factory.floor import bp
 from factory.floor.ticket_page import LogForm, ticket_by_token, ticket_page
-from factory.inputs import validate
+from factory.inputs import TicketScanIn, validate
 from factory.web.access import worker_required
 from factory.web.links import ticket_url
 from factory.web.pages import htmx
@@ -88,7 +80,7 @@ def log(token: str):
     found = _ticket_or_404(token)
     queued = request.is_json
     data = request.get_json(silent=True) if queued else _form_data()
-    scan_in, errors = validate(ScanForm, data)
+    scan_in, errors = validate(TicketScanIn, data)
     now = utcnow()
     outcome = None
     if not errors and scan_in.worker and scan_in.worker != g.worker.code:
@@ -133,7 +125,7 @@ def _queue_answer(ticket, data, scan_in, outcome, errors: dict, now) -> tuple[di
     return body, status
 
 
-def _work_time(scan_in: ScanForm, now):
+def _work_time(scan_in: TicketScanIn, now):
     """The tap time, bounded by the signed time its page was served (for the signed-in worker)."""
     synced = sealed_time(worker=g.worker.code, ms=scan_in.synced_at, signature=scan_in.synced_seal)
     return scan_in.work_time(now, synced=synced)

@@ -13,10 +13,10 @@ from factory.data.corrections import ledger_lines
 from factory.data.db import get_session, write_transaction
 from factory.data.measured import worker_paces
 from factory.data.models import ApiToken, Worker, utcnow
-from factory.data.workforce import WorkerIn, issue_new_badge, save_worker, set_active, workers_with_centers
+from factory.data.workforce import issue_new_badge, save_worker, set_active, workers_with_centers
 from factory.data.workshop_setup import work_centers
 from factory.domain.refusal import Refused
-from factory.inputs import validate
+from factory.inputs import WorkerIn, validate
 from factory.staff import bp
 from factory.web.access import api_tokens, issue_api_token, owner_required
 from factory.web.audit import recent_entries

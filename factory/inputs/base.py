@@ -1,4 +1,5 @@
-"""Input validation: pydantic models for what people send, errors named by field, translated."""
+"""The base of every input model, the shared field types, and validation with errors named by
+field in the reader's language."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from flask_babel import gettext as _
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -121,47 +122,3 @@ def check_date_range(value: date) -> date:
         raise ValueError(_("Enter a date between %(start)s and %(end)s.", start=EARLIEST.isoformat(),
                            end=LATEST.isoformat()))
     return value
-
-
-class OrderLineIn(Input):
-    quantity: int = Field(gt=0, le=1_000_000)
-    color: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] = ""
-    size: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
-
-
-def form_lines(form) -> list[dict]:
-    """The color/size rows of a form (lists `color`, `size`, `line_quantity`), blank rows left out."""
-    return [{"color": c, "size": s, "quantity": q}
-            for c, s, q in zip(form.getlist("color"), form.getlist("size"), form.getlist("line_quantity"))
-            if c.strip() or s.strip() or q.strip()]
-
-
-class OrderCreate(Input):
-    """A new order from a form, the API or an import."""
-    customer: RequiredText
-    product: Code
-    quantity: int = Field(gt=0, le=1_000_000)
-    due: date
-    priority: int = Field(default=0, ge=0, le=2)
-    bundle_size: int | None = Field(default=None, gt=0, le=10_000)
-    lines: list[OrderLineIn] = Field(default_factory=list, max_length=200)
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-
-    _due_range = field_validator("due")(check_date_range)
-
-
-class StuckHoursIn(Input):
-    """The stuck threshold: pieces waiting longer than this many working hours are stuck."""
-    hours: float = Field(gt=0, le=200)
-
-
-BOARD_GLANCE = ("late", "at_risk", "not_started", "on_track")
-
-
-class BoardFilterIn(Input):
-    """The board's filters and sort (query parameters; unknown ones are ignored by the view)."""
-    status: Annotated[str, StringConstraints(pattern=r"^(late|at_risk|not_started|on_track)?$")] = ""
-    customer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
-    product: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
-    week: Annotated[str, StringConstraints(pattern=r"^1?$")] = ""
-    sort: Annotated[str, StringConstraints(pattern=r"^(due|priority)?$")] = ""
