@@ -587,6 +587,7 @@ def test_the_owner_lists_claims_to_check_and_marks_one_right(client, owner_clien
     _doubted_claim(client, api_headers, session, workshop)
     menu = soup(owner_client.get("/orders")).select_one("a.to-check")
     assert menu is not None and menu.select_one(".count").get_text() == "1"
+    assert "1" in soup(owner_client.get("/")).select_one(".to-check-notice a").get_text()
     listed = soup(owner_client.get("/checks"))
     cards = listed.select("li[data-scan]")
     assert [c["data-scan"] for c in cards] == ["check-one-2"]
@@ -598,6 +599,7 @@ def test_the_owner_lists_claims_to_check_and_marks_one_right(client, owner_clien
     assert check.scan_id == session.exec(select(Scan.id).where(Scan.client_id == "check-one-2")).one()
     assert soup(owner_client.get("/checks")).select("li[data-scan]") == []
     assert soup(owner_client.get("/orders")).select_one("a.to-check") is None
+    assert soup(owner_client.get("/")).select_one(".to-check-notice") is None
     # The worker's scans page no longer marks it, and the audit log says who marked it right.
     worker_page = owner_client.get(f"/workers/{workshop.knitter.id}/scans").get_data(as_text=True)
     assert "check-one-2" in worker_page and 'class="badge risk"' not in worker_page
