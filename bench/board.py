@@ -200,7 +200,9 @@ def run(url: str) -> None:
     engine.dispose()
 
 
-def main() -> None:
+def on_each_database(run, name: str) -> None:
+    """`run(url)` on a fresh SQLite file, then on a PostgreSQL database of its own when
+    TEST_DATABASE_URL (or DATABASE_URL) names one (dropped afterwards)."""
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.db")
     pg = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
@@ -208,14 +210,18 @@ def main() -> None:
         base = normalise_database_url(pg)
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "factory_bench_board" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "factory_bench_board"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            run(base.rsplit("/", 1)[0] + "/factory_bench_board")
+            run(base.rsplit("/", 1)[0] + "/" + name)
         finally:
             with admin.connect() as conn:
-                conn.execute(text('DROP DATABASE IF EXISTS "factory_bench_board" WITH (FORCE)'))
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+def main() -> None:
+    on_each_database(run, "factory_bench_board")
 
 
 if __name__ == "__main__":

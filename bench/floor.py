@@ -10,11 +10,9 @@ Monday to Saturday 08:00-17:30 with a lunch break, so the stuck list counts work
 """
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -22,12 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from board import ORDERS, count_queries, seed  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from board import ORDERS, count_queries, on_each_database, seed  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from factory import create_app  # noqa: E402
-from factory.config import normalise_database_url  # noqa: E402
 from factory.data import db  # noqa: E402
 from factory.data.floor import stuck_bundles  # noqa: E402
 from factory.data.models import Scan, Shift, Worker, utcnow  # noqa: E402
@@ -117,21 +114,7 @@ def run(url: str) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{tmp}/bench.db")
-    pg = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    if pg.startswith("postgres"):
-        base = normalise_database_url(pg)
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "factory_bench_floor" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "factory_bench_floor"'))
-        try:
-            run(base.rsplit("/", 1)[0] + "/factory_bench_floor")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text('DROP DATABASE IF EXISTS "factory_bench_floor" WITH (FORCE)'))
-            admin.dispose()
+    on_each_database(run, "factory_bench_floor")
 
 
 if __name__ == "__main__":
