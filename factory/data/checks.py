@@ -34,10 +34,10 @@ class ClaimToCheck:
 
 
 def _open_claims():
-    """Implausible claims neither reversed nor marked right."""
+    """Implausible claims neither reversed nor marked right. (A reversal is never marked
+    implausible, so `implausible` alone picks claims, through its partial index.)"""
     undo = _UNDO
     return (Scan.implausible == True,  # noqa: E712
-            Scan.reverses_id.is_(None),
             ~exists().where(undo.reverses_id == Scan.id),
             ~exists().where(ClaimCheck.scan_id == Scan.id))
 

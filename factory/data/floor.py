@@ -126,14 +126,15 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
         chosen = {op.id for route in routes.values() for op in route if op.work_center_id in centers}
         upstream = {route[i - 1].id for route in routes.values() for i, op in enumerate(route) if i and op.id in chosen}
         sums = sums.where(Scan.operation_id.in_(chosen | upstream))
-    for key, order_id, op_id, good, logged, last in session.exec(sums).all():
+    # Plain rows (Core), not ORM rows: thousands of tuples, nothing to track.
+    for key, order_id, op_id, good, logged, last in session.connection().execute(sums).all():
         counts[(key, op_id)] = StepCount(int(good or 0), int(logged or 0), _utc(last))
         started.add(order_id)
     out = []
     empty = StepCount()
     by_product = {pid: (route, [op.id for op in route]) for pid, route in routes.items()}
     route_ids = {oid: by_product.get(p.id, ([], [])) for oid, (_o, p) in orders.items()}
-    for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.exec(
+    for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.connection().execute(
             select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
                    Ticket.quantity, bundle)
             .join(Order, Order.id == Ticket.order_id)

@@ -203,7 +203,7 @@ class Scan(SQLModel, table=True):
         Index("ix_scan_worker_created", "worker_id", "created_at"),
         Index("ix_scan_worker_worked", "worker_id", "worked_at"),
         Index("ix_scan_created", "created_at"),
-        Index("ix_scan_implausible", "worked_at", sqlite_where=text("implausible"),
+        Index("ix_scan_implausible", "worked_at", sqlite_where=text("implausible = 1"),
               postgresql_where=text("implausible")),
     )
     id: int | None = Field(default=None, primary_key=True)

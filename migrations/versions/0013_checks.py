@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False, server_default=""),
     )
     # The office's list and its count in the menu read only the few doubted claims.
-    op.create_index("ix_scan_implausible", "scan", ["worked_at"], sqlite_where=sa.text("implausible"),
+    op.create_index("ix_scan_implausible", "scan", ["worked_at"], sqlite_where=sa.text("implausible = 1"),
                     postgresql_where=sa.text("implausible"))
 
 
