@@ -162,10 +162,11 @@ class _Job:
 
 class _Combiner:
     """Writers of one SQLite file that arrive while a transaction is running wait here; the first
-    of them then runs all the waiting work in one transaction, each piece in its own SAVEPOINT
-    (one that raises is rolled back alone), and commits once: one fsync for many scans instead of
-    one each (group commit). Every caller returns only after the commit that holds its write, so
-    an answered scan is as durable as before (synchronous=FULL); a failed commit fails them all."""
+    of them then runs all the waiting work in one transaction and commits once: one fsync for many
+    scans instead of one each (group commit). Every caller returns only after the commit that holds
+    its write, so an answered scan is as durable as before (synchronous=FULL). If any piece raises
+    (or the commit fails), the whole transaction is rolled back and each piece runs again in a
+    transaction of its own, so one failure touches nothing of the others."""
 
     def __init__(self) -> None:
         self.cond = threading.Condition()
@@ -191,6 +192,11 @@ class _Combiner:
         if not job.done:
             try:
                 self._commit(eng, batch)
+            except BaseException as error:  # interrupted: no waiting caller may take this for success
+                for queued in batch:
+                    if not queued.done:
+                        queued.result, queued.error = None, queued.error or error
+                raise
             finally:
                 with self.cond:
                     for queued in batch:
@@ -203,17 +209,22 @@ class _Combiner:
 
     @staticmethod
     def _commit(eng: Engine, batch: list[_Job]) -> None:
-        try:
-            with write_transaction(eng) as session:
-                for queued in batch:
-                    try:
-                        with session.begin_nested():
-                            queued.result = queued.work(session)
-                    except Exception as error:  # this piece is rolled back; the others go on
-                        queued.error = error
-        except BaseException as error:  # the commit failed: none of them was written
-            for queued in batch:
-                queued.result, queued.error = None, queued.error or error
+        if len(batch) > 1:
+            try:
+                with write_transaction(eng) as session:
+                    results = [queued.work(session) for queued in batch]
+            except Exception:
+                pass  # one of them raised, or the commit failed: nothing was written; one by one below
+            else:
+                for queued, result in zip(batch, results):
+                    queued.result = result
+                return
+        for queued in batch:
+            try:
+                with write_transaction(eng) as session:
+                    queued.result = queued.work(session)
+            except Exception as error:
+                queued.result, queued.error = None, error
 
 
 _combiners: dict[str, _Combiner] = {}
