@@ -88,5 +88,13 @@ self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && TICKET.test(url.pathname)) return event.respondWith(ticketPage(request, event));
+  if (request.mode === "navigate") {
+    // Every page tells whose phone this is now: a badge link of another worker (which lands on
+    // "my day") drops the previous worker's kept pages at once, before any ticket is opened.
+    return event.respondWith(fetch(request).then(function (response) {
+      event.waitUntil(caches.open(CACHE).then(function (cache) { return noteWorker(response, cache); }));
+      return response;
+    }));
+  }
   if (STATIC.test(url.pathname)) return event.respondWith(asset(request, event));
 });

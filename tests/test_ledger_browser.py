@@ -186,6 +186,34 @@ def test_a_ticket_never_opened_is_logged_offline_through_the_service_worker(serv
     assert scan_row.ticket_id == unseen.id
 
 
+def test_another_worker_signing_in_drops_the_kept_pages(server, phone, session, workshop):
+    """The kept copies belong to one worker: when another worker signs in on the phone, the
+    service worker drops them (and keeps its offline page for the new worker), so nobody logs
+    offline on a page that would queue the scans as someone else's."""
+    ticket = workshop.tickets[0]
+    page = sign_in(phone, server, workshop.knitter, ticket)
+    _with_service_worker(page)
+    kept = f"caches.open('factory-offline-v1').then(c => c.match('{server.url}/t/{ticket.token}')).then(r => !!r)"
+    assert page.evaluate(kept)
+    page = sign_in(phone, server, workshop.linker)  # W2 on the same phone: lands on "my day"
+    gone = page.evaluate(f"""(async () => {{
+        for (let i = 0; i < 200; i++) {{
+            const cache = await caches.open("factory-offline-v1");
+            const shell = await cache.match("/offline/ticket");
+            const mine = shell && (await shell.clone().text()).includes('data-worker="W2"');
+            if (mine && !(await cache.match("{server.url}/t/{ticket.token}"))) return true;
+            await new Promise(next => setTimeout(next, 50));
+        }}
+        return false;
+    }})()""")
+    assert gone, "the first worker's ticket page is still kept"
+    server.stop()
+    page.goto(f"{server.url}/t/{ticket.token}")
+    page.wait_for_selector("#offline-form")  # not W1's copy: the offline page, for W2
+    assert page.get_attribute("#queue", "data-worker") == "W2"
+    assert page.locator("#log-form").count() == 0
+
+
 def test_with_the_service_worker_blocked_an_unseen_ticket_cannot_open_offline(server, browser, playwright_instance,
                                                                               session, workshop):
     """Blocked (or over plain HTTP, where browsers allow none), the page says offline logging needs an
