@@ -322,6 +322,9 @@
   // Over HTTPS (or on localhost) a service worker keeps ticket pages for offline use (static/sw.js).
   if ("serviceWorker" in navigator && window.isSecureContext && ME) {
     navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* offline as over HTTP */ });
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage({worker: ME});
+    });
   }
 
   window.addEventListener("online", flush);

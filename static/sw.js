@@ -27,8 +27,11 @@ function keepShell(cache) {
 }
 
 function noteWorker(response, cache) {
-  // A page of another worker than the kept ones: drop every kept page, keep the new worker's.
-  var who = response.headers.get("X-Factory-Worker");
+  return forWorker(response.headers.get("X-Factory-Worker"), cache);
+}
+
+function forWorker(who, cache) {
+  // Pages of another worker than the kept ones: drop every kept page, keep the new worker's.
   if (!who || who === "-") return Promise.resolve(false);
   return cache.match(WHO).then(function (kept) { return kept ? kept.text() : null; }).then(function (before) {
     if (before === who) return true;
@@ -40,6 +43,13 @@ function noteWorker(response, cache) {
     }).then(function () { return keepShell(cache); }).then(function () { return true; });
   });
 }
+
+// Every worker page tells the service worker whose phone this is now (floor.js), so a badge
+// sign-in of another worker (which lands on "my day") drops the previous worker's pages at once.
+self.addEventListener("message", function (event) {
+  var who = event.data && event.data.worker;
+  if (who) event.waitUntil(caches.open(CACHE).then(function (cache) { return forWorker(String(who), cache); }));
+});
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(keepShell).then(function () { return self.skipWaiting(); }));
@@ -88,13 +98,5 @@ self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && TICKET.test(url.pathname)) return event.respondWith(ticketPage(request, event));
-  if (request.mode === "navigate") {
-    // Every page tells whose phone this is now: a badge link of another worker (which lands on
-    // "my day") drops the previous worker's kept pages at once, before any ticket is opened.
-    return event.respondWith(fetch(request).then(function (response) {
-      event.waitUntil(caches.open(CACHE).then(function (cache) { return noteWorker(response, cache); }));
-      return response;
-    }));
-  }
   if (STATIC.test(url.pathname)) return event.respondWith(asset(request, event));
 });
