@@ -143,17 +143,24 @@ def count_queries(engine, fn) -> int:
     return len(seen)
 
 
-def run(url: str) -> None:
+def seeded_app(url: str):
+    """A migrated database with the workshop, its orders and half its scans, and an app on it:
+    (app, engine, every scan row, how many of them are in)."""
     print(f"\n== {url.split('@')[-1]}")
     db.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "WTF_CSRF_ENABLED": False})
     engine = app.extensions["engine"]
-    today = date.today()
-    start = time.perf_counter()
-    scans = seed(engine, today, random.Random(4))
+    scans = seed(engine, date.today(), random.Random(4))
     half = len(scans) // 2
     with engine.begin() as conn:
         conn.execute(insert(Scan), scans[:half])
+    return app, engine, scans, half
+
+
+def run(url: str) -> None:
+    start = time.perf_counter()
+    app, engine, scans, half = seeded_app(url)
+    today = date.today()
     with Session(engine) as s:
         create_owner(session=s, username="bench", password="bench-password")
         s.commit()

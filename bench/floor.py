@@ -10,21 +10,18 @@ Monday to Saturday 08:00-17:30 with a lunch break, so the stuck list counts work
 """
 from __future__ import annotations
 
-import random
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from board import ORDERS, count_queries, on_each_database, seed  # noqa: E402
+from board import ORDERS, count_queries, on_each_database, seeded_app  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from factory import create_app  # noqa: E402
 from factory.data import db  # noqa: E402
 from factory.data.floor import stuck_bundles  # noqa: E402
 from factory.data.models import Scan, Shift, Worker, utcnow  # noqa: E402
@@ -45,15 +42,7 @@ def median_ms(fn, runs: int = 7) -> tuple[float, float]:
 
 
 def run(url: str) -> None:
-    print(f"\n== {url.split('@')[-1]}")
-    db.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "WTF_CSRF_ENABLED": False})
-    engine = app.extensions["engine"]
-    today = date.today()
-    scans = seed(engine, today, random.Random(4))
-    half = len(scans) // 2
-    with engine.begin() as conn:
-        conn.execute(insert(Scan), scans[:half])
+    app, engine, scans, half = seeded_app(url)
     with Session(engine) as s:
         s.add_all(Shift(weekday=d, starts=8 * 60, ends=17 * 60 + 30, breaks="12:00-13:00") for d in range(6))
         owner = create_owner(session=s, username="bench", password="bench-password")
