@@ -423,7 +423,18 @@ def sign_in(page, base: str) -> None:
 
 @pytest.fixture
 def phone(browser, playwright_instance):
-    """A Pixel 5 sized browser context."""
+    """A Pixel 5 sized browser context, service workers blocked: Playwright's routes and offline
+    switch do not see what a service worker fetches (the service worker tests use the next one)."""
+    device = dict(playwright_instance.devices["Pixel 5"])
+    device.pop("default_browser_type", None)
+    context = browser.new_context(**device, locale="zh-CN", service_workers="block")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def phone_with_service_worker(browser, playwright_instance):
+    """A Pixel 5 sized browser context where the app's service worker runs."""
     device = dict(playwright_instance.devices["Pixel 5"])
     device.pop("default_browser_type", None)
     context = browser.new_context(**device, locale="zh-CN")

@@ -153,12 +153,12 @@ def _with_service_worker(page) -> None:
     })()"""), "the ticket page was not kept"
 
 
-def test_a_ticket_never_opened_is_logged_offline_through_the_service_worker(server, phone, session, workshop):
+def test_a_ticket_never_opened_is_logged_offline_through_the_service_worker(server, phone_with_service_worker, session, workshop):
     """Over HTTPS (here: localhost, which browsers treat alike) the service worker shows a ticket
     this phone never opened; the scan waits on the phone, goes when the server is back, and the
     server checks it like any other."""
     seen, unseen = workshop.tickets[0], workshop.tickets[1]
-    page = sign_in(phone, server, workshop.knitter, seen)
+    page = sign_in(phone_with_service_worker, server, workshop.knitter, seen)
     _with_service_worker(page)
     server.stop()
     # A ticket seen before: its kept copy opens.
@@ -186,16 +186,16 @@ def test_a_ticket_never_opened_is_logged_offline_through_the_service_worker(serv
     assert scan_row.ticket_id == unseen.id
 
 
-def test_another_worker_signing_in_drops_the_kept_pages(server, phone, session, workshop):
+def test_another_worker_signing_in_drops_the_kept_pages(server, phone_with_service_worker, session, workshop):
     """The kept copies belong to one worker: when another worker signs in on the phone, the
     service worker drops them (and keeps its offline page for the new worker), so nobody logs
     offline on a page that would queue the scans as someone else's."""
     ticket = workshop.tickets[0]
-    page = sign_in(phone, server, workshop.knitter, ticket)
+    page = sign_in(phone_with_service_worker, server, workshop.knitter, ticket)
     _with_service_worker(page)
     kept = f"caches.open('factory-offline-v1').then(c => c.match('{server.url}/t/{ticket.token}')).then(r => !!r)"
     assert page.evaluate(kept)
-    page = sign_in(phone, server, workshop.linker)  # W2 on the same phone: lands on "my day"
+    page = sign_in(phone_with_service_worker, server, workshop.linker)  # W2 on the same phone: lands on "my day"
     gone = page.evaluate(f"""(async () => {{
         for (let i = 0; i < 200; i++) {{
             const cache = await caches.open("factory-offline-v1");
