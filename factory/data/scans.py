@@ -8,9 +8,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import Engine, and_, exists, func, or_
+from sqlalchemy import Engine, and_, bindparam, exists, func, insert, or_, true, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from factory.data.db import get_session, write_together, write_transaction
@@ -49,6 +51,7 @@ STATUS = {
     "undo_of_undo": 409, "already_undone": 409, "undo_too_late": 409, "used_downstream": 409,
     "other_worker": 403, "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
 }
+CLOSED_STATUSES = frozenset(s.value for s in CLOSED_TO_SCANS)
 UNDO_PREFIX = "undo:"
 # The new scan of an office correction (the reversal of the scan takes UNDO_PREFIX, like an undo).
 FIX_PREFIX = "fix:"
@@ -174,55 +177,137 @@ def record_scan(*, request: ScanRequest, now: datetime, engine: Engine | None = 
             return _replay(session=session, stored=stored, request=request)
 
 
+# The scan path's statements, in SQLAlchemy Core and built once (their SQL is compiled once and
+# cached): a scan is the one write that arrives many times a minute, so it reads plain rows, not
+# ORM objects. The other writes (undo, office corrections) use the ORM below.
+_TICKET, _ORDER, _SCAN = Ticket.__table__, Order.__table__, Scan.__table__
+_OPERATION, _WORKER, _MEMBER = Operation.__table__, Worker.__table__, WorkerWorkCenter.__table__
+_UNDONE = _SCAN.alias("undone")
+
+# A worker's claims that count for plausibility: pieces made, neither a reversal nor reversed.
+_CLAIMS = (_SCAN.c.good > 0, _SCAN.c.reverses_id.is_(None), ~exists().where(_UNDONE.c.reverses_id == _SCAN.c.id))
+# Everything a scan checks that one row can hold: the ticket and its order, the scan already
+# stored under this id (a retry), the worker (NULLs when unknown), whether the worker's work
+# centers include the operation's, and the worker's previous claim (the plausibility window).
+_SCAN_CONTEXT = (
+    core_select(_TICKET.c.id, _TICKET.c.token, _TICKET.c.quantity, _TICKET.c.order_id, _TICKET.c.bundle_no,
+                _TICKET.c.voided_at, func.coalesce(_TICKET.c.bundle_id, _TICKET.c.id).label("bundle_key"),
+                _ORDER.c.status.label("order_status"), _ORDER.c.product_id,
+                core_select(_SCAN.c.id).where(_SCAN.c.client_id == bindparam("client_id"))
+                .scalar_subquery().label("stored_id"),
+                _WORKER.c.id.label("worker_id"), _WORKER.c.code.label("worker_code"),
+                _WORKER.c.name.label("worker_name"),
+                exists().where(_MEMBER.c.worker_id == _WORKER.c.id,
+                               _MEMBER.c.work_center_id == _OPERATION.c.work_center_id,
+                               _OPERATION.c.product_id == _ORDER.c.product_id,
+                               _OPERATION.c.code == bindparam("operation")).label("member"),
+                core_select(_SCAN.c.worked_at).where(_SCAN.c.worker_id == _WORKER.c.id, *_CLAIMS,
+                                                     _SCAN.c.worked_at <= bindparam("at"))
+                .order_by(_SCAN.c.worked_at.desc()).limit(1).scalar_subquery().label("previous_claim"))
+    .join_from(_TICKET, _ORDER, _ORDER.c.id == _TICKET.c.order_id)
+    .outerjoin(_WORKER, and_(_WORKER.c.code == bindparam("worker"), _WORKER.c.active == true()))
+    .where(_TICKET.c.token == bindparam("token")))
+_LOCK_ORDER = core_select(_ORDER.c.id).where(_ORDER.c.id == bindparam("order_id")).with_for_update()
+_LOCK_TICKET = core_select(_TICKET.c.id).where(_TICKET.c.id == bindparam("ticket_id")).with_for_update()
+_ROUTE = (core_select(_OPERATION.c.id, _OPERATION.c.code, _OPERATION.c.name, _OPERATION.c.work_center_id,
+                      _OPERATION.c.minutes_per_piece)
+          .where(_OPERATION.c.product_id == bindparam("product_id")).order_by(_OPERATION.c.position))
+_BUNDLE_COUNTS = (core_select(_SCAN.c.operation_id, func.sum(_SCAN.c.good), func.sum(_SCAN.c.defects))
+                  .where(_SCAN.c.ticket_id.in_(core_select(_TICKET.c.id).where(
+                      or_(_TICKET.c.id == bindparam("bundle_key"), _TICKET.c.bundle_id == bindparam("bundle_key")))))
+                  .group_by(_SCAN.c.operation_id))
+_CLAIMED_SINCE = (core_select(func.sum(_SCAN.c.good * _OPERATION.c.minutes_per_piece))
+                  .join_from(_SCAN, _OPERATION, _OPERATION.c.id == _SCAN.c.operation_id)
+                  .where(_SCAN.c.worker_id == bindparam("worker_id"), *_CLAIMS, _SCAN.c.worked_at > bindparam("since"), _SCAN.c.worked_at <= bindparam("at")))
+_INSERT_SCAN = insert(_SCAN)
+_START_ORDER = (update(_ORDER).where(_ORDER.c.id == bindparam("order_id"),
+                                     _ORDER.c.status == OrderStatus.accepted.value)
+                .values(status=OrderStatus.in_production.value))
+
+
+@dataclass(frozen=True)
+class LoggedScan:
+    """A scan just recorded, as the answer needs it (the row is in the database)."""
+    id: int
+    client_id: str
+    good: int
+    defects: int
+    worked_at: datetime
+    implausible: bool
+
+
+@dataclass(frozen=True)
+class Performer:
+    """The worker of a scan just recorded, as the answer needs them."""
+    id: int
+    code: str
+    name: str
+
+
 def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOutcome:
-    # Lock the order, then the ticket (the fixed order of every writer): every scan of this
-    # ticket waits here, so the sums below stay true until the insert commits (SQLite's BEGIN
-    # IMMEDIATE already holds the database lock).
-    ticket = _lock_ticket(session=session, token=request.ticket)
-    if ticket is None:
+    connection = session.connection()
+    worked_at = min(request.worked_at or now, now)
+    asked = {"token": request.ticket, "client_id": request.client_id, "worker": request.worker,
+             "operation": request.operation, "at": worked_at}
+    found = connection.execute(_SCAN_CONTEXT, asked).first()
+    if found is not None and connection.dialect.name != "sqlite":
+        # Lock the order, then the ticket (the fixed order of every writer): every scan of this
+        # bundle waits here, so the sums below stay true until the insert commits. SQLite's BEGIN
+        # IMMEDIATE already holds the whole database. Read again: it may have changed meanwhile.
+        connection.execute(_LOCK_ORDER, {"order_id": found.order_id})
+        connection.execute(_LOCK_TICKET, {"ticket_id": found.id})
+        found = connection.execute(_SCAN_CONTEXT, asked).first()
+    if found is None:
         return refused(Refusal("unknown_ticket", "ticket"))
-    stored = _scan_by_client_id(session=session, client_id=request.client_id)
-    if stored is not None:
-        return _replay(session=session, stored=stored, request=request)
-    order = session.get(Order, ticket.order_id)
-    route = route_of(session=session, product_id=order.product_id)
+    if found.stored_id is not None:
+        return _replay(session=session, stored=session.get(Scan, found.stored_id), request=request)
+    route = connection.execute(_ROUTE, {"product_id": found.product_id}).all()
     operation = next((op for op in route if op.code == request.operation), None)
     if operation is None:
         return refused(Refusal("unknown_operation", "operation", {"code": request.operation}))
-    worker = session.exec(select(Worker).where(Worker.code == request.worker, Worker.active == True)).first()  # noqa: E712
-    if worker is None:
+    if found.worker_id is None:
         return refused(Refusal("unknown_worker", "worker", {"code": request.worker}))
-    refusal = _closed(session=session, ticket=ticket, order=order) or _not_their_center(session=session, worker=worker,
-                                                                      operation=operation)
-    if refusal:
-        return refused(refusal)
-    counts = ticket_counts(session=session, ticket=ticket, route=route)
+    if found.voided_at is not None or found.order_status in CLOSED_STATUSES:
+        return refused(_closed(session=session, ticket=session.get(Ticket, found.id),
+                               order=session.get(Order, found.order_id)))
+    if not found.member:
+        center = session.get(WorkCenter, operation.work_center_id)
+        return refused(Refusal("not_your_work_center", "operation",
+                               {"operation": operation.name, "work_center": center.name}))
+    sums = {op: Count(int(g or 0), int(d or 0))
+            for op, g, d in connection.execute(_BUNDLE_COUNTS, {"bundle_key": found.bundle_key})}
+    counts = [sums.get(op.id, Count()) for op in route]
     position = route.index(operation)
-    refusal = check_scan(quantity=ticket.quantity, counts=counts, position=position, good=request.good,
+    refusal = check_scan(quantity=found.quantity, counts=counts, position=position, good=request.good,
                          defects=request.defects, operation=operation.name,
                          previous=route[position - 1].name if position else "")
-    worked_at = min(request.worked_at or now, now)
     doubt = None
     if refusal is None and request.good > 0:
-        doubt = _implausible(session=session, worker=worker, operation=operation, good=request.good,
-                             at=worked_at, zone=request.zone)
+        doubt = _implausible(session=session, worker_id=found.worker_id, previous=found.previous_claim,
+                             operation=operation, good=request.good, at=worked_at, zone=request.zone)
         # An implausible claim needs the worker's explicit confirmation; confirmed, it is marked
         # for the office to check.
         refusal = None if request.confirm else doubt
     if refusal:
         return refused(refusal)
-    scan = Scan(client_id=request.client_id, ticket_id=ticket.id, operation_id=operation.id, worker_id=worker.id,
-                good=request.good, defects=request.defects, created_at=now, source=request.source,
-                worked_at=worked_at, implausible=doubt is not None)
-    session.add(scan)
-    session.flush()
-    if order.status == OrderStatus.accepted.value:
-        order.status = OrderStatus.in_production.value
-        session.add(order)
-    # Exact without reading again: the ticket lock kept every other scan of it out since the sums.
+    inserted = connection.execute(_INSERT_SCAN, {
+        "client_id": request.client_id, "ticket_id": found.id, "operation_id": operation.id,
+        "worker_id": found.worker_id, "good": request.good, "defects": request.defects, "created_at": now,
+        "source": request.source, "worked_at": worked_at, "implausible": doubt is not None,
+        "reverses_id": None, "user_id": None, "reason": ""})
+    session.info["board_changed"] = True  # the commit bumps the board's data version once
+    if found.order_status == OrderStatus.accepted.value:
+        connection.execute(_START_ORDER, {"order_id": found.order_id})
+        stale = session.identity_map.get(identity_key(Order, found.order_id))
+        if stale is not None:
+            session.expire(stale)
+    scan = LoggedScan(inserted.inserted_primary_key[0], request.client_id, request.good, request.defects,
+                      worked_at, doubt is not None)
+    # Exact without reading again: the lock kept every other scan of the bundle out since the sums.
     counts[position] = Count(counts[position].good + scan.good, counts[position].defects + scan.defects)
-    return ScanOutcome(201, None, scan, ticket, operation, worker, None,
-                       progress_from_counts(ticket=ticket, route=route, counts=counts))
+    return ScanOutcome(201, None, scan, found, operation, Performer(found.worker_id, found.worker_code,
+                                                                   found.worker_name), None,
+                       progress_from_counts(ticket=found, route=route, counts=counts))
 
 
 def _lock_ticket(*, session: Session, token: str | None = None, ticket_id: int | None = None) -> Ticket | None:
@@ -242,7 +327,7 @@ def _closed(*, session: Session, ticket: Ticket, order: Order) -> Refusal | None
         return Refusal("ticket_voided", "ticket", {"bundle": ticket.bundle_no,
                                                    "replacement": current.bundle_no if current else None,
                                                    "replacement_token": current.token if current else None})
-    if order.status in {s.value for s in CLOSED_TO_SCANS}:
+    if order.status in CLOSED_STATUSES:
         return Refusal("order_closed", "ticket", {"number": order.number, "status": order.status})
     return None
 
@@ -254,20 +339,17 @@ def _not_their_center(*, session: Session, worker: Worker, operation: Operation)
     return Refusal("not_your_work_center", "operation", {"operation": operation.name, "work_center": center.name})
 
 
-def _implausible(*, session: Session, worker: Worker, operation: Operation, good: int, at: datetime,
-                 zone: tzinfo) -> Refusal | None:
+def _implausible(*, session: Session, worker_id: int, previous: datetime | None, operation, good: int,
+                 at: datetime, zone: tzinfo) -> Refusal | None:
     """The plausibility rule: the standard minutes of the worker's claims since the later of their
     previous claim and their shift start, this one included, against the working minutes between
     (docs/worker.md). Without shift hours and without an earlier claim today there is nothing to
-    measure against, and the claim passes."""
+    measure against, and the claim passes. `previous`: when the worker's previous claim (up to this
+    one) was worked."""
     shifts = shift_hours(session=session)
     local = as_utc(at).astimezone(zone).replace(tzinfo=None)
     opened = shift_start(shifts, local)
-    undo = _UNDO
-    claims = (select(Scan).where(Scan.worker_id == worker.id, Scan.good > 0, Scan.reverses_id.is_(None),
-                                 Scan.worked_at <= at, ~exists().where(undo.reverses_id == Scan.id)))
-    previous = session.exec(claims.order_by(Scan.worked_at.desc()).limit(1)).first()
-    previous_at = as_utc(previous.worked_at).astimezone(zone).replace(tzinfo=None) if previous else None
+    previous_at = as_utc(previous).astimezone(zone).replace(tzinfo=None) if previous else None
     if previous_at is not None and (opened is None and previous_at.date() != local.date()):
         previous_at = None
     starts = max(t for t in (opened, previous_at) if t is not None) if (opened or previous_at) else None
@@ -279,11 +361,7 @@ def _implausible(*, session: Session, worker: Worker, operation: Operation, good
         return check_plausible(claimed_minutes=good * operation.minutes_per_piece,
                                working=working_minutes(shifts, starts, local), pieces=good, operation=operation.name)
     # One pass over the worker's claims since then (the worker/work-time index bounds it).
-    earlier = session.exec(select(func.sum(Scan.good * Operation.minutes_per_piece))
-                           .join(Operation, Operation.id == Scan.operation_id)
-                           .where(Scan.worker_id == worker.id, Scan.worked_at > since, Scan.worked_at <= at,
-                                  Scan.good > 0, Scan.reverses_id.is_(None),
-                                  ~exists().where(undo.reverses_id == Scan.id))).one()
+    earlier = session.connection().execute(_CLAIMED_SINCE, {"worker_id": worker_id, "since": since, "at": at}).scalar()
     claimed = float(earlier or 0) + good * operation.minutes_per_piece
     return check_plausible(claimed_minutes=claimed, working=working_minutes(shifts, starts, local), pieces=good,
                            operation=operation.name)

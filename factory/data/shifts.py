@@ -2,16 +2,19 @@
 settings page."""
 from __future__ import annotations
 
+from sqlalchemy import select as core_select
 from sqlmodel import Session, delete, select
 
 from factory.data.models import Shift
 from factory.domain.plausibility import ShiftHours, parse_breaks
 
+_SHIFTS = core_select(Shift.__table__)
+
 
 def shift_hours(*, session: Session) -> dict[int, ShiftHours]:
     """Weekday → its shift (weekdays without one are not worked)."""
-    return {s.weekday: ShiftHours(s.weekday, s.starts, s.ends, tuple(parse_breaks(s.breaks) or ()))
-            for s in session.exec(select(Shift))}
+    rows = session.connection().execute(_SHIFTS)  # plain rows: every scan reads these
+    return {s.weekday: ShiftHours(s.weekday, s.starts, s.ends, tuple(parse_breaks(s.breaks) or ())) for s in rows}
 
 
 def shift_rows(*, session: Session) -> dict[int, Shift]:

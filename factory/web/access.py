@@ -124,9 +124,8 @@ def api_tokens(*, session: Session) -> list[tuple[ApiToken, User]]:
 def user_for_token(*, session: Session, token: str) -> User | None:
     if not token:
         return None
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                              ApiToken.revoked_at.is_(None))).first()
-    return session.get(User, row.user_id) if row else None
+    return session.exec(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))).first()
 
 
 def revoke_api_token(*, session: Session, token: str) -> bool:

@@ -64,6 +64,8 @@ def should_record(*, method: str, endpoint: str | None, status: int, is_owner: b
 
 
 def record(response: Response) -> Response:
+    if request.method not in CHANGING or request.endpoint in NOT_AUDITED:
+        return response  # never logged, whoever asks (a scan through the API): the user is not read
     user = g.get("user")
     is_owner = user is not None and user.role == "owner"
     if not should_record(method=request.method, endpoint=request.endpoint, status=response.status_code,
