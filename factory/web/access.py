@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from factory.data.db import get_session
@@ -22,7 +25,8 @@ def init_app(app: Flask) -> None:
 
 
 def load_identity() -> None:
-    """Set g.user / g.worker from the bearer token or the session cookie."""
+    """Set g.user (a User signed in by password, or a TokenHolder for an API token) and g.worker
+    (a badge cookie)."""
     g.user = None
     g.worker = None
     g.via_token = False
@@ -121,11 +125,27 @@ def api_tokens(*, session: Session) -> list[tuple[ApiToken, User]]:
                              .order_by(ApiToken.id.desc())))
 
 
-def user_for_token(*, session: Session, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who an API token speaks for: what the API's views and the audit log read of the user."""
+    id: int
+    username: str
+    role: str
+
+
+# Built once, in Core: every API request runs it.
+_USERS, _TOKENS = User.__table__, ApiToken.__table__
+_HOLDER_OF_TOKEN = (core_select(_USERS.c.id, _USERS.c.username, _USERS.c.role)
+                    .join_from(_USERS, _TOKENS, _TOKENS.c.user_id == _USERS.c.id)
+                    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None)))
+
+
+def user_for_token(*, session: Session, token: str) -> TokenHolder | None:
+    """The user a live (not revoked) API token speaks for, or None."""
     if not token:
         return None
-    return session.exec(select(User).join(ApiToken, ApiToken.user_id == User.id)
-                        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))).first()
+    row = session.connection().execute(_HOLDER_OF_TOKEN, {"token_hash": hash_token(token)}).first()
+    return TokenHolder(row.id, row.username, row.role) if row else None
 
 
 def revoke_api_token(*, session: Session, token: str) -> bool:
