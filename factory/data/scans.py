@@ -208,6 +208,9 @@ _SCAN_CONTEXT = (
     .outerjoin(_WORKER, and_(_WORKER.c.code == bindparam("worker"), _WORKER.c.active == true()))
     .where(_TICKET.c.token == bindparam("token")))
 _LOCK_ORDER = core_select(_ORDER.c.id).where(_ORDER.c.id == bindparam("order_id")).with_for_update()
+# Scans of different bundles of one order do not wait for each other: they share the order's lock,
+# which still keeps out an edit of the order (it takes the lock for update) until they commit.
+_SHARE_ORDER = core_select(_ORDER.c.id).where(_ORDER.c.id == bindparam("order_id")).with_for_update(read=True)
 _LOCK_TICKET = core_select(_TICKET.c.id).where(_TICKET.c.id == bindparam("ticket_id")).with_for_update()
 _ROUTE = (core_select(_OPERATION.c.id, _OPERATION.c.code, _OPERATION.c.name, _OPERATION.c.work_center_id,
                       _OPERATION.c.minutes_per_piece)
@@ -254,9 +257,14 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
         # Lock the order, then the ticket (the fixed order of every writer): every scan of this
         # bundle waits here, so the sums below stay true until the insert commits. SQLite's BEGIN
         # IMMEDIATE already holds the whole database. Read again: it may have changed meanwhile.
-        connection.execute(_LOCK_ORDER, {"order_id": found.order_id})
+        # The order's first scan moves it into production, so it takes the order for update from
+        # the start (two sharers that both wanted to update it would deadlock).
+        starts_order = found.order_status == OrderStatus.accepted.value
+        connection.execute(_LOCK_ORDER if starts_order else _SHARE_ORDER, {"order_id": found.order_id})
         connection.execute(_LOCK_TICKET, {"ticket_id": found.id})
         found = connection.execute(_SCAN_CONTEXT, asked).first()
+        if found.order_status == OrderStatus.accepted.value and not starts_order:
+            connection.execute(_LOCK_ORDER, {"order_id": found.order_id})  # moved back meanwhile: rare
     if found is None:
         return refused(Refusal("unknown_ticket", "ticket"))
     if found.stored_id is not None:
