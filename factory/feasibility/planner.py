@@ -470,7 +470,8 @@ def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | No
     # it once placed; queues stay in rank order.
     position = [0] * n_ops
     released: list[list[int]] = [[] for _ in range(len(line.days))]
-    for r, i in enumerate(sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i]))):
+    # Operation indices follow the orders: a stable sort by rank keeps ties in order, then route order.
+    for r, i in enumerate(sorted(range(n_ops), key=rank.__getitem__)):
         position[i] = r
         d = due[line.op_order[i]]
         if d >= 0:
