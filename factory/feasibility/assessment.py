@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
-from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scenario
+from factory.feasibility.planner import BIG, CompiledScenario, Run, compile_scenario, late_orders
 from factory.feasibility.reasons import language, render
 from factory.feasibility.scenario import Scenario, parse_scenario
 from factory.feasibility.search import (
@@ -71,9 +71,12 @@ def _assess(scenario: dict, lang: str) -> dict:
         plan_run = early_run
     elif earliest_ot is not None and cand_due >= earliest_ot:
         verdict = WITH_OVERTIME
-        # earliest_index gives a plan with every day it finds, and this one has every order on time.
+        # earliest_index gives a plan with every day it finds, and this one has every order on time
+        # (the candidate by its earliest date, so by its due date too), unless it is the
+        # regular-time plan holding orders at risk to their regular-time days.
         assert early_ot_run is not None
-        plan_run = least_overtime_plan(line, due_ot, find_plan(line, due_ot, True) or early_ot_run)
+        fallback = early_ot_run if not late_orders(line, early_ot_run, due_ot) else find_plan(line, due_ot, True)
+        plan_run = least_overtime_plan(line, due_ot, fallback or early_ot_run)
 
     hours = {}
     if verdict == WITH_OVERTIME:

@@ -164,10 +164,47 @@ class Run:
 
 @dataclass
 class BackwardPlan:
-    """What planning backwards gives: the curve of every operation, and, when everything fitted and
-    the plan was asked for, the backward plan itself as a `Run`."""
-    curves: list[Curve]
+    """What planning backwards gives: per operation the share of its load that did not fit
+    (`unplaced`) and the days it was placed on, as (w, minutes) latest first (`placed`); its
+    `curves`, made from those when asked for; and, when everything fitted, the backward plan
+    itself as a `Run`."""
+    load: list
+    unplaced: list[float]
+    placed: list[list[tuple[int, float]]]
     run: Run | None = None
+    _curves: list[Curve] | None = None
+
+    @property
+    def curves(self) -> list[Curve]:
+        """Per operation the days (ascending) it is worked on, with the share of its load that
+        must be done by the end of each; a first entry on day -1 holds the share that did not
+        fit, wanted before anything else."""
+        if self._curves is None:
+            curves = []
+            for i, days in enumerate(self.placed):
+                unplaced = self.unplaced[i]
+                curve = [(-1, unplaced)] if unplaced > EPS else []
+                required = unplaced
+                for w, take in reversed(days):
+                    required += take / self.load[i]
+                    curve.append((w, min(required, 1.0)))
+                if curve:
+                    curve[-1] = (curve[-1][0], 1.0)
+                curves.append(curve)
+            self._curves = curves
+        return self._curves
+
+    def short_orders(self, line: CompiledScenario) -> set:
+        """The orders (indices) with work that did not fit."""
+        return {line.op_order[i] for i, u in enumerate(self.unplaced) if u > EPS}
+
+    def spilled_minutes(self, line: CompiledScenario) -> list:
+        """Per work center, the standard minutes that did not fit."""
+        spill = [0.0] * len(line.center_ids)
+        for i, u in enumerate(self.unplaced):
+            if u > EPS:
+                spill[line.op_center[i]] += u * line.op_load[i]
+        return spill
 
 
 # --- Forward plans: day by day from today, each a named mode of one planner ---------------------
@@ -433,20 +470,34 @@ def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | No
     # it once placed; queues stay in rank order.
     position = [0] * n_ops
     released: list[list[int]] = [[] for _ in range(len(line.days))]
-    for r, i in enumerate(sorted(range(n_ops), key=lambda i: (rank[i], line.op_order[i]))):
+    # Operation indices follow the orders: a stable sort by rank keeps ties in order, then route order.
+    for r, i in enumerate(sorted(range(n_ops), key=rank.__getitem__)):
         position[i] = r
         d = due[line.op_order[i]]
         if d >= 0:
             released[min(d, len(line.days) - 1)].append(i)
     stages = list(reversed(line.stage_order))
     left = list(budget) if budget is not None else None
+    # An operation caught up with its downstream one waits out of the queue until that one is
+    # placed further; `placed_out` counts the finished and waiting still in a queue.
+    prev = line.op_prev
+    waiting = [False] * n_ops
+    queued = [False] * n_ops
+    by_position = position.__getitem__
     placed_out = [0] * len(queues)
     for w in range(len(line.days) - 1, -1, -1):
         for i in released[w]:
-            insort(queues[line.op_center[i]], i, key=position.__getitem__)
+            insort(queues[line.op_center[i]], i, key=by_position)
+            queued[i] = True
         for c in stages:
             if placed_out[c] * 4 > len(queues[c]):
-                queues[c] = [i for i in queues[c] if share[i] < 1.0]
+                kept = []
+                for i in queues[c]:
+                    if share[i] < 1.0 and not waiting[i]:
+                        kept.append(i)
+                    else:
+                        queued[i] = False
+                queues[c] = kept
                 placed_out[c] = 0
             extra = line.overtime[c] if overtime else 0.0
             if left is not None:
@@ -470,6 +521,9 @@ def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | No
                     limit = 1.0
                 room = (limit - share[i]) * load[i]
                 if room <= EPS * load[i]:
+                    if n >= 0 and not waiting[i]:
+                        waiting[i] = True
+                        placed_out[c] += 1
                     continue
                 usable = free if overtime_ops is None or i in overtime_ops else min(free, regular)
                 take = room if room < usable else usable
@@ -481,11 +535,19 @@ def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | No
                 share[i] = 1.0 if limit >= 1.0 and take >= room - EPS * load[i] else placed[i] / load[i]
                 if share[i] >= 1.0:
                     placed_out[c] += 1
+                p = prev[i]
+                if p >= 0 and waiting[p]:
+                    waiting[p] = False
+                    if queued[p]:
+                        placed_out[line.op_center[p]] -= 1
+                    else:
+                        queued[p] = True
+                        insort(queues[line.op_center[p]], p, key=by_position)
                 per_op[i].append((w, take))
                 free -= take
                 if left is not None and take > regular:
                     left[c] -= take - regular
-                regular = max(0.0, regular - take)
+                regular = regular - take if take < regular else 0.0
                 if free <= EPS:
                     break
     whole = None
@@ -506,18 +568,7 @@ def _backward(line: CompiledScenario, due: list, overtime: bool, rank: list | No
                 finished[j] = max(per_op[i][0][0] for i in ops)
         allocations.sort(key=lambda a: a[0])
         whole = Run(allocations=allocations, finished=finished, overtime_used=used_ot)
-    curves = []
-    for i in range(n_ops):
-        unplaced = max(0.0, 1.0 - share[i])
-        curve = [(-1, unplaced)] if unplaced > EPS else []
-        required = unplaced
-        for w, take in reversed(per_op[i]):
-            required += take / load[i]
-            curve.append((w, min(required, 1.0)))
-        if curve:
-            curve[-1] = (curve[-1][0], 1.0)
-        curves.append(curve)
-    return BackwardPlan(curves, whole)
+    return BackwardPlan(load, [max(0.0, 1.0 - x) for x in share], per_op, whole)
 
 
 def _fair_shares(line: CompiledScenario, queue: list, due: list, w: int, share: list, nxt: list, free: float) -> dict:

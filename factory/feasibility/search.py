@@ -28,6 +28,9 @@ THOROUGH_LIMIT = 40_000
 RETRY_LARGE = True
 # Halvings of a work center's overtime budget when looking for the least overtime.
 BISECTIONS = 6
+# On the largest workshops, the overtime budgets tried: what a backward plan in regular time
+# could not fit, times these, until a forward plan with that budget keeps every order on time.
+LARGE_SPILL_SCALES = (1.0, 1.1, 1.3, 1.7, 2.5)
 
 
 def deadlines(line: CompiledScenario, horizon_days: int) -> list:
@@ -135,7 +138,7 @@ def _backward_repairs(line: CompiledScenario, due: list, overtime: bool) -> Run 
             backward = plan_backward(line, due, overtime, rank=rank)
             if backward.run:
                 return backward.run
-            short = {line.op_order[i] for i, curve in enumerate(backward.curves) if curve and curve[0][0] == -1}
+            short = backward.short_orders(line)
             step = 2.0 ** (round_ // 3)
             rank = [r - step if line.op_order[i] in short else r for i, r in enumerate(rank)]
     return None
@@ -463,15 +466,24 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
     small = thorough(line)
     consider(fallback)
     keys = [float(min(d, len(line.days))) for d in due]
+    rank = [min(due[j], len(line.days)) for j in line.op_order]
+    if not small:
+        # The largest workshops: what a backward plan in regular time cannot fit is the overtime
+        # each work center needs at the least; forward plans get that much (a little more each
+        # time) until one keeps every order on time.
+        if not at_floor():
+            spill = plan_backward(line, due, False, rank=rank).spilled_minutes(line)
+            for scale in LARGE_SPILL_SCALES:
+                if consider(plan_forward(line, keys, True, budget=[max(m * scale, f) + 1e-6 for m, f in zip(spill, floor)])):
+                    break
+        return best
     for lazy in (1.0, 0.5, 0.0):
         if at_floor():
             return best
         consider(plan_forward_lazy_overtime(line, keys, due, lazy))
-    if not small:
-        return best
     # Overtime only for work behind where a backward plan in regular time wanted it.
-    rank = [min(due[j], len(line.days)) for j in line.op_order]
-    curves = plan_backward(line, due, False, rank=rank).curves
+    regular_backward = plan_backward(line, due, False, rank=rank)
+    curves = regular_backward.curves
     behind = (curves, plan_backward(line, due, False).curves)
     for behind_curves in behind:
         if at_floor():
@@ -483,13 +495,9 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
         for fair, order in ((False, rank), (False, None), (True, None)):
             if at_floor():
                 return best
-            regular_plan = (plan_backward_shared if fair else plan_backward)(line, due, False, rank=order).curves
-            short = [0.0] * len(line.center_ids)
-            spilled = set()
-            for i, curve in enumerate(regular_plan):
-                if curve and curve[0][0] == -1:
-                    short[line.op_center[i]] += curve[0][1] * line.op_load[i]
-                    spilled.add(i)
+            regular_plan = (plan_backward_shared if fair else plan_backward)(line, due, False, rank=order)
+            short = regular_plan.spilled_minutes(line)
+            spilled = {i for i, u in enumerate(regular_plan.unplaced) if u > EPS}
             for scale in (1.0, 1.1, 1.3, 1.7, 2.5, 4.0):
                 backward = (plan_backward_shared if fair else plan_backward)(line, due, True, rank=order, overtime_ops=spilled,
                                          budget=[max(m * scale, f) + 1e-6 for m, f in zip(short, floor)])
@@ -504,10 +512,7 @@ def least_overtime_plan(line: CompiledScenario, due: list, fallback: Run) -> Run
     # What the backward plan in regular time could not fit is the overtime each work center
     # needs at the least; a backward plan given that much overtime (a little more each time)
     # spends it as late as it can, forward plans as early as they can.
-    spill = [0.0] * len(line.center_ids)
-    for i, curve in enumerate(curves):
-        if curve and curve[0][0] == -1:
-            spill[line.op_center[i]] += curve[0][1] * line.op_load[i]
+    spill = regular_backward.spilled_minutes(line)
     if sum(spill) > 0 and not at_floor():
         for scale in (1.0, 1.02, 1.1, 1.3, 1.7, 2.5):
             run = budget_plan(line, due, keys, rank, [max(s * scale, f) + 1e-6 for s, f in zip(spill, floor)])
