@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import DateTime, and_, case, exists, func, type_coerce
 from sqlmodel import Session, select
 
 from factory.data.models import (
@@ -32,10 +32,12 @@ from factory.data.models import (
 from factory.data.pay import work_lines
 from factory.data.shifts import shift_hours
 from factory.domain.calendar import day_start_utc
-from factory.domain.stuck import DEFAULT_STUCK_HOURS, StepCount, WorkingClock, every_hour, waits
+from factory.domain.stuck import DEFAULT_STUCK_HOURS, WorkingClock, every_hour
 
 # The working clock looks this many days ahead for the next bundle to get stuck.
 CLOCK_DAYS = 45
+# Waits within this many seconds of the threshold get the working clock's full verdict.
+EXACT = 1e-3
 
 # --- the board's data version and the stuck threshold -------------------------------------------
 
@@ -79,7 +81,7 @@ def _utc_of_local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=zone).astimezone(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketRef:
     """The ticket a bundle is on now (what its page and the lists need)."""
     id: int
@@ -90,7 +92,7 @@ class TicketRef:
     quantity: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BundleWait:
     """Pieces of one bundle waiting at one operation."""
     order: Order
@@ -105,51 +107,66 @@ class BundleWait:
 
 def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None = None) -> list[BundleWait]:
     """Every place where pieces of an open order's bundle wait (only at operations of `centers`
-    when given: then only those operations' scans and their upstream ones are summed), in four
-    queries."""
+    when given: then only those operations' scans and their upstream ones are summed), in three
+    queries.
+
+    The database does the counting (`factory.domain.stuck.waits`, the rule, in SQL: the tests
+    check the two agree): it sums the scans per bundle and operation, sets each operation of a
+    bundle's route beside the one before it and answers only the places where pieces wait, with
+    the moment they wait since. Python sees the waiting places, not every sum."""
     wanted = [s.value for s in OPEN_STATUSES]
     bundle = func.coalesce(Ticket.bundle_id, Ticket.id)
-    orders = {o.id: (o, p) for o, p in session.exec(
-        select(Order, Product).join(Product, Product.id == Order.product_id).where(Order.status.in_(wanted)))}
-    routes: dict[int, list[Operation]] = defaultdict(list)
-    for op in session.exec(select(Operation).where(Operation.product_id.in_({p.id for _, p in orders.values()}))
-                           .order_by(Operation.product_id, Operation.position)):
-        routes[op.product_id].append(op)
-    counts: dict[tuple[int, int], StepCount] = {}
-    started: set[int] = set()  # orders with a scan
-    sums = (select(bundle, Ticket.order_id, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.good + Scan.defects),
-                   func.max(Scan.worked_at))
-            .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
-            .where(Order.status.in_(wanted)).group_by(bundle, Ticket.order_id, Scan.operation_id))
+    scanned = exists().where(Ticket.order_id == Order.id, Scan.ticket_id == Ticket.id)
+    orders = {o.id: (o, p, bool(started)) for o, p, started in session.exec(
+        select(Order, Product, scanned).join(Product, Product.id == Order.product_id)
+        .where(Order.status.in_(wanted)))}
+    operations = {op.id: op for op in session.exec(
+        select(Operation).where(Operation.product_id.in_({p.id for _, p, _s in orders.values()})))}
+    # Each operation with the one before it on its product's route (None: the first).
+    route = select(Operation.id.label("op"), Operation.product_id.label("product"),
+                   func.lag(Operation.id).over(partition_by=Operation.product_id,
+                                               order_by=Operation.position).label("prev")).subquery("route")
     chosen = None
+    sums = (select(bundle.label("bundle"), Scan.operation_id.label("op"), func.sum(Scan.good).label("good"),
+                   func.sum(Scan.good + Scan.defects).label("logged"), func.max(Scan.worked_at).label("last"))
+            .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
+            .where(Order.status.in_(wanted)).group_by(bundle, Scan.operation_id))
     if centers is not None:
-        chosen = {op.id for route in routes.values() for op in route if op.work_center_id in centers}
-        upstream = {route[i - 1].id for route in routes.values() for i, op in enumerate(route) if i and op.id in chosen}
-        sums = sums.where(Scan.operation_id.in_(chosen | upstream))
-    # Plain rows (Core), not ORM rows: thousands of tuples, nothing to track.
-    for key, order_id, op_id, good, logged, last in session.connection().execute(sums).all():
-        counts[(key, op_id)] = StepCount(int(good or 0), int(logged or 0), _utc(last))
-        started.add(order_id)
+        chosen = {op_id for op_id, op in operations.items() if op.work_center_id in centers}
+        upstream = {prev for op_id, prev in session.connection().execute(select(route.c.op, route.c.prev))
+                    if op_id in chosen and prev is not None}
+        # (+ 0: read the scans through their tickets, not through the index on the operation,
+        # which for a busy operation holds the scans of every order ever made)
+        sums = sums.where((Scan.operation_id + 0).in_(chosen | upstream))
+    sums = sums.cte("sums")
+    here, before = sums.alias("here"), sums.alias("before")
+    upstream_good = func.coalesce(before.c.good, 0)
+    reached = case((route.c.prev.is_(None), Ticket.quantity), (upstream_good < 0, 0),
+                   (upstream_good > Ticket.quantity, Ticket.quantity), else_=upstream_good)
+    pieces = reached - func.coalesce(here.c.logged, 0)
+    # The later of the last scan here and the arrival of the pieces (the last scan before).
+    since = case((before.c.last.is_(None), here.c.last), (here.c.last.is_(None), before.c.last),
+                 (here.c.last > before.c.last, here.c.last), else_=before.c.last)
+    query = (select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
+                    Ticket.quantity, route.c.op, route.c.prev, pieces, type_coerce(since, DateTime))
+             .join(Order, Order.id == Ticket.order_id).join(route, route.c.product == Order.product_id)
+             .outerjoin(here, and_(here.c.bundle == bundle, here.c.op == route.c.op))
+             .outerjoin(before, and_(before.c.bundle == bundle, before.c.op == route.c.prev))
+             .where(Order.status.in_(wanted), Ticket.voided_at.is_(None), pieces > 0))
+    if chosen is not None:
+        query = query.where(route.c.op.in_(chosen))
     out = []
-    empty = StepCount()
-    by_product = {pid: (route, [op.id for op in route]) for pid, route in routes.items()}
-    route_ids = {oid: by_product.get(p.id, ([], [])) for oid, (_o, p) in orders.items()}
-    for ticket_id, order_id, token, bundle_no, color, size, quantity, key in session.connection().execute(
-            select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
-                   Ticket.quantity, bundle)
-            .join(Order, Order.id == Ticket.order_id)
-            .where(Order.status.in_(wanted), Ticket.voided_at.is_(None))).all():
-        order, product = orders[order_id]
-        route, ids = route_ids[order_id]
-        steps = [counts.get((key, op_id), empty) for op_id in ids]
-        ticket = None
-        for wait in waits(quantity, steps):
-            if chosen is not None and ids[wait.position] not in chosen:
-                continue
-            ticket = ticket or TicketRef(ticket_id, token, bundle_no, color, size, quantity)
-            out.append(BundleWait(order, product, ticket, route[wait.position],
-                                  route[wait.position - 1] if wait.position else None, wait.pieces,
-                                  wait.since, order_id in started))
+    tickets: dict[int, TicketRef] = {}
+    # Plain rows (Core), not ORM rows: thousands of tuples, nothing to track.
+    for ticket_id, order_id, token, bundle_no, color, size, quantity, op_id, prev_id, count, moment in \
+            session.connection().execute(query).all():
+        order, product, started = orders[order_id]
+        ticket = tickets.get(ticket_id)
+        if ticket is None:
+            ticket = tickets[ticket_id] = TicketRef(ticket_id, token, bundle_no, color, size, quantity)
+        out.append(BundleWait(order, product, ticket, operations[op_id],
+                              operations[prev_id] if prev_id is not None else None, int(count), _utc(moment),
+                              started))
     return out
 
 
@@ -159,7 +176,7 @@ def _calendar(*, session: Session, zone: ZoneInfo):
     return shifts, holidays
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stuck:
     wait: BundleWait
     hours: float  # working hours waited
@@ -182,6 +199,11 @@ class StuckReport:
     next_change: datetime | None = None
 
 
+def _next_change(report: StuckReport, moment: datetime) -> None:
+    if report.next_change is None or moment < report.next_change:
+        report.next_change = moment
+
+
 def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckReport:
     """Bundles whose pieces have waited at an operation for more than the threshold of working
     hours (longest first), and apart from them the orders not started yet."""
@@ -193,19 +215,34 @@ def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckRe
     found = bundle_waits(session=session, zone=zone)
     first = min((w.since for w in found if w.since is not None and w.started), default=now)
     clock = WorkingClock(shifts, holidays, _local(first, zone).date(), local_now.date() + timedelta(days=CLOCK_DAYS))
+    # Judged on the clock's counter: stuck when the threshold is reached before now (the full
+    # verdict only for the few within a millisecond of it). The waits not stuck yet cross it in the
+    # order they started waiting: the earliest of them is the next change.
+    now_at, need = clock.seconds(local_now), threshold * 3600
+    stuck, earliest = report.stuck, None
     for wait in found:
         if not wait.started:
             not_started[wait.order.id].append(wait)
             continue
         if wait.since is None:
             continue
-        verdict = clock.judge(_local(wait.since, zone), local_now, threshold)
-        if verdict.stuck:
-            report.stuck.append(Stuck(wait, verdict.hours))
-        elif verdict.crosses is not None:
-            crosses = _utc_of_local(verdict.crosses, zone)
-            if report.next_change is None or crosses < report.next_change:
-                report.next_change = crosses
+        since = _local(wait.since, zone)
+        start = clock.seconds(since)
+        left = start + need - now_at
+        if left < -EXACT:
+            stuck.append(Stuck(wait, max(0.0, now_at - start) / 3600))
+        elif left > EXACT:
+            earliest = since if earliest is None or since < earliest else earliest
+        else:
+            verdict = clock.judge(since, local_now, threshold)
+            if verdict.stuck:
+                stuck.append(Stuck(wait, verdict.hours))
+            elif verdict.crosses is not None:
+                _next_change(report, _utc_of_local(verdict.crosses, zone))
+    if earliest is not None:
+        crosses = clock.judge(earliest, local_now, threshold).crosses
+        if crosses is not None:
+            _next_change(report, _utc_of_local(crosses, zone))
     report.stuck.sort(key=lambda s: (-s.hours, s.wait.order.number, s.wait.ticket.bundle_no, s.wait.operation.position))
     for waits_of in not_started.values():
         first = [w for w in waits_of if w.previous is None]

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, text
+from sqlalchemy import and_, exists, func, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -331,9 +331,16 @@ def work_lines(*, session: Session, first: date, last: date, zone: ZoneInfo,
     original = _ORIGINAL
     when = pay_time(Scan, original)
     day = local_day(session, when, zone, start).label("day")
+    undone = original.id == Scan.reverses_id
+    if recent:
+        # Only scans undone by the arrivals since `start` can be originals here: said outright,
+        # PostgreSQL looks those few up instead of hashing the whole scan table.
+        later = aliased(Scan)
+        undone = and_(undone, original.id.in_(select(later.reverses_id).where(later.created_at >= start,
+                                                                              later.reverses_id.is_not(None))))
     query = (select(Scan.worker_id, day, Order.number, Ticket.bundle_no, Product.code, Operation.id, Operation.code,
                     Operation.name, Operation.position, func.sum(Scan.good), func.sum(Scan.defects))
-             .outerjoin(original, original.id == Scan.reverses_id)
+             .select_from(Scan).outerjoin(original, undone)
              .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
              .join(Operation, Operation.id == Scan.operation_id).join(Product, Product.id == Operation.product_id)
              .where(when >= start, when < end, ~exists().where(PayAdjustment.scan_id == Scan.id))
@@ -342,6 +349,8 @@ def work_lines(*, session: Session, first: date, last: date, zone: ZoneInfo,
     if worker_id is not None:
         query = query.where(Scan.worker_id == worker_id)
     if recent:
+        # Only the scans undone by today's arrivals can be joined as originals: said outright,
+        # PostgreSQL looks them up instead of hashing the whole scan table.
         query = query.where(Scan.created_at >= start)
     rows = [r for r in session.exec(query).all() if (r[9] or 0) or (r[10] or 0)]
     histories = rate_histories(session=session, operation_ids={r[5] for r in rows})
