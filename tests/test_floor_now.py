@@ -58,6 +58,24 @@ def test_the_queue_puts_rush_orders_first(session, client, api_headers, workshop
     assert client.get("/api/workers/NOPE/queue", headers=api_headers).status_code == 404
 
 
+def test_the_queue_page_shows_the_50_most_urgent_and_counts_the_rest(session, client, worker_client, api_headers,
+                                                                    workshop):
+    # 60 bundles of a later order and 3 of a rush order: the rush order's come first.
+    create_order(session=session, order_in=OrderIn(customer="大单", product="SCARF", quantity=600, bundle_size=10,
+                                                   due=date.today() + timedelta(days=40)))
+    rush = create_order(session=session, order_in=OrderIn(customer="急单", product="SCARF", quantity=30,
+                                                          bundle_size=10, due=date.today() + timedelta(days=50),
+                                                          priority=2))
+    session.commit()
+    everything = client.get("/api/workers/W1/queue", headers=api_headers).get_json()["queue"]
+    assert len(everything) > 60 and {q["order"] for q in everything[:3]} == {rush.number}
+    page = soup(worker_client.get("/me/queue"))
+    shown = [li["data-ticket"] for li in page.select("ol.station-queue li")]
+    # The database picks the page's 50 in the same order the whole queue is sorted in.
+    assert shown == [q["ticket"] for q in everything[:50]]
+    assert text(page.select("#station-queue p.hint")[-1]) == f"之后还有 {len(everything) - 50} 扎在等。"
+
+
 # --- the board: counts, filters, the poll --------------------------------------------------------
 
 def make_orders(session, workshop):

@@ -41,7 +41,7 @@ def worker_queue(code: str):
     worker = session.exec(select(Worker).where(Worker.code == code)).first() if len(code) <= 40 else None
     if worker is None:
         abort(404)
-    queue = station_queue(session=session, worker=worker, zone=workshop_zone())
+    queue = station_queue(session=session, worker=worker).waits
     return answer(outputs.WorkerQueue, {"worker": worker.code, "queue": [
         {"order": w.order.number, "bundle": w.ticket.bundle_no, "ticket": w.ticket.token,
          "operation": w.operation.code, "pieces": w.pieces, "due": w.order.due, "priority": w.order.priority}

@@ -108,7 +108,14 @@ class BundleWait:
 def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None = None) -> list[BundleWait]:
     """Every place where pieces of an open order's bundle wait (only at operations of `centers`
     when given: then only those operations' scans and their upstream ones are summed), in three
-    queries.
+    queries."""
+    return _bundle_waits(session=session, centers=centers)[0]
+
+
+def _bundle_waits(*, session: Session, centers: set[int] | None = None,
+                  first: int | None = None) -> tuple[list[BundleWait], int]:
+    """The waiting places and how many there are in all; with `first`, only the first that many,
+    most urgent first (priority, due date, order, bundle, route), chosen by the database.
 
     The database does the counting (`factory.domain.stuck.waits`, the rule, in SQL: the tests
     check the two agree): it sums the scans per bundle and operation, sets each operation of a
@@ -124,6 +131,7 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
         select(Operation).where(Operation.product_id.in_({p.id for _, p, _s in orders.values()})))}
     # Each operation with the one before it on its product's route (None: the first).
     route = select(Operation.id.label("op"), Operation.product_id.label("product"),
+                   Operation.position.label("position"),
                    func.lag(Operation.id).over(partition_by=Operation.product_id,
                                                order_by=Operation.position).label("prev")).subquery("route")
     chosen = None
@@ -155,11 +163,17 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
              .where(Order.status.in_(wanted), Ticket.voided_at.is_(None), pieces > 0))
     if chosen is not None:
         query = query.where(route.c.op.in_(chosen))
+    if first is not None:
+        query = (query.add_columns(func.count().over().label("total"))
+                 .order_by(Order.priority.desc(), Order.due, Order.number, Ticket.bundle_no, route.c.position)
+                 .limit(first))
     out = []
+    total = 0
     tickets: dict[int, TicketRef] = {}
     # Plain rows (Core), not ORM rows: thousands of tuples, nothing to track.
-    for ticket_id, order_id, token, bundle_no, color, size, quantity, op_id, prev_id, count, moment in \
+    for ticket_id, order_id, token, bundle_no, color, size, quantity, op_id, prev_id, count, moment, *rest in \
             session.connection().execute(query).all():
+        total = rest[0] if rest else total + 1
         order, product, started = orders[order_id]
         ticket = tickets.get(ticket_id)
         if ticket is None:
@@ -167,7 +181,7 @@ def bundle_waits(*, session: Session, zone: ZoneInfo, centers: set[int] | None =
         out.append(BundleWait(order, product, ticket, operations[op_id],
                               operations[prev_id] if prev_id is not None else None, int(count), _utc(moment),
                               started))
-    return out
+    return out, total
 
 
 def _calendar(*, session: Session, zone: ZoneInfo):
@@ -255,14 +269,21 @@ def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckRe
 # --- a worker's queue ----------------------------------------------------------------------------
 
 
-def station_queue(*, session: Session, worker: Worker, zone: ZoneInfo) -> list[BundleWait]:
+@dataclass(frozen=True)
+class StationQueue:
+    waits: list[BundleWait]  # most urgent first (priority, due date, order, bundle, route)
+    total: int  # how many wait in all (more than `waits` holds when the first few were asked for)
+
+
+def station_queue(*, session: Session, worker: Worker, first: int | None = None) -> StationQueue:
     """Bundles with pieces waiting at the operations of the worker's work centers, most urgent
-    first (priority, then due date)."""
+    first (priority, then due date); with `first`, only that many (the database picks them)."""
     centers = set(session.exec(select(WorkerWorkCenter.work_center_id).where(WorkerWorkCenter.worker_id == worker.id)))
-    found = bundle_waits(session=session, zone=zone, centers=centers)
-    found.sort(key=lambda w: (-w.order.priority, w.order.due, w.order.number, w.ticket.bundle_no,
-                              w.operation.position))
-    return found
+    found, total = _bundle_waits(session=session, centers=centers, first=first)
+    if first is None:
+        found.sort(key=lambda w: (-w.order.priority, w.order.due, w.order.number, w.ticket.bundle_no,
+                                  w.operation.position))
+    return StationQueue(found, total)
 
 
 # --- the floor now: each worker --------------------------------------------------------------------

@@ -253,13 +253,17 @@ def name_the_worker(response: Response) -> Response:
     return response
 
 
+# The queue page lists this many bundles (the most urgent); the rest are counted below them.
+QUEUE_SHOWN = 50
+
+
 @bp.get("/me/queue")
 @worker_required
 def my_queue():
     """Bundles with pieces waiting at the worker's operations, most urgent first; a tap opens the ticket."""
     session = get_session()
     return render_page("floor/queue.html", "floor/_station_queue.html", worker=g.worker,
-                       queue=station_queue(session=session, worker=g.worker, zone=workshop_zone()),
+                       queue=station_queue(session=session, worker=g.worker, first=QUEUE_SHOWN),
                        work_centers=work_centers_of(session=session, worker=g.worker))
 
 
