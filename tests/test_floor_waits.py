@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from factory.data.floor import bundle_waits
-from factory.data.models import OPEN_STATUSES, Operation, Order, Scan, Ticket, Worker
+from factory.data.models import OPEN_STATUSES, BundleProgress, Operation, Order, Scan, Ticket, Worker
 from factory.domain.stuck import StepCount, waits
 from factory.printing.tickets import reissue_ticket, void_ticket
-from tests.conftest import fresh
+from tests.conftest import api_scan, fresh
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -59,6 +59,25 @@ def recount(session, centers: set[int] | None = None) -> list[tuple]:
             out.append((ticket.id, op.id, route[wait.position - 1].id if wait.position else None, wait.pieces,
                         wait.since, ticket.order_id in started))
     return sorted(out, key=repr)
+
+
+def progress_from_scans(session) -> dict:
+    """(bundle, operation) → (good, defects, last work time), summed here from every scan row."""
+    session = fresh(session)
+    key_of = {t.id: t.bundle_key for t in session.exec(select(Ticket))}
+    sums: dict = {}
+    for row in session.exec(select(Scan)):
+        at = (key_of[row.ticket_id], row.operation_id)
+        good, defects, last = sums.get(at, (0, 0, None))
+        moment = _utc(row.worked_at)
+        sums[at] = (good + row.good, defects + row.defects, moment if last is None else max(last, moment))
+    return sums
+
+
+def kept_progress(session) -> dict:
+    """The same, as the database keeps it (the trigger on scan inserts)."""
+    return {(p.bundle_id, p.operation_id): (p.good, p.defects, _utc(p.last_worked_at))
+            for p in fresh(session).exec(select(BundleProgress))}
 
 
 def counted(session, centers: set[int] | None = None) -> list[tuple]:
@@ -111,6 +130,7 @@ def test_the_database_counts_waiting_pieces_as_the_rule_does(demo, session):
     for center in {op.work_center_id for op in session.exec(select(Operation))}:
         assert counted(session, {center}) == recount(session, {center})
     assert any(w[5] for w in counted(session)) and any(not w[5] for w in counted(session))
+    assert kept_progress(session) == progress_from_scans(session)
 
 
 def test_an_undo_below_zero_and_more_logged_than_arrived(session, workshop):
@@ -125,3 +145,25 @@ def test_an_undo_below_zero_and_more_logged_than_arrived(session, workshop):
     scan(session, second, pack, workshop.packer, 1, 1)
     assert counted(session) == recount(session)
     assert counted(session, {workshop.linking.id}) == recount(session, {workshop.linking.id})
+    assert kept_progress(session) == progress_from_scans(session)
+
+
+def test_every_scan_path_keeps_the_bundle_sums(session, client, api_headers, workshop):
+    """The sums the floor reads grow with every scan, whichever way it is written: the API's scan
+    path (Core), an undo and an office correction (ORM), a scan on a reissued ticket."""
+    knit, link, _pack = workshop.operations
+    first = workshop.tickets[0]
+    assert kept_progress(session) == {}
+    done = api_scan(client, api_headers, first, knit, workshop.knitter, 12, 1).get_json()
+    api_scan(client, api_headers, first, link, workshop.linker, 5)
+    fixed = client.post(f"/api/scans/{done['id']}/reverse", headers=api_headers, json={
+        "reason": "数错了", "worker": workshop.knitter.code, "good": 10, "defects": 2})
+    assert fixed.status_code == 201, fixed.get_json()
+    api_scan(client, api_headers, first, knit, workshop.knitter, 3, 1)
+    session.rollback()  # the test's read snapshot ends before it writes
+    replacement = reissue_ticket(session=session, token=first.token)
+    session.commit()
+    api_scan(client, api_headers, replacement, link, workshop.linker, 2)
+    kept = kept_progress(session)
+    assert kept == progress_from_scans(session)
+    assert kept[(first.id, knit.id)][:2] == (13, 3) and kept[(first.id, link.id)][:2] == (7, 0)

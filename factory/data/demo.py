@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from factory.data.models import (
     ApiToken,
     AppSetting,
+    BundleProgress,
     Holiday,
     OnceKey,
     Operation,
@@ -329,7 +330,7 @@ def _simulate(demo: Demo, rng: random.Random, days: list[date], bundles: list[_B
 
 def clear_workshop(*, session: Session) -> None:
     """Delete every row (demo --reset), children first."""
-    for model in (Scan, RefusedScan, Ticket, OrderLine, Promise, Order, AppSetting, WorkerWorkCenter, Worker, Operation, Product, Holiday,
+    for model in (BundleProgress, Scan, RefusedScan, Ticket, OrderLine, Promise, Order, AppSetting, WorkerWorkCenter, Worker, Operation, Product, Holiday,
                   Workday, Shift, OnceKey, WorkCenter, ApiToken, User):
         session.exec(delete(model))
     session.flush()

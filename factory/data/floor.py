@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from factory.data.models import (
     OPEN_STATUSES,
     BoardState,
+    BundleProgress,
     Holiday,
     Operation,
     Order,
@@ -118,8 +119,8 @@ def _bundle_waits(*, session: Session, centers: set[int] | None = None,
     most urgent first (priority, due date, order, bundle, route), chosen by the database.
 
     The database does the counting (`factory.domain.stuck.waits`, the rule, in SQL: the tests
-    check the two agree): it sums the scans per bundle and operation, sets each operation of a
-    bundle's route beside the one before it and answers only the places where pieces wait, with
+    check the two agree): it takes each bundle's sums per operation (kept by the database on every
+    scan, `BundleProgress`), sets each operation of a bundle's route beside the one before it and answers only the places where pieces wait, with
     the moment they wait since. Python sees the waiting places, not every sum."""
     wanted = [s.value for s in OPEN_STATUSES]
     bundle = func.coalesce(Ticket.bundle_id, Ticket.id)
@@ -135,31 +136,24 @@ def _bundle_waits(*, session: Session, centers: set[int] | None = None,
                    func.lag(Operation.id).over(partition_by=Operation.product_id,
                                                order_by=Operation.position).label("prev")).subquery("route")
     chosen = None
-    sums = (select(bundle.label("bundle"), Scan.operation_id.label("op"), func.sum(Scan.good).label("good"),
-                   func.sum(Scan.good + Scan.defects).label("logged"), func.max(Scan.worked_at).label("last"))
-            .join(Ticket, Ticket.id == Scan.ticket_id).join(Order, Order.id == Ticket.order_id)
-            .where(Order.status.in_(wanted)).group_by(bundle, Scan.operation_id))
     if centers is not None:
         chosen = {op_id for op_id, op in operations.items() if op.work_center_id in centers}
-        upstream = {prev for op_id, prev in session.connection().execute(select(route.c.op, route.c.prev))
-                    if op_id in chosen and prev is not None}
-        # (+ 0: read the scans through their tickets, not through the index on the operation,
-        # which for a busy operation holds the scans of every order ever made)
-        sums = sums.where((Scan.operation_id + 0).in_(chosen | upstream))
-    sums = sums.cte("sums")
-    here, before = sums.alias("here"), sums.alias("before")
+    # Each bundle's sums per operation, kept by the database on every scan insert (BundleProgress).
+    progress = BundleProgress.__table__
+    here, before = progress.alias("here"), progress.alias("before")
     upstream_good = func.coalesce(before.c.good, 0)
     reached = case((route.c.prev.is_(None), Ticket.quantity), (upstream_good < 0, 0),
                    (upstream_good > Ticket.quantity, Ticket.quantity), else_=upstream_good)
-    pieces = reached - func.coalesce(here.c.logged, 0)
+    pieces = reached - func.coalesce(here.c.good + here.c.defects, 0)
     # The later of the last scan here and the arrival of the pieces (the last scan before).
-    since = case((before.c.last.is_(None), here.c.last), (here.c.last.is_(None), before.c.last),
-                 (here.c.last > before.c.last, here.c.last), else_=before.c.last)
+    here_last, before_last = here.c.last_worked_at, before.c.last_worked_at
+    since = case((before_last.is_(None), here_last), (here_last.is_(None), before_last),
+                 (here_last > before_last, here_last), else_=before_last)
     query = (select(Ticket.id, Ticket.order_id, Ticket.token, Ticket.bundle_no, Ticket.color, Ticket.size,
                     Ticket.quantity, route.c.op, route.c.prev, pieces, type_coerce(since, DateTime))
              .join(Order, Order.id == Ticket.order_id).join(route, route.c.product == Order.product_id)
-             .outerjoin(here, and_(here.c.bundle == bundle, here.c.op == route.c.op))
-             .outerjoin(before, and_(before.c.bundle == bundle, before.c.op == route.c.prev))
+             .outerjoin(here, and_(here.c.bundle_id == bundle, here.c.operation_id == route.c.op))
+             .outerjoin(before, and_(before.c.bundle_id == bundle, before.c.operation_id == route.c.prev))
              .where(Order.status.in_(wanted), Ticket.voided_at.is_(None), pieces > 0))
     if chosen is not None:
         query = query.where(route.c.op.in_(chosen))

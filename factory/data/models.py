@@ -230,6 +230,20 @@ def _worked_when_it_arrived(_mapper, _connection, scan: Scan) -> None:
         scan.worked_at = scan.created_at
 
 
+class BundleProgress(SQLModel, table=True):
+    """The sums of one bundle's scans at one operation (every ticket of the bundle together),
+    kept by the database itself: a trigger on every insert into `scan` adds the scan's pieces
+    (migration 0014). The app never writes it; scans are append-only, so the sums only grow by
+    new rows (a reversal is a row with negative pieces). The floor reads where pieces wait from
+    it instead of summing the scans of every open order on each read."""
+    __tablename__ = "bundle_progress"
+    bundle_id: int = Field(primary_key=True, foreign_key="ticket.id")  # the bundle's first ticket
+    operation_id: int = Field(primary_key=True, foreign_key="operation.id")
+    good: int = 0
+    defects: int = 0
+    last_worked_at: datetime  # the latest work time of the scans summed here
+
+
 class RefusedScan(SQLModel, table=True):
     """A scan from a phone's offline queue that the rules refused: kept so the worker and the
     office see it ("needs attention") instead of the phone silently dropping it. The words are
