@@ -13,6 +13,7 @@ from sqlmodel import select
 from factory.api.openapi import openapi_document
 from factory.data.models import AuditEntry, Order, OrderStatus, Scan, Ticket
 from factory.data.orders import create_order
+from factory.data.promises import finished_days
 from factory.data.replay import past_orders, replay, status_moves
 from factory.domain.progress import Count
 from factory.feasibility.completions import Completion
@@ -25,7 +26,7 @@ from factory.feasibility.replay import (
     orders_as_of,
 )
 from factory.inputs import OrderIn
-from tests.conftest import add_scan, fresh, one, post_form, soup, text
+from tests.conftest import accessibility_violations, add_scan, fresh, one, post_form, screenshot, sign_in, soup, text
 from tests.workshop_data import order_tickets
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -162,10 +163,11 @@ def test_the_replay_lists_exactly_the_orders_open_then_with_their_progress_befor
     d, orders = history
     today = datetime.now(SHANGHAI).date()
     found = {o.number: o for o in past_orders(session=session, as_of=d, zone=SHANGHAI)}
-    assert set(found) == {"R-A", "R-B", "R-E", "R-F", "R-G"}  # accepted by D (C and the workshop's own: later)
+    # Accepted by D (C and the workshop's own order: later) and not finished by the scans before D (B).
+    assert set(found) == {"R-A", "R-E", "R-F", "R-G"}
     # Progress from the scans worked before D; the reversal on D+1 counts on its own day.
     assert [c.logged for c in found["R-A"].counts] == [40, 40, 25]
-    assert found["R-A"].finished == d + timedelta(days=2) and found["R-B"].finished == d - timedelta(days=1)
+    assert found["R-A"].finished == d + timedelta(days=2)
     result = replay(session=session, as_of=d, today=today, zone=SHANGHAI)
     rows = {r.number: r for r in result.rows}
     assert set(rows) == {"R-A", "R-E", "R-F"}
@@ -255,3 +257,41 @@ def test_a_cancel_through_the_order_page_is_read_back_from_the_audit_log(owner_c
     assert post_form(owner_client, f"/orders/{number}/status", {"status": "cancelled"}).status_code == 302
     today = datetime.now(SHANGHAI).date()
     assert status_moves(session=fresh(session), zone=SHANGHAI) == {number: [(today, "cancelled")]}
+
+
+def test_the_owner_replays_a_day_on_a_phone(live_server, phone, session, history, owner):
+    """At 393 px: the date is picked, htmx swaps the replay alone, the address keeps the day, and
+    the section fits the width and passes the accessibility rules."""
+    d, _ = history
+    page = phone.new_page()
+    sign_in(page, live_server)
+    page.goto(live_server + "/reports/promises")
+    page.fill("input[name=as_of]", d.isoformat())
+    page.click(".replay-form button[type=submit]")
+    page.wait_for_url(f"**/reports/promises?as_of={d.isoformat()}")
+    page.wait_for_function(f"document.querySelector('#replay .replay-summary').textContent.includes('{d.isoformat()}')")
+    assert sorted(page.eval_on_selector_all("#replay tr[data-order]", "rows => rows.map(r => r.dataset.order)")) == [
+        "R-A", "R-E", "R-F"]
+    assert page.locator("table.promise-orders").count() == 1  # the rest of the page stayed
+    assert page.evaluate("document.scrollingElement.scrollWidth <= 393")
+    assert accessibility_violations(page) == []
+    screenshot(page, "desk-phone-promises-replay.png")
+
+
+def test_an_order_whose_defects_were_lost_upstream_finishes_when_the_rest_is_through(session, workshop):
+    """40 pieces, one knitted with a defect: the order is finished when 39 are packed (as the board
+    says), and not finished again after an undo of the packing."""
+    today = datetime.now(SHANGHAI).date()
+    order = create_order(session=session, order_in=OrderIn(customer="缺陷", product="SCARF", quantity=40,
+                                                           due=today + timedelta(days=9), bundle_size=40))
+    session.commit()
+    ticket = order_tickets(session, order)[0]
+    knit, link, pack = workshop.operations
+    add_scan(session, ticket, knit, workshop.knitter, 39, 1, at=at(today - timedelta(days=3)))
+    add_scan(session, ticket, link, workshop.linker, 39, at=at(today - timedelta(days=2)))
+    packed = add_scan(session, ticket, pack, workshop.packer, 39, at=at(today - timedelta(days=1)))
+    assert finished_days(session=session, orders=[order], zone=SHANGHAI) == {order.id: today - timedelta(days=1)}
+    session.add(Scan(client_id="undo-pack", ticket_id=ticket.id, operation_id=pack.id, worker_id=workshop.packer.id,
+                     good=-39, reverses_id=packed.id, created_at=at(today)))
+    session.commit()
+    assert finished_days(session=session, orders=[order], zone=SHANGHAI) == {}

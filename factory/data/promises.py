@@ -93,20 +93,30 @@ def finished_days(*, session: Session, orders: list[Order], zone: tzinfo) -> dic
                         .join(Ticket, Ticket.id == Scan.ticket_id)
                         .where(Ticket.order_id.in_(list(wanted)))
                         .order_by(Scan.worked_at, Scan.id)).all()
-    counts: dict[int, list[Count]] = {}
+    # Per order: [good, defects] per operation, and the defects logged before its last operation.
+    sums: dict[int, list[list[int]]] = {}
+    upstream_defects: dict[int, int] = {}
     out: dict[int, date] = {}
     last_scan: dict[int, datetime] = {}
     for order_id, op_id, good, defects, worked_at in rows:
         order = wanted[order_id]
         length = route_length.get(order.product_id, 0)
-        if op_id not in positions or not length:
+        position = positions.get(op_id)
+        if position is None or not length:
             continue
-        position = positions[op_id]
-        found = counts.setdefault(order_id, [Count()] * length)
-        found[position] = Count(found[position].good + good, found[position].defects + defects)
+        found = sums.get(order_id)
+        if found is None:
+            found = sums[order_id] = [[0, 0] for _ in range(length)]
+        found[position][0] += good
+        found[position][1] += defects
         if position == length - 1:
             last_scan[order_id] = worked_at
-        if is_order_finished(order.quantity, found):
+        else:
+            upstream_defects[order_id] = upstream_defects.get(order_id, 0) + defects
+        # Most scans leave the last operation short of its pieces (less those lost before it):
+        # the whole route is checked only when they do not.
+        if (sum(found[-1]) + upstream_defects.get(order_id, 0) >= order.quantity
+                and is_order_finished(order.quantity, [Count(g, d) for g, d in found])):
             out.setdefault(order_id, _local_day(worked_at, zone))
         else:
             out.pop(order_id, None)  # undone: not finished after all (until it is again)

@@ -15,7 +15,7 @@ from factory.data.live_scenario import DEFAULT_WORKDAYS, route_json, routes_by_p
 from factory.data.models import AuditEntry, Holiday, Order, OrderStatus, Promise, Scan, Ticket, WorkCenter, Workday
 from factory.data.promises import finished_days
 from factory.domain.calendar import day_start_utc
-from factory.domain.progress import Count
+from factory.domain.progress import Count, is_order_finished
 from factory.domain.refusal import Refusal, Refused
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import planned_completions
@@ -63,19 +63,26 @@ def status_moves(*, session: Session, zone: tzinfo) -> dict[str, list[tuple[date
 
 
 def past_orders(*, session: Session, as_of: date, zone: tzinfo) -> list[PastOrder]:
-    """Every order accepted on or before `as_of` (the others cannot have been on its plan), with its
-    history and the pieces its scans had logged before `as_of`, at today's typed minutes."""
+    """Every order accepted on or before `as_of` (the others cannot have been on its plan) that its
+    scans worked before `as_of` had not finished, with its history and those scans' pieces, at
+    today's typed minutes."""
     accepted_by = day_start_utc(date.fromordinal(as_of.toordinal() + 1), zone)
     # Accepted: when the order says; where it does not, when its promise was made (open_on decides).
-    orders = list(session.exec(select(Order).where(Order.status != OrderStatus.draft.value,
-                                                   Order.accepted_at.is_(None) | (Order.accepted_at < accepted_by))))
+    found = list(session.exec(select(Order).where(Order.status != OrderStatus.draft.value,
+                                                  Order.accepted_at.is_(None) | (Order.accepted_at < accepted_by))))
+    if not found:
+        return []
+    routes = routes_by_product(session=session, product_ids={o.product_id for o in found})
+    counts = _counts_before(session=session, order_ids=[o.id for o in found], before=day_start_utc(as_of, zone))
+    # Finished by then (the board on that day saw nothing left): off the plan, and its finish day
+    # is not needed, which keeps the scans read to those of the orders still open.
+    orders = [o for o in found if not is_order_finished(
+        o.quantity, [counts.get((o.id, op.id), Count()) for op in routes.get(o.product_id, [])])]
     if not orders:
         return []
     made = dict(session.exec(select(Promise.order_id, Promise.made_at)
                              .where(Promise.order_id.in_([o.id for o in orders]))).all())
     centers = {wc.id: wc for wc in session.exec(select(WorkCenter))}
-    routes = routes_by_product(session=session, product_ids={o.product_id for o in orders})
-    counts = _counts_before(session=session, order_ids=[o.id for o in orders], before=day_start_utc(as_of, zone))
     finished = finished_days(session=session, orders=orders, zone=zone)
     moves = status_moves(session=session, zone=zone)
     out = []
