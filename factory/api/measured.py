@@ -59,9 +59,9 @@ def promises_replay():
         return answer(outputs.FieldErrors, {"errors": errors}, 422)
     try:
         day = replay_day(session=session, as_of=asked.as_of, today=workshop_today(), zone=workshop_zone())
+        found = replay(session=session, as_of=day, today=workshop_today(), zone=workshop_zone())
     except Refused as refused:
         return answer(outputs.FieldErrors, *json_answer(refused))
-    found = replay(session=session, as_of=day, today=workshop_today(), zone=workshop_zone())
     return answer(outputs.PromiseReplay, {
         "as_of": found.as_of, "minutes": "typed", "kept": found.kept, "late": found.late, "open": found.count("open"),
         "mean_days_late": found.mean_days_late, "orders": [

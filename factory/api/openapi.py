@@ -205,7 +205,8 @@ def _paths() -> dict:
                                            "first scan. Default: 28 days ago (or the first scan's day if later)."}],
             "responses": {"200": _answer("The replay.", "PromiseReplay"), "401": UNAUTHORIZED,
                           "422": _answer("`as_of` is not a date, in the future, before the first scan, or "
-                                         "there is no scan yet.", "FieldErrors")}}},
+                                         "there is no scan yet (or the workshop's settings cannot be planned).",
+                                         "FieldErrors")}}},
         "/api/feasibility": {"post": {
             "operationId": "feasibility", "summary": "Assess a whole scenario (docs/feasibility.md); nothing stored.",
             "parameters": [PLAN], "requestBody": _body("Scenario"),

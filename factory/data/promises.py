@@ -71,7 +71,8 @@ class PromiseReport:
         return sum(r.outcome.state == "late" for r in self.rows)
 
 
-def _local_day(moment: datetime, zone: tzinfo) -> date:
+def workshop_day(moment: datetime, zone: tzinfo) -> date:
+    """The workshop day of a stored moment (UTC, or naive UTC from SQLite)."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).date()
 
 
@@ -117,14 +118,14 @@ def finished_days(*, session: Session, orders: list[Order], zone: tzinfo) -> dic
         # the whole route is checked only when they do not.
         if (sum(found[-1]) + upstream_defects.get(order_id, 0) >= order.quantity
                 and is_order_finished(order.quantity, [Count(g, d) for g, d in found])):
-            out.setdefault(order_id, _local_day(worked_at, zone))
+            out.setdefault(order_id, workshop_day(worked_at, zone))
         else:
             out.pop(order_id, None)  # undone: not finished after all (until it is again)
     for order in orders:
         if order.id not in out and order.status in FINISHED_STATUSES:
             moment = last_scan.get(order.id) or order.shipped_at
             if moment is not None:
-                out[order.id] = _local_day(moment, zone)
+                out[order.id] = workshop_day(moment, zone)
     return out
 
 

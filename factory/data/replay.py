@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from factory.data.live_scenario import DEFAULT_WORKDAYS, route_json, routes_by_product, scenario_of
 from factory.data.models import AuditEntry, Holiday, Order, OrderStatus, Promise, Scan, Ticket, WorkCenter, Workday
-from factory.data.promises import finished_days
+from factory.data.promises import finished_days, workshop_day
 from factory.domain.calendar import day_start_utc
 from factory.domain.progress import Count, is_order_finished
 from factory.domain.refusal import Refusal, Refused
@@ -25,14 +25,10 @@ STATUS_MOVE = "desk.order_status"
 _MOVE_PATH = re.compile(r"^/orders/(?P<number>[^/?]+)/status(\?|$)")
 
 
-def _local_day(moment: datetime, zone: tzinfo) -> date:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).date()
-
-
 def first_scan_day(*, session: Session, zone: tzinfo) -> date | None:
     """The workshop day of the earliest work the scans record (None: no scan yet)."""
     first = session.exec(select(func.min(Scan.worked_at))).one()
-    return _local_day(first, zone) if first is not None else None
+    return workshop_day(first, zone) if first is not None else None
 
 
 def replay_day(*, session: Session, as_of: date | None, today: date, zone: tzinfo) -> date:
@@ -58,7 +54,7 @@ def status_moves(*, session: Session, zone: tzinfo) -> dict[str, list[tuple[date
         except (ValueError, AttributeError):
             status = None
         if match and isinstance(status, str):
-            out.setdefault(match["number"], []).append((_local_day(at, zone), status))
+            out.setdefault(match["number"], []).append((workshop_day(at, zone), status))
     return out
 
 
@@ -91,10 +87,10 @@ def past_orders(*, session: Session, as_of: date, zone: tzinfo) -> list[PastOrde
         route = routes.get(order.product_id, [])
         known = list(moves.get(order.number, []))
         if order.status == OrderStatus.shipped.value and order.shipped_at is not None:
-            known.append((_local_day(order.shipped_at, zone), OrderStatus.shipped.value))
+            known.append((workshop_day(order.shipped_at, zone), OrderStatus.shipped.value))
         out.append(PastOrder(
             order.number, order.quantity, order.due, order.priority, order.status,
-            _local_day(accepted, zone) if accepted is not None else None, finished.get(order.id),
+            workshop_day(accepted, zone) if accepted is not None else None, finished.get(order.id),
             tuple(sorted(known, key=lambda m: m[0])), tuple(route_json(route, centers)),
             tuple(counts.get((order.id, op.id), Count()) for op in route)))
     return out
