@@ -196,6 +196,17 @@ def _paths() -> dict:
             "operationId": "promises",
             "summary": "Promises kept: each order's promised date (the plan's, when accepted) and when it finished.",
             "responses": {"200": _answer("The promises.", "Promises"), "401": UNAUTHORIZED}}},
+        "/api/promises/replay": {"get": {
+            "operationId": "promises_replay",
+            "summary": "The engine replayed as of a past day: the orders open then, planned from the scans "
+                       "before that day, against the day each really finished.",
+            "parameters": [{"name": "as_of", "in": "query", "required": False, "schema": DATE,
+                            "description": "The day replayed (YYYY-MM-DD): not in the future, not before the "
+                                           "first scan. Default: 28 days ago (or the first scan's day if later)."}],
+            "responses": {"200": _answer("The replay.", "PromiseReplay"), "401": UNAUTHORIZED,
+                          "422": _answer("`as_of` is not a date, in the future, before the first scan, or "
+                                         "there is no scan yet (or the workshop's settings cannot be planned).",
+                                         "FieldErrors")}}},
         "/api/feasibility": {"post": {
             "operationId": "feasibility", "summary": "Assess a whole scenario (docs/feasibility.md); nothing stored.",
             "parameters": [PLAN], "requestBody": _body("Scenario"),

@@ -293,6 +293,33 @@ class Promises(Out):
     orders: list[PromisedOrder]
 
 
+class ReplayedOrder(Out):
+    number: str
+    due: date = Field(description="Today's due date (an edit after `as_of` is not undone).")
+    planned: date | None = Field(description=(
+        "The order's day in the plan as of `as_of` (with overtime where regular time was late, as a promise "
+        "is stored); null when the plan found no day within its horizon."))
+    finished: date | None = Field(description="The day its last operation got all its pieces; null while open.")
+    state: str = Field(description=(
+        '"kept" (finished on or before `planned`), "late" (after it, or still open past it), "open" (not '
+        'finished, `planned` not yet come), "unplanned" (no day in the plan) or "cancelled" (cancelled since).'))
+    days_late: int | None = Field(description=(
+        "Days after `planned` (negative: early); for an open order past it, the days so far; else null."))
+
+
+class PromiseReplay(Out):
+    """The engine replayed as of a past day (docs/feasibility.md, "Promises kept"): the orders open
+    then, with the pieces their scans had logged before that day, planned once with today's work
+    centers, calendar and typed minutes; each order's day in that plan against what happened."""
+    as_of: date
+    minutes: str = Field(description='The minutes per piece the replay plans with: "typed" (today\'s typed values).')
+    kept: int = Field(description="Orders finished on or before their day in the plan.")
+    late: int = Field(description="Orders finished after it, or still open past it.")
+    open: int = Field(description="Orders not finished whose day in the plan is still ahead.")
+    mean_days_late: float | None = Field(description="Mean days late of the kept and late orders (negative: early).")
+    orders: list[ReplayedOrder]
+
+
 
 class LastScan(Out):
     at: datetime = Field(description="When the work was done (UTC).")
@@ -348,7 +375,7 @@ class BoardSummary(Out):
 
 
 PUBLIC = (Error, FieldErrors, Refusal, ScenarioError, Workers, Products, Orders, Order, Scan, Reversal, Assessment,
-          Payroll, Rate, ProductRates, Promises, Floor, WorkerQueue, BoardSummary)
+          Payroll, Rate, ProductRates, Promises, PromiseReplay, Floor, WorkerQueue, BoardSummary)
 
 
 def answer(model: type[Out], data: dict, status: int = 200, headers: dict | None = None):

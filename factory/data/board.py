@@ -16,14 +16,19 @@ from factory.data.live_scenario import (
     DEFAULT_WORKDAYS,
     PLAN_ORDER,
     live_scenario,
-    monotone_done,
     route_json,
     scenario_of,
 )
 from factory.data.measured import scenario_minutes
 from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, Scan, Ticket, WorkCenter, Workday
 from factory.domain.capacity import standard_minutes
-from factory.domain.progress import Count, is_order_finished, percent, remaining_pieces  # noqa: F401 (re-exported)
+from factory.domain.progress import (  # noqa: F401 (re-exported)
+    Count,
+    is_order_finished,
+    monotone_done,
+    percent,
+    remaining_pieces,
+)
 from factory.feasibility import ScenarioError
 from factory.feasibility.completions import Completion
 from factory.feasibility.completions import planned_completions as capacity_completions

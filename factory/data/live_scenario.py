@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from factory.data.models import OPEN_STATUSES, Holiday, Operation, Order, Product, WorkCenter, Workday
 from factory.data.orders import order_done_by_operation
-from factory.domain.progress import Count, is_order_finished
+from factory.domain.progress import Count, is_order_finished, monotone_done
 
 DEFAULT_WORKDAYS = [0, 1, 2, 3, 4, 5]
 CANDIDATE_ID = "NEW"
@@ -27,16 +27,6 @@ def route_json(operations: list[Operation], centers: dict[int, WorkCenter], done
     return [{"work_center": centers[op.work_center_id].code,
              "minutes_per_piece": round(minutes[op.id], 4) if op.id in minutes else op.minutes_per_piece,
              "setup_minutes": op.setup_minutes, "done": d} for op, d in zip(operations, done)]
-
-
-def monotone_done(quantity: int, counts: list[Count]) -> list[int]:
-    """Pieces finished per operation as the model needs them: never above the quantity nor above
-    the operation before (scans already keep this; the cap guards against a corrected history)."""
-    out, ceiling = [], quantity
-    for c in counts:
-        ceiling = max(0, min(ceiling, c.logged))
-        out.append(ceiling)
-    return out
 
 
 def plan_horizon(today: date, dues: list[date]) -> int:

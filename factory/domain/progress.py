@@ -43,6 +43,16 @@ def remaining_pieces(quantity: int, counts: list[Count]) -> list[int]:
     return out
 
 
+def monotone_done(quantity: int, counts: list[Count]) -> list[int]:
+    """Pieces finished per operation as the capacity model needs them: never above the quantity nor
+    above the operation before (scans already keep this; the cap guards against a corrected history)."""
+    out, ceiling = [], quantity
+    for c in counts:
+        ceiling = max(0, min(ceiling, c.logged))
+        out.append(ceiling)
+    return out
+
+
 def is_order_finished(quantity: int, counts: list[Count]) -> bool:
     return bool(counts) and not any(remaining_pieces(quantity, counts))
 

@@ -24,6 +24,12 @@ class Completion:
     late_in_regular_time: bool
     late_with_overtime: bool
 
+    @property
+    def plan_day(self) -> date | None:
+        """The day the plan gives the order, the date a promise stores: regular time's, or the day
+        with overtime when regular time makes it late."""
+        return self.with_overtime if self.late_in_regular_time else self.regular
+
 
 def planned_completions(scenario: dict) -> dict[str, Completion]:
     """Per open order id, its planned completion. `candidate` in the scenario is ignored."""

@@ -4,7 +4,7 @@ field takes only integers and a boolean only booleans). Errors are named by fiel
 language (`validate`, `validate_json`).
 
     base       Input, validate, validate_json, the shared field types (Code, RequiredText, dates)
-    orders     OrderIn, OrderLineIn, OrderSearchIn, InquiryIn, DecisionIn, AcceptIn, BoardFilterIn
+    orders     OrderIn, OrderLineIn, OrderSearchIn, InquiryIn, DecisionIn, AcceptIn, BoardFilterIn, ReplayIn
     scans      TicketScanIn, ScanIn, ReverseIn
     workshop   ProductIn, NewProductIn, OperationIn, WorkCenterIn, HolidayIn, WorkerIn, StuckHoursIn
     pay        RateIn, AdjustmentIn
@@ -33,6 +33,7 @@ from factory.inputs.orders import (
     OrderIn,
     OrderLineIn,
     OrderSearchIn,
+    ReplayIn,
     form_lines,
 )
 from factory.inputs.pay import AdjustmentIn, Money, RateIn
@@ -53,7 +54,7 @@ __all__ = [
     "CLIENT_ID_PATTERN", "EARLIEST", "LATEST", "Code", "Input", "RequiredText", "check_date_range",
     "errors_by_field", "message_for", "validate", "validate_json",
     "BOARD_GLANCE", "AcceptIn", "BoardFilterIn", "DecisionIn", "InquiryIn", "OrderIn", "OrderLineIn",
-    "OrderSearchIn", "form_lines",
+    "OrderSearchIn", "ReplayIn", "form_lines",
     "AdjustmentIn", "Money", "RateIn", "LabelOptionsIn",
     "ClientId", "ReverseIn", "ScanIn", "TicketScanIn", "Token",
     "MAX_HOLIDAY_DAYS", "HolidayIn", "NewProductIn", "OperationIn", "ProductIn", "StuckHoursIn", "WorkCenterIn",

@@ -1,5 +1,6 @@
 """What people send about orders: a new or edited order and its colour/size lines, an inquiry
-("can we take it?") and the owner's decision on it, the order list's search and the board's filters."""
+("can we take it?") and the owner's decision on it, the order list's search, the board's filters
+and the day the promises report replays."""
 from __future__ import annotations
 
 from datetime import date
@@ -58,6 +59,13 @@ class OrderSearchIn(Input):
     due_to: date | None = None
 
     _range = field_validator("due_from", "due_to")(lambda v: check_date_range(v) if v else v)
+
+
+class ReplayIn(Input):
+    """The past day the engine is replayed as of (query parameter; empty: the default day)."""
+    as_of: date | None = None
+
+    _range = field_validator("as_of")(lambda v: check_date_range(v) if v else v)
 
 
 class InquiryIn(Input):

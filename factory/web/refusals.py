@@ -165,6 +165,11 @@ def _setup_words(code: str, n: dict) -> str | None:
         "too_many_rows": lambda: _("At most %(limit)s orders per file.", limit=n["limit"]),
         "no_orders": lambda: _("The file has no orders below its header row."),
         "scenario": lambda: n["problem"],
+        "replay_future": lambda: _("Choose a day on or before today (%(today)s): the replay looks back.",
+                                   today=n["today"]),
+        "replay_before_history": lambda: _("Choose a day on or after %(first)s, the day of the first scan: "
+                                           "before it there is no progress to rebuild.", first=n["first"]),
+        "replay_no_history": lambda: _("Nothing to replay yet: no scan has been logged."),
     }
     found = words.get(code)
     return found() if found else None
