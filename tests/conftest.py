@@ -124,6 +124,9 @@ def database_url(database_template, tmp_path):
 Snapshot = list[tuple[Table, list[dict]]]
 
 
+KEPT_BY_TRIGGERS = {"bundle_progress"}
+
+
 def snapshot_rows(engine) -> Snapshot:
     """Every row of every table, to put back with `restore_rows`: for a module of tests that share
     one app and one prepared workshop, each test starting from the same rows."""
@@ -138,7 +141,9 @@ def restore_rows(engine, snapshot: Snapshot) -> None:
         for t, _ in reversed(snapshot):
             conn.execute(t.delete())
         for t, rows in snapshot:
-            if rows:
+            # The bundle sums are the database's own (a trigger adds each scan inserted here):
+            # inserting their rows too would count every scan twice.
+            if rows and t.name not in KEPT_BY_TRIGGERS:
                 conn.execute(t.insert(), rows)
         if engine.dialect.name == "postgresql":
             for t, _ in snapshot:
