@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from factory.data import db
 from factory.data.app_settings import phone_address
 from factory.data.demo import DEMO_OWNER, clear_workshop, load_demo, workshop_is_empty
+from factory.data.floor import recount_bundle_progress
 from factory.data.models import User, Worker
 from factory.data.people import create_owner
 from factory.web.access import issue_api_token
@@ -21,7 +22,7 @@ from factory.web.links import lan_addresses
 
 def init_app(app: Flask) -> None:
     for command in (migrate_command, demo_command, create_owner_command, api_token_command, serve_command,
-                    backup_command, export_command):
+                    backup_command, export_command, recount_command):
         app.cli.add_command(command)
 
 
@@ -33,6 +34,16 @@ def _session() -> Session:
 def _writing():
     """The one write path, for a command: commits when the block ends."""
     return db.write_transaction(current_app.extensions["engine"])
+
+
+@click.command("recount")
+@with_appcontext
+def recount_command() -> None:
+    """Rebuild each bundle's sums per operation from the scans (after a restore of data only or
+    a hand edit of scans); the database keeps them from then on. Pieces and pay are not changed."""
+    with _writing() as session:
+        rows = recount_bundle_progress(session=session)
+    click.echo(f"Recounted the bundles' sums from the scans: {rows} rows.")
 
 
 @click.command("migrate")

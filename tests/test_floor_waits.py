@@ -167,3 +167,23 @@ def test_every_scan_path_keeps_the_bundle_sums(session, client, api_headers, wor
     kept = kept_progress(session)
     assert kept == progress_from_scans(session)
     assert kept[(first.id, knit.id)][:2] == (13, 3) and kept[(first.id, link.id)][:2] == (7, 0)
+
+
+def test_recount_rebuilds_the_bundle_sums_from_the_scans(app, session, client, api_headers, workshop):
+    """After a restore of data only or a hand edit, `flask --app app recount` makes the sums the
+    scans' own again; the scans and pay are not touched."""
+    knit, link, _pack = workshop.operations
+    api_scan(client, api_headers, workshop.tickets[0], knit, workshop.knitter, 12, 1)
+    api_scan(client, api_headers, workshop.tickets[0], link, workshop.linker, 5)
+    right = progress_from_scans(session)
+    engine = app.extensions["engine"]
+    with engine.begin() as conn:  # the sums drift (a hand edit)
+        conn.execute(BundleProgress.__table__.update().values(good=BundleProgress.good + 7))
+        conn.execute(BundleProgress.__table__.delete().where(BundleProgress.operation_id == link.id))
+    assert kept_progress(session) != right
+    scans_before = [(s.id, s.good, s.defects) for s in fresh(session).exec(select(Scan).order_by(Scan.id))]
+    result = app.test_cli_runner().invoke(args=["recount"])
+    assert result.exit_code == 0, result.output
+    assert "2 rows" in result.output
+    assert kept_progress(session) == right
+    assert [(s.id, s.good, s.defects) for s in fresh(session).exec(select(Scan).order_by(Scan.id))] == scans_before

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, and_, case, exists, func, type_coerce
+from sqlalchemy import DateTime, and_, case, exists, func, text, type_coerce
 from sqlmodel import Session, select
 
 from factory.data.models import (
@@ -168,6 +168,8 @@ def _bundle_waits(*, session: Session, centers: set[int] | None = None,
     for ticket_id, order_id, token, bundle_no, color, size, quantity, op_id, prev_id, count, moment, *rest in \
             session.connection().execute(query).all():
         total = rest[0] if rest else total + 1
+        if order_id not in orders or op_id not in operations or (prev_id is not None and prev_id not in operations):
+            continue  # opened, or its route changed, between the statements (PostgreSQL reads each afresh)
         order, product, started = orders[order_id]
         ticket = tickets.get(ticket_id)
         if ticket is None:
@@ -176,6 +178,22 @@ def _bundle_waits(*, session: Session, centers: set[int] | None = None,
                               operations[prev_id] if prev_id is not None else None, int(count), _utc(moment),
                               started))
     return out, total
+
+
+def recount_bundle_progress(*, session: Session) -> int:
+    """Rebuild every bundle's sums from the scans themselves; the trigger keeps them from then on.
+    For after a restore of data only or a hand edit of scans (`flask --app app recount`). The
+    caller's write transaction; on PostgreSQL new scans wait until it commits. Returns the rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE scan IN SHARE ROW EXCLUSIVE MODE"))
+    progress = BundleProgress.__table__
+    session.execute(progress.delete())
+    bundle = func.coalesce(Ticket.bundle_id, Ticket.id)
+    sums = (select(bundle, Scan.operation_id, func.sum(Scan.good), func.sum(Scan.defects), func.max(Scan.worked_at))
+            .join(Ticket, Ticket.id == Scan.ticket_id).group_by(bundle, Scan.operation_id))
+    session.execute(progress.insert().from_select(
+        ["bundle_id", "operation_id", "good", "defects", "last_worked_at"], sums))
+    return session.execute(select(func.count()).select_from(progress)).scalar_one()
 
 
 def _calendar(*, session: Session, zone: ZoneInfo):

@@ -119,7 +119,7 @@ def replay(*, session: Session, as_of: date, today: date, zone: tzinfo) -> Repla
             planned = planned_completions(scenario_of(today=as_of, centers=centers, workdays=workdays,
                                                       holidays=holidays, orders=planned_orders))
         except ScenarioError as error:
-            raise Refused(Refusal("scenario", "as_of", {"problem": str(error)}), status=422) from error
+            raise Refused(Refusal("replay_unplannable", "as_of", {"problem": str(error)}), status=422) from error
     by_number = {o.number: o for o in past}
     return compare(as_of=as_of, planned=planned, orders=planned_orders,
                    due={n: o.due for n, o in by_number.items()},

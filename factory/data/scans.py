@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import Engine, and_, bindparam, exists, func, insert, or_, true, update
+from sqlalchemy import Engine, Row, and_, bindparam, exists, func, insert, or_, true, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -114,10 +114,12 @@ class ScanOutcome:
     """The answer to a scan or an undo: 201 recorded, 200 the same id again, or a refusal."""
     status: int
     refusal: Refusal | None = None
-    scan: Scan | None = None
-    ticket: Ticket | None = None
-    operation: Operation | None = None
-    worker: Worker | None = None
+    # A scan just recorded holds plain values (LoggedScan, the context row, a route row,
+    # Performer); an answer given again, an undo or a correction holds the ORM rows.
+    scan: Scan | LoggedScan | None = None
+    ticket: Ticket | Row | None = None
+    operation: Operation | Row | None = None
+    worker: Worker | Performer | None = None
     undoes: Scan | None = None
     progress: TicketProgress | None = None
     correction: Scan | None = None  # the new scan of an office correction
@@ -207,10 +209,12 @@ _SCAN_CONTEXT = (
     .join_from(_TICKET, _ORDER, _ORDER.c.id == _TICKET.c.order_id)
     .outerjoin(_WORKER, and_(_WORKER.c.code == bindparam("worker"), _WORKER.c.active == true()))
     .where(_TICKET.c.token == bindparam("token")))
-_LOCK_ORDER = core_select(_ORDER.c.id).where(_ORDER.c.id == bindparam("order_id")).with_for_update()
+_LOCK_ORDER = core_select(_ORDER.c.status).where(_ORDER.c.id == bindparam("order_id")).with_for_update()
 # Scans of different bundles of one order do not wait for each other: they share the order's lock,
 # which still keeps out an edit of the order (it takes the lock for update) until they commit.
-_SHARE_ORDER = core_select(_ORDER.c.id).where(_ORDER.c.id == bindparam("order_id")).with_for_update(read=True)
+# Only a scan that cannot change the order shares it (an accepted order's first scan moves it).
+_SHARE_ORDER = core_select(_ORDER.c.status).where(_ORDER.c.id == bindparam("order_id")).with_for_update(read=True)
+SHARED_LOCK_STATUSES = frozenset({OrderStatus.in_production.value, OrderStatus.done.value})
 _LOCK_TICKET = core_select(_TICKET.c.id).where(_TICKET.c.id == bindparam("ticket_id")).with_for_update()
 _ROUTE = (core_select(_OPERATION.c.id, _OPERATION.c.code, _OPERATION.c.name, _OPERATION.c.work_center_id,
                       _OPERATION.c.minutes_per_piece)
@@ -257,14 +261,16 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
         # Lock the order, then the ticket (the fixed order of every writer): every scan of this
         # bundle waits here, so the sums below stay true until the insert commits. SQLite's BEGIN
         # IMMEDIATE already holds the whole database. Read again: it may have changed meanwhile.
-        # The order's first scan moves it into production, so it takes the order for update from
-        # the start (two sharers that both wanted to update it would deadlock).
-        starts_order = found.order_status == OrderStatus.accepted.value
-        connection.execute(_LOCK_ORDER if starts_order else _SHARE_ORDER, {"order_id": found.order_id})
+        # A scan that may move the order into production takes it for update from the start (two
+        # sharers that both wanted to update it would deadlock); one whose order was moved back
+        # while it waited for the shared lock takes it for update then, still before the ticket.
+        sharing = found.order_status in SHARED_LOCK_STATUSES
+        status = connection.execute(_SHARE_ORDER if sharing else _LOCK_ORDER, {"order_id": found.order_id}).scalar()
+        if sharing and status not in SHARED_LOCK_STATUSES:
+            connection.execute(_LOCK_ORDER, {"order_id": found.order_id})
         connection.execute(_LOCK_TICKET, {"ticket_id": found.id})
+        # None when an edit of the unscanned order replaced its tickets while this waited.
         found = connection.execute(_SCAN_CONTEXT, asked).first()
-        if found.order_status == OrderStatus.accepted.value and not starts_order:
-            connection.execute(_LOCK_ORDER, {"order_id": found.order_id})  # moved back meanwhile: rare
     if found is None:
         return refused(Refusal("unknown_ticket", "ticket"))
     if found.stored_id is not None:

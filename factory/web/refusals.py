@@ -170,6 +170,8 @@ def _setup_words(code: str, n: dict) -> str | None:
         "replay_before_history": lambda: _("Choose a day on or after %(first)s, the day of the first scan: "
                                            "before it there is no progress to rebuild.", first=n["first"]),
         "replay_no_history": lambda: _("Nothing to replay yet: no scan has been logged."),
+        "replay_unplannable": lambda: _("The plan cannot be made with the workshop's settings (%(problem)s): "
+                                        "check the work centers and the working days.", problem=n["problem"]),
     }
     found = words.get(code)
     return found() if found else None

@@ -70,6 +70,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["operation_id"], ["operation.id"]),
         sa.PrimaryKeyConstraint("bundle_id", "operation_id"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # No scan may commit between the backfill's snapshot and the trigger (it would be in
+        # neither): hold new scans until this migration commits. SQLite's migration already holds
+        # the database's write lock from its first statement.
+        op.execute("LOCK TABLE scan IN SHARE ROW EXCLUSIVE MODE")
     op.execute(BACKFILL)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(POSTGRESQL_FUNCTION)
