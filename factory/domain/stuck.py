@@ -6,6 +6,7 @@ Pure functions over plain data: times are the workshop's local wall-clock times 
 `now` is an argument."""
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -100,7 +101,6 @@ class WorkingClock:
         self.total = total
 
     def seconds(self, moment: datetime) -> float:
-        from bisect import bisect_right
         i = bisect_right(self.starts, moment) - 1
         if i < 0:
             return 0.0
@@ -108,7 +108,6 @@ class WorkingClock:
 
     def moment(self, seconds: float) -> datetime | None:
         """The moment the counter reaches `seconds`; None beyond the span."""
-        from bisect import bisect_left
         if seconds > self.total or not self.starts:
             return None
         i = max(0, bisect_left(self.before, seconds) - 1)
