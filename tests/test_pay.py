@@ -121,7 +121,7 @@ def pdf_text(pdf: bytes) -> str:
 
 def test_three_decimal_rates_agree_to_the_fen_on_every_surface(app, session, workshop, owner_client, worker_client,
                                                                  client, api_headers):
-    """Two lines at ¥0.125 are 0.13 + 0.13 = 0.26 on "my day", payroll, Excel, API, payslip and PDF
+    """Two lines at ¥0.125 are 0.13 + 0.13 = 0.26 on "my day", the floor now, payroll, Excel, API, payslip and PDF
     (a sum of unrounded amounts would say 0.25; rounding half to even 0.24)."""
     knitting = workshop.operations[0]
     knitting.piece_rate = Decimal("0.125")
@@ -135,6 +135,9 @@ def test_three_decimal_rates_agree_to_the_fen_on_every_surface(app, session, wor
     assert me.select_one("#today .money").get_text() == "¥0.26"
     assert me.select_one("#month .money").get_text() == "¥0.26"
     assert [td.get_text() for td in me.select("#today tbody td.num")][-1] == "¥0.26"
+    # The floor now adds up the same lines without building them: the same fen.
+    floor = soup(owner_client.get("/floor"))
+    assert floor.select_one('.floor-workers li[data-worker="W1"] .money').get_text() == "¥0.26"
 
     page = soup(owner_client.get(f"/reports/payroll?period={period.name}"))
     row = page.select_one('tr.worker-pay[data-worker="W1"]')

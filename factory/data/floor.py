@@ -30,7 +30,7 @@ from factory.data.models import (
     WorkerWorkCenter,
     utcnow,
 )
-from factory.data.pay import work_lines
+from factory.data.pay import pay_by_worker
 from factory.data.shifts import shift_hours
 from factory.domain.calendar import day_start_utc
 from factory.domain.stuck import DEFAULT_STUCK_HOURS, WorkingClock, every_hour
@@ -341,12 +341,8 @@ def floor_now(*, session: Session, today: date, zone: ZoneInfo) -> list[WorkerNo
                 .join(Operation, Operation.id == Scan.operation_id).where(Scan.id.in_(ids))).all():
             last[scan.worker_id] = LastScan(_utc(scan.worked_at), number, bundle_no, op_code, op_name, scan.good,
                                             scan.defects)
-    pieces: dict[int, int] = defaultdict(int)
-    pay: dict[int, Decimal] = defaultdict(Decimal)
-    for line in work_lines(session=session, first=today, last=today, zone=zone, recent=True):
-        pieces[line.worker_id] += line.good
-        pay[line.worker_id] += line.amount
-    return [WorkerNow(w, last.get(w.id), pieces[w.id], pay[w.id]) for w, _ in workers]
+    today_totals = pay_by_worker(session=session, day=today, zone=zone)
+    return [WorkerNow(w, last.get(w.id), *today_totals.get(w.id, (0, Decimal(0)))) for w, _ in workers]
 
 
 def today_start(today: date, zone: ZoneInfo) -> datetime:

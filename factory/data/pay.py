@@ -327,6 +327,29 @@ def work_lines(*, session: Session, first: date, last: date, zone: ZoneInfo,
     arrival time finds without reading the whole table (the floor now asks for today). A pay day
     is never after the scan's arrival (the work is done before it is sent, an undo after the work
     it undoes), so this leaves nothing out."""
+    lines = [(worker, d, number, bundle, position, WorkLine(worker, d, number, bundle, product, op_code, op_name,
+                                                            rate, good, defects, amount))
+             for worker, d, number, bundle, product, op_code, op_name, position, rate, good, defects, amount
+             in _priced_lines(session=session, first=first, last=last, zone=zone, worker_id=worker_id,
+                              recent=recent)]
+    return [entry[-1] for entry in sorted(lines, key=lambda e: e[:5])]
+
+
+def pay_by_worker(*, session: Session, day: date, zone: ZoneInfo) -> dict[int, tuple[int, Decimal]]:
+    """Each worker's net pieces and pay for one day: the same lines as `work_lines` (each priced and
+    rounded on its own, so the total is the payroll's to the fen), added up without building them."""
+    totals: dict[int, tuple[int, Decimal]] = {}
+    for worker, *_rest, good, _defects, amount in _priced_lines(session=session, first=day, last=day, zone=zone,
+                                                                recent=True):
+        pieces, pay = totals.get(worker, (0, ZERO))
+        totals[worker] = (pieces + good, pay + amount)
+    return totals
+
+
+def _priced_lines(*, session: Session, first: date, last: date, zone: ZoneInfo, worker_id: int | None = None,
+                  recent: bool = False) -> list[tuple]:
+    """The lines of `work_lines` as plain tuples, in no order: (worker id, day, order, bundle,
+    product, operation code, operation name, route position, rate, good, defects, amount)."""
     start, end = day_start_utc(first, zone), day_start_utc(last + timedelta(days=1), zone)
     original = _ORIGINAL
     when = pay_time(Scan, original)
@@ -358,11 +381,10 @@ def work_lines(*, session: Session, first: date, last: date, zone: ZoneInfo,
     for worker, d, number, bundle, product, op_id, op_code, op_name, position, good, defects in rows:
         d = d if isinstance(d, date) else date.fromisoformat(d)
         rate = rate_on(histories[op_id], d) or ZERO
-        lines.append((worker, d, number, bundle, position, WorkLine(worker, d, number, bundle, product, op_code,
-                                                                      op_name, rate, int(good or 0),
-                                                                      int(defects or 0),
-                                                                      line_amount(int(good or 0), rate))))
-    return [entry[-1] for entry in sorted(lines, key=lambda e: e[:5])]
+        good, defects = int(good or 0), int(defects or 0)
+        lines.append((worker, d, number, bundle, product, op_code, op_name, position, rate, good, defects,
+                      line_amount(good, rate)))
+    return lines
 
 
 def _scan_refs(*, session: Session, scan_ids: set[int], zone: ZoneInfo) -> dict[int, ScanRef]:
