@@ -83,7 +83,9 @@ def test_export_has_every_table_as_json_lines(app, workshop, tmp_path):
 def test_backup_of_the_running_server_restores(database_url, session, tmp_path):
     """`flask --app app backup` while phones scan through the real server, then the restore of
     docs/operations.md: the restored database holds a consistent snapshot and serves again."""
-    shop = make_workshop(session=session, today=date.today(), quantity=3000, bundle_size=300)
+    # Room for every scan the phones can send (3 × 600 scans of 1-3 pieces, 60 bundles of 300):
+    # however fast the server answers, no scan is refused for want of open pieces.
+    shop = make_workshop(session=session, today=date.today(), quantity=18000, bundle_size=300)
     headers = {"Authorization": "Bearer " + issue_api_token(
         session=session, user=create_owner(session=session, username="boss", password="boss-password"))}
     session.commit()
