@@ -185,9 +185,7 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
     result of candidate_first with the candidate ahead, when already made."""
     last = len(line.days) - 1
     if not line.order_ops[candidate]:
-        trial = list(due)
-        trial[candidate] = BIG
-        run = find_plan(line, trial, overtime)
+        run = find_plan(line, _moved(due, candidate, BIG), overtime)
         return (-1, run) if run else (None, None)
     lo, first = candidate_ahead(line, due, candidate, overtime, first)
     if lo is None:
@@ -201,9 +199,7 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
         # meets that bound, it is the answer, exactly.
         bound = max(lo, first_not_overloaded(line, due, candidate, overtime))
         if bound <= last:
-            trial = list(due)
-            trial[candidate] = bound
-            run = _edf_plan(line, trial, overtime)
+            run = _edf_plan(line, _moved(due, candidate, bound), overtime)
             if run is not None:
                 return run.finished[candidate], run
     behind: Run | None = None  # the plan with the candidate behind every other order, all on time
@@ -217,9 +213,7 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
         if known is not None and (hi is None or not others_on_time or known[0] < hi):
             hi, best = known
         elif hi is None or not others_on_time:
-            trial = list(due)
-            trial[candidate] = last
-            best = find_plan(line, trial, overtime)
+            best = find_plan(line, _moved(due, candidate, last), overtime)
             if best is None:
                 return None, None
             hi = best.finished[candidate]
@@ -230,19 +224,14 @@ def earliest_index(line: CompiledScenario, due: list, candidate: int, overtime: 
     floor = lo
     while lo < hi:
         mid = (lo + hi) // 2
-        trial = list(due)
-        trial[candidate] = mid
+        trial = _moved(due, candidate, mid)
         run = find_plan(line, trial, overtime) if full else _edf_plan(line, trial, overtime)
         if run is not None:
             hi, best = run.finished[candidate], run
         else:
             lo = mid + 1
     if not full and hi > floor:
-        trial = list(due)
-        trial[candidate] = hi - 1
-        run = find_plan(line, trial, overtime)
-        if run is not None:
-            hi, best = run.finished[candidate], run
+        return _day_before(line, due, candidate, overtime, hi, best)
     return hi, best
 
 
@@ -269,9 +258,7 @@ def _edf_earliest(line: CompiledScenario, due: list, candidate: int, overtime: b
         return f is not None and f <= key
 
     def plan(key: int) -> Run | None:
-        trial = list(due)
-        trial[candidate] = key
-        return _edf_plan(line, trial, overtime)
+        return _edf_plan(line, _moved(due, candidate, key), overtime)
 
     a, b = lo, hi
     while a < b:
@@ -299,12 +286,22 @@ def _edf_earliest(line: CompiledScenario, due: list, candidate: int, overtime: b
         else:
             lo = mid + 1
     if RETRY_LARGE and hi > floor and first_not_overloaded(line, due, candidate, overtime) <= hi - 1:
-        trial = list(due)
-        trial[candidate] = hi - 1
-        run = find_plan(line, trial, overtime)
-        if run is not None:
-            hi, best = run.finished[candidate], run
+        return _day_before(line, due, candidate, overtime, hi, best)
     return hi, best
+
+
+def _day_before(line: CompiledScenario, due: list, candidate: int, overtime: bool, hi: int,
+                best: Run) -> tuple[int, Run]:
+    """The full set of methods, once, on the day before the answer a narrower search found."""
+    run = find_plan(line, _moved(due, candidate, hi - 1), overtime)
+    return (run.finished[candidate], run) if run is not None else (hi, best)
+
+
+def _moved(due: list, candidate: int, day) -> list:
+    """The due dates with the candidate's set to `day` (the others as they are)."""
+    trial = list(due)
+    trial[candidate] = day
+    return trial
 
 
 def minutes_ahead(line: CompiledScenario, behind: Run, keys: list, candidate: int) -> list:
