@@ -485,11 +485,22 @@ def test_working_minutes_follow_the_shifts_breaks_and_night_shifts():
     assert shift_errors(1200, 360, [(0, 30)]) is None
 
 
-def set_shifts(session, starts="00:00", ends="23:59", breaks=""):
+def set_shifts(session, starts=None, ends=None, breaks=""):
+    """Shift hours every day. Without times: a shift of 23 h 59 min that began 8 hours ago in the
+    workshop's zone, so the tests that claim a few hours' work first thing pass at any hour of the
+    day (a fixed 00:00 start made the first claim implausible just after midnight in Shanghai)."""
+    from zoneinfo import ZoneInfo
+
     from factory.data.models import Shift
     from factory.domain.plausibility import minute_of
+    if starts is None:
+        local = datetime.now(ZoneInfo("Asia/Shanghai"))
+        first = (local.hour * 60 + local.minute - 8 * 60) % 1440
+        start_minute, end_minute = first, (first - 1) % 1440
+    else:
+        start_minute, end_minute = minute_of(starts), minute_of(ends)
     for d in range(7):
-        session.add(Shift(weekday=d, starts=minute_of(starts), ends=minute_of(ends), breaks=breaks))
+        session.add(Shift(weekday=d, starts=start_minute, ends=end_minute, breaks=breaks))
     session.commit()
 
 
