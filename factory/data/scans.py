@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from factory.data.db import get_session, write_together, write_transaction
 from factory.data.models import (
     CLOSED_TO_SCANS,
+    BundleProgress,
     Operation,
     Order,
     OrderStatus,
@@ -219,10 +220,11 @@ _LOCK_TICKET = core_select(_TICKET.c.id).where(_TICKET.c.id == bindparam("ticket
 _ROUTE = (core_select(_OPERATION.c.id, _OPERATION.c.code, _OPERATION.c.name, _OPERATION.c.work_center_id,
                       _OPERATION.c.minutes_per_piece)
           .where(_OPERATION.c.product_id == bindparam("product_id")).order_by(_OPERATION.c.position))
-_BUNDLE_COUNTS = (core_select(_SCAN.c.operation_id, func.sum(_SCAN.c.good), func.sum(_SCAN.c.defects))
-                  .where(_SCAN.c.ticket_id.in_(core_select(_TICKET.c.id).where(
-                      or_(_TICKET.c.id == bindparam("bundle_key"), _TICKET.c.bundle_id == bindparam("bundle_key")))))
-                  .group_by(_SCAN.c.operation_id))
+# The bundle's sums per operation as the database keeps them (a trigger adds every scan inserted,
+# this transaction's too), instead of adding up the bundle's scans again on every scan.
+_PROGRESS = BundleProgress.__table__
+_BUNDLE_COUNTS = (core_select(_PROGRESS.c.operation_id, _PROGRESS.c.good, _PROGRESS.c.defects)
+                  .where(_PROGRESS.c.bundle_id == bindparam("bundle_key")))
 _CLAIMED_SINCE = (core_select(func.sum(_SCAN.c.good * _OPERATION.c.minutes_per_piece))
                   .join_from(_SCAN, _OPERATION, _OPERATION.c.id == _SCAN.c.operation_id)
                   .where(_SCAN.c.worker_id == bindparam("worker_id"), *_CLAIMS, _SCAN.c.worked_at > bindparam("since"), _SCAN.c.worked_at <= bindparam("at")))
