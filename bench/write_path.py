@@ -1,10 +1,11 @@
 """The write path against a bare app: the real `POST /api/scans` beside a bare Flask + SQLModel app
 that stores one row per POST, with the same database settings (SQLite WAL, synchronous=FULL,
-busy timeout), the same server (waitress, 8 threads; gunicorn with --processes 2 on PostgreSQL) and
+busy timeout), the same server (waitress, 8 threads; gunicorn with 2 processes of 8 threads) and
 the same client load (16 keep-alive clients, a fixed number of requests each), in one run. Prints
 requests per second, p50 and p99 of each, and the ratio real / bare.
 
     .venv/bin/python bench/write_path.py [--clients 16] [--requests 150]
+        [--sqlite-processes 1,2]                               # SQLite served by 1, then 2 processes
         [--pg-url postgresql://postgres@127.0.0.1:5432/test]   # also PostgreSQL, 2 processes each
 """
 from __future__ import annotations
@@ -174,10 +175,10 @@ def measure(kind: str, url_for, processes: int, clients: int, requests: int) -> 
                 server.terminate()
                 server.wait(20)
     for name, (rate, latencies, statuses) in results.items():
-        print(f"{kind:<10} {name:<5} {rate:8.0f} req/s   p50 {percentile(latencies, .5):6.1f} ms   "
+        print(f"{kind:<12} {name:<5} {rate:8.0f} req/s   p50 {percentile(latencies, .5):6.1f} ms   "
               f"p99 {percentile(latencies, .99):7.1f} ms   answers {statuses}")
     ratio = results["real"][0] / results["bare"][0]
-    print(f"{kind:<10} real/bare {ratio:.2f}")
+    print(f"{kind:<12} real/bare {ratio:.2f}")
     return {"ratio": ratio}
 
 
@@ -186,9 +187,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=150, help="POSTs per client")
     parser.add_argument("--pg-url", default="")
+    parser.add_argument("--sqlite-processes", type=lambda v: [int(n) for n in v.split(",")], default=[1, 2],
+                        help="SQLite server processes to measure, e.g. 1,2")
     args = parser.parse_args()
     print(f"{args.clients} clients × {args.requests} POSTs each, on {os.cpu_count()} cores")
-    measure("sqlite", lambda folder, name: f"sqlite:///{folder}/{name}.db", 1, args.clients, args.requests)
+    for processes in args.sqlite_processes:
+        # One process is `flask serve`'s default; with more, writers of each process take turns
+        # at the database's file lock (factory/data/db.py, _FileTurn).
+        measure(f"sqlite ×{processes}", lambda folder, name: f"sqlite:///{folder}/{name}.db", processes,
+                args.clients, args.requests)
     if args.pg_url:
         base = normalise_database_url(args.pg_url)
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -199,7 +206,7 @@ def main() -> None:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{database}"'))
             return base.rsplit("/", 1)[0] + "/" + database
-        measure("postgresql", pg_url, 2, args.clients, args.requests)
+        measure("postgresql ×2", pg_url, 2, args.clients, args.requests)
 
 
 if __name__ == "__main__":

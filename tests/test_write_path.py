@@ -179,3 +179,56 @@ def test_scans_that_arrive_together_share_one_commit_and_fail_alone(app, session
     session.commit()
     stored = set(session.exec(text("SELECT code FROM work_center WHERE code LIKE 'G-%' OR code LIKE 'H-%'")).scalars())
     assert stored == {"G-first", "G-a", "G-b", "G-c", "H-first", "H-a", "H-b"}
+
+
+def hold_a_write_until_killed(url: str, holding, order_id: int) -> None:
+    """In another process: open a write transaction, change a row, say so, and never end it."""
+    import time as clock
+    engine = db.make_engine(url)
+    with db.write_transaction(engine) as s:
+        s.get(Order, order_id).customer = "别的进程"
+        s.flush()
+        holding.set()
+        while True:
+            clock.sleep(1)
+
+
+@pytest.mark.slow
+def test_a_writer_in_another_process_is_waited_for_and_a_killed_one_lets_go(database_url, app, session, workshop):
+    """SQLite: a second process's writer (a CLI command, a second server process) holds the file's
+    writer turn; this process's scan waits for it in the kernel instead of failing or busy-waiting,
+    and when that process is killed mid-write its turn is freed and its write is gone."""
+    import fcntl
+    import multiprocessing
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL locks rows, not the file")
+    engine = app.extensions["engine"]
+    context = multiprocessing.get_context("spawn")
+    holding = context.Event()
+    other = context.Process(target=hold_a_write_until_killed, args=(database_url, holding, workshop.order.id))
+    other.start()
+    try:
+        assert holding.wait(60), "the other process never took its write turn"
+        turn = open(f"{engine.url.database}-writer", "rb")
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(turn.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by the other process
+        outcome = {}
+        waiting = threading.Thread(target=lambda: outcome.update(status=record_scan(
+            engine=engine, now=db_now(), request=ScanRequest("after-kill-0001", workshop.tickets[0].token,
+                                                             "knitting", "W1", 5)).status))
+        waiting.start()
+        waiting.join(1)
+        assert waiting.is_alive() and outcome == {}  # it cannot have written while the other holds the turn
+        other.kill()
+        other.join(30)
+        waiting.join(60)
+        assert outcome == {"status": 201}
+        fcntl.flock(turn.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # free again
+        fcntl.flock(turn.fileno(), fcntl.LOCK_UN)
+        turn.close()
+    finally:
+        if other.is_alive():
+            other.kill()
+    session.rollback()
+    assert session.get(Order, workshop.order.id).customer == "测试客户"  # the killed write is gone
+    assert session.exec(select(Scan.good).where(Scan.client_id == "after-kill-0001")).one() == 5

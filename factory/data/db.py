@@ -8,8 +8,10 @@ in-process lock, so writers queue in order instead of busy-waiting on the file; 
 data functions lock the rows they check in one fixed order (an order, then its tickets)."""
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,11 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
+
+try:
+    import fcntl
+except ImportError:  # Windows: one server process; other processes wait on SQLite's busy timeout
+    fcntl = None  # type: ignore[assignment]
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -105,6 +112,40 @@ def _writer_lock(eng: Engine) -> threading.Lock:
         return _writer_locks.setdefault(key, threading.Lock())
 
 
+class _FileTurn:
+    """The SQLite file's writer turn between processes (a second server process, a CLI command):
+    an exclusive `flock` on `<database>-writer`, taken by the one writer of this process that holds
+    the in-process lock, before BEGIN IMMEDIATE. A waiting process sleeps in the kernel and is woken
+    when the lock is let go, instead of polling the database file on SQLite's busy timeout, whose
+    growing sleeps (up to 100 ms a try) gave the long tails; a process that dies lets go of it.
+    Opened once per process (a descriptor shared over a fork would make both one holder)."""
+
+    _open: weakref.WeakKeyDictionary[Engine, tuple[int, int]] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def descriptor(cls, eng: Engine) -> int | None:
+        path = eng.url.database
+        if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        with _writer_locks_guard:
+            pid, fd = cls._open.get(eng, (None, None))
+            if pid != os.getpid():  # new, or inherited over a fork
+                if fd is not None:
+                    os.close(fd)  # the parent's: it keeps its own
+                fd = os.open(f"{os.path.abspath(path)}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                cls._open[eng] = (os.getpid(), fd)
+                weakref.finalize(eng, os.close, fd)
+            return fd
+
+    @staticmethod
+    def take(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits in the kernel, the GIL let go
+
+    @staticmethod
+    def let_go(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 @contextmanager
 def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
     """The one way to write: a transaction that holds the write lock from its first statement and
@@ -128,6 +169,13 @@ def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
     lock = _writer_lock(eng) if eng.dialect.name == "sqlite" else None
     if lock is not None and not lock.acquire(timeout=WRITE_WAIT_SECONDS):
         raise WriteBusy()
+    turn = None
+    try:
+        if lock is not None and (turn := _FileTurn.descriptor(eng)) is not None:
+            _FileTurn.take(turn)
+    except BaseException:
+        lock.release()
+        raise
     session.info["writing"] = True
     try:
         session.rollback()
@@ -140,6 +188,8 @@ def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.info.pop("writing", None)
+        if turn is not None:
+            _FileTurn.let_go(turn)
         if lock is not None:
             lock.release()
         if own:
