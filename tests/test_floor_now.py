@@ -202,6 +202,33 @@ def test_stuck_bundles_on_the_board_and_work_in_progress(session, owner_client, 
     assert fresh(session).get(BoardState, 1).stuck_hours == 12
 
 
+def test_stuck_bundles_count_working_hours_in_the_workshops_time(session, workshop):
+    """The data function with real shift hours in Shanghai: the waits are stored in UTC and
+    counted in the workshop's shifts (Monday to Saturday 08:00-17:00, lunch 12:00-13:00), across a
+    night, a Sunday and a holiday; the next change is when the first wait not stuck crosses."""
+    from zoneinfo import ZoneInfo
+
+    from factory.data.floor import stuck_bundles
+    from factory.data.models import Holiday, Shift
+    shanghai = ZoneInfo("Asia/Shanghai")
+
+    def local(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 12, day, hour, minute, tzinfo=shanghai).astimezone(UTC)
+
+    session.add_all(Shift(weekday=d, starts=8 * 60, ends=17 * 60, breaks="12:00-13:00") for d in range(6))
+    session.add(Holiday(day=date(2026, 12, 7), name="测试假日"))  # Monday 7 December
+    session.commit()
+    # Saturday 14:30 → Tuesday 10:00: 2.5 h on Saturday, Sunday and the Monday holiday off, 2 h on Tuesday.
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 40, at=local(5, 14, 30))
+    # Tuesday 8 December 08:30 → 10:00: 1.5 h, not stuck; it crosses 4 h at 13:30 (lunch does not count).
+    add_scan(session, workshop.tickets[1], workshop.operations[0], workshop.knitter, 40, at=local(8, 8, 30))
+    report = stuck_bundles(session=session, now=local(8, 10), zone=shanghai)
+    assert [(s.wait.ticket.bundle_no, s.wait.operation.code, round(s.hours, 6)) for s in report.stuck] == \
+        [(1, "linking", 4.5)]
+    assert report.stuck[0].wait.since == local(5, 14, 30)
+    assert report.next_change == local(8, 13, 30)
+
+
 # --- the floor now ---------------------------------------------------------------------------------
 
 def test_the_floor_now(session, owner_client, client, api_headers, workshop):

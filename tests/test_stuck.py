@@ -95,3 +95,29 @@ def test_the_working_clock_agrees_with_counting_day_by_day():
             assert verdict.crosses == crossing(shifts, holidays, since, hours)
             assert abs(verdict.hours - working_hours(shifts, holidays, since, now)) < 1e-9
             assert verdict.stuck == judge(shifts, holidays, since, now, hours).stuck
+
+
+def test_the_clock_over_stored_instants_counts_what_the_wall_clock_counts():
+    """The floor places each stored (UTC) moment on the working clock by its instant; in the
+    workshop's zone (no summer time) that is the same count as on the wall clock, and across a
+    clock change the intervals stay in order."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    from factory.domain.stuck import WorkingClock
+    rng = random.Random(16)
+    night = {d: ShiftHours(d, 22 * 60, 6 * 60, ((2 * 60, 2 * 60 + 30),)) for d in range(5)}
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for shifts, holidays in ((DAYS, {date(2026, 12, 1)}), (night, {SUN}), (every_hour(), set())):
+        clock = WorkingClock(shifts, holidays, MON, date(2027, 1, 31))
+        instants = clock.on_instants(lambda local: local.replace(tzinfo=shanghai).timestamp())
+        for _ in range(300):
+            moment = at(MON, 0) + timedelta(minutes=rng.randrange(-24 * 60, 30 * 24 * 60), seconds=rng.random())
+            assert abs(instants.seconds(moment.replace(tzinfo=shanghai).timestamp()) - clock.seconds(moment)) < 1e-6
+    # Berlin's clocks go back on 2026-10-25 at 03:00: a night shift over it keeps its intervals in order.
+    berlin = ZoneInfo("Europe/Berlin")
+    clock = WorkingClock(every_hour(), set(), date(2026, 10, 24), date(2026, 10, 26))
+    instants = clock.on_instants(lambda local: local.replace(tzinfo=berlin).timestamp())
+    assert instants.starts == sorted(instants.starts)
+    day = datetime(2026, 10, 25, tzinfo=berlin)
+    assert instants.seconds((day + timedelta(days=1)).timestamp()) - instants.seconds(day.timestamp()) == 25 * 3600

@@ -6,6 +6,7 @@ Every function runs a fixed number of queries whatever the number of orders or s
 rules themselves are the pure `factory.domain.stuck`."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -178,9 +179,10 @@ def _bundle_waits(*, session: Session, centers: set[int] | None = None,
         ticket = tickets.get(ticket_id)
         if ticket is None:
             ticket = tickets[ticket_id] = TicketRef(ticket_id, token, bundle_no, color, size, quantity)
+        if moment is not None and moment.tzinfo is None:  # _utc, written out: thousands of rows
+            moment = moment.replace(tzinfo=UTC)
         out.append(BundleWait(order, product, ticket, operations[op_id],
-                              operations[prev_id] if prev_id is not None else None, int(count), _utc(moment),
-                              started))
+                              operations[prev_id] if prev_id is not None else None, int(count), moment, started))
     return out, total
 
 
@@ -247,8 +249,11 @@ def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckRe
     clock = WorkingClock(shifts, holidays, _local(first, zone).date(), local_now.date() + timedelta(days=CLOCK_DAYS))
     # Judged on the clock's counter: stuck when the threshold is reached before now (the full
     # verdict only for the few within a millisecond of it). The waits not stuck yet cross it in the
-    # order they started waiting: the earliest of them is the next change.
-    now_at, need = clock.seconds(local_now), threshold * 3600
+    # order they started waiting: the earliest of them is the next change. Each wait is placed on
+    # the counter by its stored instant (the clock's interval ends are turned into instants once).
+    instants = clock.on_instants(lambda local: local.replace(tzinfo=zone).timestamp())
+    starts, ends, before = instants.starts, instants.ends, instants.before
+    now_at, need = instants.seconds(_utc(now).timestamp()), threshold * 3600
     stuck, earliest = report.stuck, None
     for wait in found:
         if not wait.started:
@@ -256,21 +261,22 @@ def stuck_bundles(*, session: Session, now: datetime, zone: ZoneInfo) -> StuckRe
             continue
         if wait.since is None:
             continue
-        since = _local(wait.since, zone)
-        start = clock.seconds(since)
+        at = wait.since.timestamp()
+        i = bisect_right(starts, at) - 1  # InstantClock.seconds, written out: it runs thousands of times
+        start = 0.0 if i < 0 else before[i] + min(at, ends[i]) - starts[i]
         left = start + need - now_at
         if left < -EXACT:
             stuck.append(Stuck(wait, max(0.0, now_at - start) / 3600))
         elif left > EXACT:
-            earliest = since if earliest is None or since < earliest else earliest
+            earliest = wait.since if earliest is None or wait.since < earliest else earliest
         else:
-            verdict = clock.judge(since, local_now, threshold)
+            verdict = clock.judge(_local(wait.since, zone), local_now, threshold)
             if verdict.stuck:
                 stuck.append(Stuck(wait, verdict.hours))
             elif verdict.crosses is not None:
                 _next_change(report, _utc_of_local(verdict.crosses, zone))
     if earliest is not None:
-        crosses = clock.judge(earliest, local_now, threshold).crosses
+        crosses = clock.judge(_local(earliest, zone), local_now, threshold).crosses
         if crosses is not None:
             _next_change(report, _utc_of_local(crosses, zone))
     report.stuck.sort(key=lambda s: (-s.hours, s.wait.order.number, s.wait.ticket.bundle_no, s.wait.operation.position))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Callable
 
 from factory.domain.plausibility import ShiftHours
 
@@ -113,12 +114,46 @@ class WorkingClock:
         i = max(0, bisect_left(self.before, seconds) - 1)
         return self.starts[i] + timedelta(seconds=seconds - self.before[i])
 
+    def on_instants(self, instant: Callable[[datetime], float]) -> InstantClock:
+        """The same working time over instants (seconds since the epoch, as the database stores
+        moments in UTC): each interval's ends are placed once with `instant` (a wall-clock time to
+        its instant in the workshop's time zone), so thousands of stored moments are placed on the
+        counter without turning each into wall-clock time first."""
+        return InstantClock([instant(a) for a in self.starts], [instant(b) for b in self.ends])
+
     def judge(self, since: datetime, now: datetime, threshold: float) -> Verdict:
         start = self.seconds(since)
         moment = self.moment(start + threshold * 3600)
         if moment is None or since < (self.starts[0] if self.starts else since):
             moment = crossing(self.shifts, self.holidays, since, threshold)  # outside the span: the long way
         return Verdict(moment is not None and moment < now, max(0.0, self.seconds(now) - start) / 3600, moment)
+
+
+class InstantClock:
+    """`WorkingClock` over instants (floats, seconds since the epoch): `seconds(instant)` is the
+    working seconds from the span's start to that instant. Where no clock change falls inside a
+    working interval (never, in a zone without summer time) it counts exactly what the
+    wall-clock counter counts; across such a change it counts the time that really passed."""
+
+    def __init__(self, starts: list[float], ends: list[float]):
+        self.starts: list[float] = []
+        self.ends: list[float] = []
+        self.before: list[float] = []
+        total = 0.0
+        for a, b in zip(starts, ends):
+            if self.ends:  # the hour a clock goes back: kept in order, counted once
+                a = max(a, self.ends[-1])
+            b = max(a, b)
+            self.starts.append(a)
+            self.ends.append(b)
+            self.before.append(total)
+            total += b - a
+
+    def seconds(self, instant: float) -> float:
+        i = bisect_right(self.starts, instant) - 1
+        if i < 0:
+            return 0.0
+        return self.before[i] + min(instant, self.ends[i]) - self.starts[i]
 
 
 @dataclass(frozen=True)
