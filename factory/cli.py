@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from datetime import date
 
 import click
 from flask import Flask, current_app
@@ -18,6 +17,7 @@ from factory.data.models import User, Worker
 from factory.data.people import create_owner
 from factory.web.access import issue_api_token
 from factory.web.links import lan_addresses
+from factory.web.workshop_time import workshop_today
 
 
 def init_app(app: Flask) -> None:
@@ -68,7 +68,7 @@ def demo_command(reset: bool) -> None:
             clear_workshop(session=session)
         elif not workshop_is_empty(session=session):
             raise click.ClickException("The database already has a workshop. Use --reset to replace it.")
-        demo = load_demo(session=session, today=date.today())
+        demo = load_demo(session=session, today=workshop_today())
     click.echo(f"Demo workshop loaded: {len(demo.orders)} orders, {len(demo.workers)} workers, "
                f"{len(demo.scans)} scans. Owner login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
 
@@ -120,7 +120,7 @@ def serve_command(host: str, port: int | None, demo: bool, threads: int, process
         if demo and workshop_is_empty(session=session):
             if app.config["FACTORY_ENV"] == "production":
                 raise click.ClickException("The demo workshop is not loaded when FACTORY_ENV=production.")
-            load_demo(session=session, today=date.today())
+            load_demo(session=session, today=workshop_today())
             click.echo("Demo workshop loaded.")
         has_demo_owner = demo and app.config["FACTORY_ENV"] != "production"
     click.echo(f"Production tracker on http://localhost:{port}/")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import inspect
@@ -17,7 +18,7 @@ from factory.data.orders import create_order
 from factory.domain.bundles import ColorSizeLine, split_into_bundles
 from factory.domain.refusal import Refused
 from factory.inputs import OrderIn, validate
-from tests.conftest import app_config, csrf_token
+from tests.conftest import app_config, csrf_token, make_app
 
 # --- migrations ----------------------------------------------------------------------------------
 
@@ -279,3 +280,20 @@ def test_owner_login_is_rate_limited(client, owner):
                 for _ in range(12)]
     assert statuses[:10] == [422] * 10
     assert statuses[10:] == [429, 429]
+
+
+def test_the_demo_is_loaded_up_to_the_workshops_today_not_the_servers(database_url, monkeypatch):
+    """A server whose clock runs in UTC is a day behind a workshop in Shanghai from 16:00 to
+    midnight UTC: the demo must end on the workshop's today. The workshop's zone is chosen so that
+    its date differs from the server's right now (one of UTC+14 and UTC-12 always does)."""
+    from datetime import datetime
+
+    from factory import cli
+    zone = next(z for z in ("Etc/GMT-14", "Etc/GMT+12") if datetime.now(ZoneInfo(z)).date() != date.today())
+    app = make_app(database_url, BABEL_DEFAULT_TIMEZONE=zone)
+    loaded = []
+    real = cli.load_demo
+    monkeypatch.setattr(cli, "load_demo", lambda *, session, today: loaded.append(today) or real(session=session, today=today))
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    assert loaded == [datetime.now(ZoneInfo(zone)).date()]
+    app.extensions["engine"].dispose()
