@@ -214,6 +214,7 @@ def on_each_database(run, name: str) -> None:
         run(f"sqlite:///{tmp}/bench.db")
     pg = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
     if pg.startswith("postgres"):
+        name = f"{name}_{os.getpid()}"  # two benches at once each get their own
         base = normalise_database_url(pg)
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
