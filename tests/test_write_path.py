@@ -232,3 +232,33 @@ def test_a_writer_in_another_process_is_waited_for_and_a_killed_one_lets_go(data
     session.rollback()
     assert session.get(Order, workshop.order.id).customer == "测试客户"  # the killed write is gone
     assert session.exec(select(Scan.good).where(Scan.client_id == "after-kill-0001")).one() == 5
+
+
+def _try_the_turn_in_a_forked_child(engine, answer) -> None:
+    import fcntl
+    fd = db._FileTurn.descriptor(engine)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        answer.put("taken")
+    except BlockingIOError:
+        answer.put("waits")
+
+
+def test_a_forked_server_process_has_its_own_writer_turn(app):
+    """gunicorn forks the app after start-up: a forked process must not share the parent's lock
+    file descriptor (flock belongs to the open file, so sharing it would make both one holder)."""
+    import multiprocessing
+    engine = app.extensions["engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the file")
+    parent = db._FileTurn.descriptor(engine)
+    db._FileTurn.take(parent)
+    try:
+        context = multiprocessing.get_context("fork")
+        answer = context.Queue()
+        child = context.Process(target=_try_the_turn_in_a_forked_child, args=(engine, answer))
+        child.start()
+        child.join(60)
+        assert answer.get(timeout=10) == "waits"
+    finally:
+        db._FileTurn.let_go(parent)

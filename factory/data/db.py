@@ -4,8 +4,9 @@ Alembic migrations.
 Every write of the app (pages, API, CLI) goes through `write_transaction()`: the caller opens it,
 data functions only add and flush, and the block's end commits (or rolls back on an exception).
 On SQLite it takes the write lock up front (BEGIN IMMEDIATE) after waiting its turn at one
-in-process lock, so writers queue in order instead of busy-waiting on the file; on PostgreSQL the
-data functions lock the rows they check in one fixed order (an order, then its tickets)."""
+in-process lock and then at a file lock shared with other processes, so writers queue instead of
+busy-waiting on the database file; on PostgreSQL the data functions lock the rows they check in
+one fixed order (an order, then its tickets)."""
 from __future__ import annotations
 
 import os
@@ -120,7 +121,7 @@ class _FileTurn:
     growing sleeps (up to 100 ms a try) gave the long tails; a process that dies lets go of it.
     Opened once per process (a descriptor shared over a fork would make both one holder)."""
 
-    _open: weakref.WeakKeyDictionary[Engine, tuple[int, int]] = weakref.WeakKeyDictionary()
+    _open: weakref.WeakKeyDictionary[Engine, tuple[int, int, weakref.finalize]] = weakref.WeakKeyDictionary()
 
     @classmethod
     def descriptor(cls, eng: Engine) -> int | None:
@@ -128,13 +129,14 @@ class _FileTurn:
         if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
             return None
         with _writer_locks_guard:
-            pid, fd = cls._open.get(eng, (None, None))
-            if pid != os.getpid():  # new, or inherited over a fork
-                if fd is not None:
-                    os.close(fd)  # the parent's: it keeps its own
-                fd = os.open(f"{os.path.abspath(path)}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                cls._open[eng] = (os.getpid(), fd)
-                weakref.finalize(eng, os.close, fd)
+            held = cls._open.get(eng)
+            if held is not None and held[0] == os.getpid():
+                return held[1]
+            if held is not None:  # inherited over a fork: the parent keeps its own
+                held[2].detach()  # (its closing must not close a number this process reuses)
+                os.close(held[1])
+            fd = os.open(f"{os.path.abspath(path)}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            cls._open[eng] = (os.getpid(), fd, weakref.finalize(eng, os.close, fd))
             return fd
 
     @staticmethod
@@ -156,7 +158,8 @@ def write_transaction(bind: Engine | None = None) -> Iterator[Session]:
     after the block see the write. With `bind` (or outside a request) it is a session of its own.
     On SQLite this is BEGIN IMMEDIATE behind an in-process lock, so writers take turns in order and
     never fail with "database is locked" because another one committed first; other processes (a
-    CLI command, a second server) are waited for by SQLite's busy timeout. On PostgreSQL, data
+    CLI command, a second server process) are waited for at the file's writer turn (_FileTurn),
+    and programs that do not take it by SQLite's busy timeout. On PostgreSQL, data
     functions lock the rows they check (SELECT ... FOR UPDATE), always an order before its tickets.
     A write_transaction inside another one joins it.
     """
