@@ -129,28 +129,62 @@ def database_template(request, tmp_path_factory):
     yield {"kind": "sqlite", "path": path}
 
 
-TABLES = ("scan", "ticket", "order_line", "production_order", "worker_work_center", "worker", "operation",
-          "product", "holiday", "workday", "work_center", "api_token", "app_user")
-
-
 def empty_database(database_template, directory: Path) -> str:
     """A migrated, empty database: a copy of the template in `directory` (SQLite), or this test
-    process's own PostgreSQL database with every table emptied."""
+    process's own PostgreSQL database with every table emptied and every id counting from 1 again."""
     if database_template["kind"] == "sqlite":
         path = directory / "factory.db"
         shutil.copy(database_template["path"], path)
         return f"sqlite:///{path}"
     url = database_template["url"]
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        existing = [t for t in TABLES if conn.execute(sql("SELECT to_regclass(:t)"), {"t": t}).scalar()]
-        extra = [r[0] for r in conn.execute(sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        names = sorted(set(existing) | set(extra))
-        if names:
-            conn.execute(sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    with _cleaner(url).begin() as conn:
+        conn.exec_driver_sql(_emptying_script(conn))
     return url
+
+
+_CLEANERS: dict = {}
+
+
+def _cleaner(url: str):
+    """One engine per test process for emptying its PostgreSQL database between tests."""
+    if url not in _CLEANERS:
+        _CLEANERS[url] = create_engine(url)
+    return _CLEANERS[url]
+
+
+def _emptying_script(conn) -> str:
+    """DELETE from every table, those that others refer to last, and restart the sequences of their
+    ids: what `TRUNCATE ... RESTART IDENTITY CASCADE` does, for a tenth of its time (TRUNCATE makes
+    new files for every table and index, 0.25 s a test here; these tables hold a few rows).
+    Read from the catalogue each time, so a test that migrates down and up leaves nothing behind."""
+    names = {r[0] for r in conn.exec_driver_sql(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")}
+    refers = {n: set() for n in names}  # table -> the tables it refers to
+    for table, target in conn.exec_driver_sql(
+            "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c "
+            "WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace"):
+        if table in refers and target != table:
+            refers[table].add(target)
+    order: list[str] = []  # referring tables before the tables they refer to
+    done: set[str] = set()
+
+    def visit(name, referred_by=frozenset()):
+        if name in done:
+            return
+        assert name not in referred_by, f"foreign keys in a cycle through {name}"
+        for other in sorted(n for n, targets in refers.items() if name in targets):
+            visit(other, referred_by | {name})
+        done.add(name)
+        order.append(name)
+
+    for name in sorted(names):
+        visit(name)
+    sequences = [r[0] for r in conn.exec_driver_sql(
+        "SELECT s.oid::regclass::text FROM pg_class s JOIN pg_depend d ON d.objid = s.oid "
+        "JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') AND n.nspname = 'public' "
+        "AND t.relname <> 'alembic_version'")]
+    return "; ".join([f'DELETE FROM "{n}"' for n in order] + [f"ALTER SEQUENCE {q} RESTART" for q in sorted(sequences)])
 
 
 @pytest.fixture
