@@ -113,6 +113,8 @@ def database_template(request, tmp_path_factory):
         own = url.rsplit("/", 1)[0] + "/" + name
         db.upgrade(own)
         yield {"kind": "postgresql", "url": own}
+        if own in _CLEANERS:
+            _CLEANERS.pop(own).dispose()
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
