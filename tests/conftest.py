@@ -439,7 +439,9 @@ def live_server(app):
     from werkzeug.serving import make_server
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms for the shutdown below (the default, 0.5 s, made each browser test wait
+    # about a quarter of a second for its server to stop).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield app.config["BASE_URL"]
     server.shutdown()
