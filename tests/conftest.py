@@ -4,7 +4,7 @@ Chromium; reading pages (BeautifulSoup) and the database as users and the app le
 
 What keeps the suite fast without skipping a check: cheap password hashes in the tests only,
 compiled templates shared between the tests' apps, the demo written once per process and copied,
-snapshots of rows restored for tests that share costly set-up, one Chromium for all browser tests,
+snapshots of rows restored for tests that share costly set-up, one Chromium per test process,
 and the long tests handed out first."""
 from __future__ import annotations
 
@@ -420,16 +420,15 @@ def worker_client(app, workshop):
 # --- the browser -------------------------------------------------------------------------------
 
 def pytest_collection_modifyitems(config, items):
-    """Every test that drives Chromium is marked `browser`, and under `--dist loadgroup` (make test)
-    they all run in one test process: one Playwright and one Chromium start-up for the suite.
-    The browser tests and those marked `slow` are handed out first, so that the two test processes
-    do not end with one of them alone on a long test."""
-    xdist = config.pluginmanager.hasplugin("xdist")
+    """Every test that drives Chromium is marked `browser`. The browser tests and those marked
+    `slow` are handed out first, so that the two test processes do not end with one of them alone
+    on a long test. The browser tests are shared out like the others (one Chromium per test
+    process): they are about half of the suite's time, and in one process they would make it wait.
+    (They were once given one xdist_group, but added here, after xdist had read the groups, the
+    mark never took effect.)"""
     for item in items:
         if "browser" in item.fixturenames:
             item.add_marker(pytest.mark.browser)
-            if xdist:
-                item.add_marker(pytest.mark.xdist_group("browser"))
     items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2)
 
 
