@@ -25,8 +25,11 @@ lint: install
 	$(BIN)/mypy
 
 ## make test: install, lint, and run the whole suite (browser and PostgreSQL tests included when available)
+# PYTHONDONTWRITEBYTECODE is cleared for the suite: with it set (some shells and images set it),
+# every test process and every server the tests start compiled the app's modules and rewrote the
+# tests' assertions again, several seconds of each test process's start (__pycache__ is ignored by git).
 test: install lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make catalogs: extract new strings into each area's Chinese catalog and compile them
 catalogs: install
