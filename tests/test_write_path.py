@@ -262,3 +262,31 @@ def test_a_forked_server_process_has_its_own_writer_turn(app):
         assert answer.get(timeout=10) == "waits"
     finally:
         db._FileTurn.let_go(parent)
+
+
+def test_scans_of_two_products_in_one_transaction_each_follow_their_own_route(app, session, workshop):
+    """The scans that share a commit share their reads of a route: each product keeps its own."""
+    from decimal import Decimal
+
+    from factory.data.models import Operation, Product
+    from factory.data.scans import _record, _transaction_memo
+    hat = Product(code="HAT", name="帽子", yarn="", colors="", stitch="", size="")
+    session.add(hat)
+    session.flush()
+    session.add_all(Operation(product_id=hat.id, position=i, code=center.code, name=center.name,
+                              work_center_id=center.id, minutes_per_piece=1, setup_minutes=0, piece_rate=Decimal("0.10"))
+                    for i, center in enumerate((workshop.knitting, workshop.packing)))
+    session.commit()
+    order = create_order(session=session, order_in=_order_in(product="HAT", quantity=20, bundle_size=20))
+    session.commit()
+    hat_ticket = session.exec(select(Ticket.token).where(Ticket.order_id == order.id)).one()
+    engine = app.extensions["engine"]
+    with db.write_transaction(engine) as s:
+        memo = _transaction_memo(s)
+        scarf = _record(session=s, request=ScanRequest("memo-scarf-1", workshop.tickets[0].token, "knitting", "W1", 5),
+                        now=db_now(), memo=memo)
+        hat_scan = _record(session=s, request=ScanRequest("memo-hat-1", hat_ticket, "knitting", "W1", 4),
+                           now=db_now(), memo=_transaction_memo(s))
+    assert [op.code for op in scarf.progress.operations] == ["knitting", "linking", "packing"]
+    assert [op.code for op in hat_scan.progress.operations] == ["knitting", "packing"]
+    assert (scarf.status, hat_scan.status) == (201, 201)

@@ -166,11 +166,12 @@ def record_scan(*, request: ScanRequest, now: datetime, engine: Engine | None = 
     if engine is None:
         session = get_session()
         if session.info.get("writing"):  # inside another write: join it
-            return _record(session=session, request=request, now=now)
+            return _record(session=session, request=request, now=now, memo={})
         session.rollback()
         engine = session.get_bind()
     try:
-        return write_together(engine, lambda session: _record(session=session, request=request, now=now))
+        return write_together(engine, lambda session: _record(session=session, request=request, now=now,
+                                                              memo=_transaction_memo(session)))
     except IntegrityError:
         # Another transaction stored this client id first (the unique index is the last guard).
         with write_transaction(engine) as session:
@@ -253,7 +254,19 @@ class Performer:
     name: str
 
 
-def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOutcome:
+def _transaction_memo(session: Session) -> dict:
+    """What the scans of one write_together transaction read alike (a product's route, the shift
+    hours): read once per transaction, so the scans that share a commit share these reads too.
+    That transaction holds the write lock and runs only scans, which write neither, so within it
+    they cannot change; a new transaction starts with an empty memo."""
+    transaction = session.get_transaction()
+    memo = session.info.get("scan_memo")
+    if memo is None or memo[0] is not transaction:
+        memo = session.info["scan_memo"] = (transaction, {})
+    return memo[1]
+
+
+def _record(*, session: Session, request: ScanRequest, now: datetime, memo: dict) -> ScanOutcome:
     connection = session.connection()
     worked_at = min(request.worked_at or now, now)
     asked = {"token": request.ticket, "client_id": request.client_id, "worker": request.worker,
@@ -277,7 +290,9 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
         return refused(Refusal("unknown_ticket", "ticket"))
     if found.stored_id is not None:
         return _replay(session=session, stored=session.get(Scan, found.stored_id), request=request)
-    route = connection.execute(_ROUTE, {"product_id": found.product_id}).all()
+    route = memo.get(("route", found.product_id))
+    if route is None:
+        route = memo[("route", found.product_id)] = connection.execute(_ROUTE, {"product_id": found.product_id}).all()
     operation = next((op for op in route if op.code == request.operation), None)
     if operation is None:
         return refused(Refusal("unknown_operation", "operation", {"code": request.operation}))
@@ -300,7 +315,7 @@ def _record(*, session: Session, request: ScanRequest, now: datetime) -> ScanOut
     doubt = None
     if refusal is None and request.good > 0:
         doubt = _implausible(session=session, worker_id=found.worker_id, previous=found.previous_claim,
-                             operation=operation, good=request.good, at=worked_at, zone=request.zone)
+                             operation=operation, good=request.good, at=worked_at, zone=request.zone, memo=memo)
         # An implausible claim needs the worker's explicit confirmation; confirmed, it is marked
         # for the office to check.
         refusal = None if request.confirm else doubt
@@ -356,13 +371,15 @@ def _not_their_center(*, session: Session, worker: Worker, operation: Operation)
 
 
 def _implausible(*, session: Session, worker_id: int, previous: datetime | None, operation, good: int,
-                 at: datetime, zone: tzinfo) -> Refusal | None:
+                 at: datetime, zone: tzinfo, memo: dict) -> Refusal | None:
     """The plausibility rule: the standard minutes of the worker's claims since the later of their
     previous claim and their shift start, this one included, against the working minutes between
     (docs/worker.md). Without shift hours and without an earlier claim today there is nothing to
     measure against, and the claim passes. `previous`: when the worker's previous claim (up to this
     one) was worked."""
-    shifts = shift_hours(session=session)
+    shifts = memo.get("shifts")
+    if shifts is None:
+        shifts = memo["shifts"] = shift_hours(session=session)
     local = as_utc(at).astimezone(zone).replace(tzinfo=None)
     opened = shift_start(shifts, local)
     previous_at = as_utc(previous).astimezone(zone).replace(tzinfo=None) if previous else None
