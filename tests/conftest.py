@@ -89,6 +89,7 @@ def shared_app_building():
             heads["head"] = head_revision(url)
         return heads["head"]
 
+    shared_builder.unshared = compile_builder  # for the test that checks the sharing changes no link
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Rule, "_compile_builder", shared_builder)
         patch.setattr(db, "head_revision", shared_head)

@@ -297,3 +297,22 @@ def test_the_demo_is_loaded_up_to_the_workshops_today_not_the_servers(database_u
     assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     assert loaded == [datetime.now(ZoneInfo(zone)).date()]
     app.extensions["engine"].dispose()
+
+
+def test_the_tests_shared_url_builders_build_the_links_a_plain_app_builds(app):
+    """conftest shares werkzeug's compiled link builders between the tests' apps (a speed-up):
+    every rule of a new app must build the same links with them as with builders of its own."""
+    from werkzeug.routing.converters import NumberConverter
+    from werkzeug.routing.rules import Rule
+    unshared = Rule._compile_builder.unshared
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        values = {name: 7 if isinstance(rule._converters.get(name), NumberConverter) else "ab-c"
+                  for name in rule.arguments}
+        for append_unknown in (False, True):
+            extra = {"page": "2"} if append_unknown else {}
+            shared = rule._compile_builder(append_unknown).__get__(rule, None)(**values, **extra)
+            own = unshared(rule, append_unknown).__get__(rule, None)(**values, **extra)
+            assert shared == own, rule.rule
+            checked += 1
+    assert checked > 100
