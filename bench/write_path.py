@@ -45,7 +45,8 @@ class Row(SQLModel, table=True):
     body: str
 
 engine = make_engine(os.environ["DATABASE_URL"])
-SQLModel.metadata.create_all(engine)
+if os.environ.get("BARE_CREATE") == "1":  # the bench creates the table once, before the server starts
+    SQLModel.metadata.create_all(engine)
 app = Flask(__name__)
 
 @app.post("/api/scans")
@@ -102,6 +103,7 @@ def load(port: int, clients: int, requests: int, body_for) -> tuple[float, list[
         for i in range(requests):
             body, headers = body_for(n, i)
             began = time.perf_counter()
+            answer = None
             for _attempt in range(5):
                 try:
                     connection.request("POST", "/api/scans", body=body, headers=headers)
@@ -114,7 +116,8 @@ def load(port: int, clients: int, requests: int, body_for) -> tuple[float, list[
                     connection.close()
                     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             mine.append(time.perf_counter() - began)
-            seen[answer.status] = seen.get(answer.status, 0) + 1
+            status = answer.status if answer is not None else 0  # 0: no answer in five tries
+            seen[status] = seen.get(status, 0) + 1
         connection.close()
         with lock:
             latencies.extend(mine)
@@ -163,6 +166,10 @@ def measure(kind: str, url_for, processes: int, clients: int, requests: int) -> 
         bare.write_text(BARE_APP)
         port = free_port()
         env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=f"{folder}{os.pathsep}{ROOT}")
+        # The table is created here, once: two server processes importing the app at the same
+        # moment would both try to create it, and the loser's process would die.
+        subprocess.run([sys.executable, "-c", "import bare_app"], cwd=folder, env=dict(env, BARE_CREATE="1"),
+                       check=True)
         with open(Path(folder) / "bare.log", "w+") as log:
             server = start(serve_command("bare_app:app", port, processes), env, port, log)
             try:
