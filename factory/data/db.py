@@ -23,7 +23,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -68,7 +68,23 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         mode = connection.get_execution_options().get("sqlite_begin", "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        if mode != SINGLE_STATEMENT:
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+SINGLE_STATEMENT = "single statement"
+
+
+@contextmanager
+def single_statement_connection() -> Iterator[Connection]:
+    """A pooled connection for one read outside any transaction (the API's token check before each
+    request): the statement is its own snapshot, with no BEGIN before it and no ROLLBACK after
+    (on SQLite the driver runs it in autocommit; on PostgreSQL the connection is in AUTOCOMMIT).
+    Two statements on it may see different moments: use it for one."""
+    eng = engine()
+    options = {"sqlite_begin": SINGLE_STATEMENT} if eng.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+    with eng.connect().execution_options(**options) as connection:
+        yield connection
 
 
 def init_app(app: Flask) -> None:

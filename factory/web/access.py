@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import Flask, abort, g, redirect, request, session, url_for
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
-from factory.data.db import get_session
+from factory.data.db import get_session, single_statement_connection
 from factory.data.models import ApiToken, User, Worker, utcnow
 
 
@@ -35,7 +35,10 @@ def load_identity() -> None:
         # pages (where it could mint a new token and outlive its own revocation).
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            g.user = user_for_token(session=get_session(), token=header[7:].strip())
+            # One statement on a connection of its own: no transaction is opened on the request's
+            # session, which a scan would only have to end before its write.
+            with single_statement_connection() as connection:
+                g.user = user_for_token(connection=connection, token=header[7:].strip())
             g.via_token = g.user is not None
         return
     if "user_id" in session and not _owner_session_expired():
@@ -140,11 +143,11 @@ _HOLDER_OF_TOKEN = (core_select(_USERS.c.id, _USERS.c.username, _USERS.c.role)
                     .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None)))
 
 
-def user_for_token(*, session: Session, token: str) -> TokenHolder | None:
+def user_for_token(*, connection: Connection, token: str) -> TokenHolder | None:
     """The user a live (not revoked) API token speaks for, or None."""
     if not token:
         return None
-    row = session.connection().execute(_HOLDER_OF_TOKEN, {"token_hash": hash_token(token)}).first()
+    row = connection.execute(_HOLDER_OF_TOKEN, {"token_hash": hash_token(token)}).first()
     return TokenHolder(row.id, row.username, row.role) if row else None
 
 
