@@ -190,8 +190,10 @@ def measure(kind: str, url_for, processes: int, clients: int, requests: int) -> 
               f"p99 {percentile(latencies, .99):7.1f} ms   answers {statuses}")
     ratio = results["real"][0] / results["bare"][0]
     p99 = percentile(results["real"][1], .99)
-    print(f"{kind:<12} real/bare {ratio:.2f}   issue 10's goals: ratio >= 0.5 {'met' if ratio >= .5 else 'NOT met'}, "
-          f"p99 < 50 ms at 16 clients {'met' if p99 < 50 else 'NOT met'}")
+    goals = (f"issue 10's goals (SQLite): ratio >= 0.5 {'met' if ratio >= .5 else 'NOT met'}, "
+             f"p99 < 50 ms at 16 clients {'met' if p99 < 50 else 'NOT met'}") if kind.startswith("sqlite") \
+        else "(figures only: the goals are SQLite's)"
+    print(f"{kind:<12} real/bare {ratio:.2f}   {goals}")
     return {"ratio": ratio}
 
 
