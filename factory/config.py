@@ -62,6 +62,12 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict:
         # Workers stay signed in on their own phone for a season; owner sessions expire sooner
         # (see auth.views).
         "PERMANENT_SESSION_LIFETIME": timedelta(days=400),
+        # The session cookie is sent only by an answer that changes the session (a sign-in, a
+        # switch, a sign-out). With Flask's default every answer sent it again, so a request made
+        # as the previous worker (a poll, a stylesheet) answered after a badge switch signed the
+        # phone back in as them, and the new worker's pieces would have counted for the old one.
+        # The 400 days therefore run from the sign-in, not from the last request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "OWNER_SESSION_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH") or 8 * 1024 * 1024),

@@ -351,3 +351,29 @@ def test_the_work_orders_qr_opens_the_order_with_each_bundles_progress(client, s
     assert [(v, n, steps.split(" · ")[0]) for v, n, steps in bundles] == [("", "1", "织片 40"), ("void", "2", "织片 15"),
                                                                          ("", "3", "织片 0")]
     assert f'href="/t/{first.token}"' in html
+
+
+# --- switching workers on one phone ---------------------------------------------------------------
+
+def test_a_late_answer_from_before_a_switch_does_not_sign_the_previous_worker_back_in(app, workshop):
+    """Found by a flaky browser test under load: a request the phone sent as the knitter (a poll, the
+    favicon, a stylesheet) answered after the linker scanned their badge and switched set the
+    knitter's session cookie again, so the phone was the knitter's once more and the linker's pieces
+    would have been credited to the knitter. An answer that does not change who is signed in must
+    not send the session cookie at all."""
+    phone = app.test_client()
+    phone.get(f"/w/{workshop.knitter.badge_token}")
+    phone.get("/me")  # the knitter's day: the session now holds its form token too
+    knitters_cookie = phone.get_cookie("session").value
+    token = csrf_token(phone, f"/w/{workshop.linker.badge_token}")  # the switch asks first
+    assert phone.post(f"/w/{workshop.linker.badge_token}", data={"csrf_token": token}).status_code == 302
+    assert phone.get_cookie("session").value != knitters_cookie
+    # The requests sent before the switch, still carrying the knitter's cookie, are answered now.
+    late = app.test_client()
+    late.set_cookie("session", knitters_cookie)
+    for url in ("/static/app.css", "/static/favicon.png", "/me", f"/t/{workshop.tickets[0].token}"):
+        answer = late.get(url)
+        assert answer.status_code < 400, url
+        assert not [h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session=")], url
+    # The phone is the linker's: what the linker logs counts for the linker.
+    assert workshop.linker.name in phone.get("/me").get_data(as_text=True)
