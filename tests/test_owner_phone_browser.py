@@ -141,6 +141,9 @@ def test_settings_buttons_keep_one_line_and_the_order_form_adds_lines(live_serve
     page.locator("input[name=color]").nth(0).fill("红")
     page.click("button.add-line")
     page.wait_for_function("document.querySelectorAll('input[name=color]').length === 4")
+    # The new page's lines exist before its stylesheet has arrived (under load it came late and
+    # the unstyled form was wider than the phone): measure once the page has loaded.
+    page.wait_for_load_state("load")
     assert page.locator("input[name=color]").nth(0).input_value() == "红"
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     screenshot(page, "desk-phone-order-form.png")
