@@ -62,8 +62,9 @@ def settings_from_env(environ: os._Environ | dict | None = None) -> dict:
         # Workers stay signed in on their own phone for a season; owner sessions expire sooner
         # (see auth.views).
         "PERMANENT_SESSION_LIFETIME": timedelta(days=400),
-        # The session cookie is sent only by an answer that changes the session (a sign-in, a
-        # switch, a sign-out). With Flask's default every answer sent it again, so a request made
+        # The session cookie is sent only by an answer that changes the session: a sign-in (it
+        # adds the form token at once, web/access.py), a switch, a sign-out. With Flask's default
+        # every answer sent it again, so a request made
         # as the previous worker (a poll, a stylesheet) answered after a badge switch signed the
         # phone back in as them, and the new worker's pieces would have counted for the old one.
         # The 400 days therefore run from the sign-in, not from the last request.

@@ -65,7 +65,10 @@ def badge(token: str):
     current = g.get("worker")
     if request.method == "GET" and current is not None and current.id != worker.id:
         return render_template("auth/switch_worker.html", current=current, new=worker)
-    sign_in_worker(worker)
+    if current is None or current.id != worker.id:
+        # Only a change of worker writes the session (and so sends its cookie): the worker's own
+        # badge scanned again changes nothing, so its answer cannot undo a later switch.
+        sign_in_worker(worker)
     return redirect(url_for("floor.my_day"))
 
 

@@ -76,11 +76,12 @@ SINGLE_STATEMENT = "single statement"
 
 
 @contextmanager
-def single_statement_connection() -> Iterator[Connection]:
+def single_read_connection() -> Iterator[Connection]:
     """A pooled connection for one read outside any transaction (the API's token check before each
     request): the statement is its own snapshot, with no BEGIN before it and no ROLLBACK after
     (on SQLite the driver runs it in autocommit; on PostgreSQL the connection is in AUTOCOMMIT).
-    Two statements on it may see different moments: use it for one."""
+    Two statements on it may see different moments: use it for one read. Never write on it: a write
+    would commit at once, outside write_transaction() and SQLite's writer turn."""
     eng = engine()
     options = {"sqlite_begin": SINGLE_STATEMENT} if eng.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
     with eng.connect().execution_options(**options) as connection:

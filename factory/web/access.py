@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
-from factory.data.db import get_session, single_statement_connection
+from factory.data.db import get_session, single_read_connection
 from factory.data.models import ApiToken, User, Worker, utcnow
 
 
@@ -37,7 +38,7 @@ def load_identity() -> None:
         if header.startswith("Bearer "):
             # One statement on a connection of its own: no transaction is opened on the request's
             # session, which a scan would only have to end before its write.
-            with single_statement_connection() as connection:
+            with single_read_connection() as connection:
                 g.user = user_for_token(connection=connection, token=header[7:].strip())
             g.via_token = g.user is not None
         return
@@ -67,16 +68,27 @@ def sign_in_owner(user: User) -> None:
     session.pop("user_id", None)
     # A new CSRF token from here on: one planted or read before sign-in is worth nothing.
     session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
     session["user_id"] = user.id
     session["generation"] = user.session_generation
     session["signed_in_at"] = datetime.now(UTC).timestamp()
     session.permanent = True
+    _form_token_now()
 
 
 def sign_in_worker(worker: Worker) -> None:
     session["worker_id"] = worker.id
     session["badge"] = badge_fingerprint(worker.badge_token)
     session.permanent = True
+    _form_token_now()
+
+
+def _form_token_now() -> None:
+    """Put the form (CSRF) token into the session in the sign-in's own answer. Otherwise the first
+    page after it would add the token and so send the session cookie again: answered late, after
+    another worker switched the phone to themselves, it would sign the first one back in. Only a
+    sign-in, a switch or a sign-out then sends the session cookie (SESSION_REFRESH_EACH_REQUEST is off)."""
+    generate_csrf()
 
 
 def owner_required(view):
