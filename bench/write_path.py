@@ -36,6 +36,7 @@ BARE_APP = '''
 """One row per POST: the floor of what a scan can cost on this stack."""
 import os
 from flask import Flask, request
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 from factory.data.db import make_engine
 
@@ -54,8 +55,16 @@ def store():
     data = request.get_json()
     with Session(engine) as session:
         session.add(Row(client_id=data["id"], body=request.get_data(as_text=True)))
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:  # a retry of a POST already stored: answered as the real app does
+            return {"id": data["id"]}, 200
     return {"id": data["id"]}, 201
+
+# As `flask serve` does for the real app just before serving (factory/cli.py).
+import gc
+gc.collect()
+gc.freeze()
 '''
 
 
@@ -84,8 +93,9 @@ def serve_command(app: str, port: int, processes: int) -> list[str]:
     """How the bare app is served: as `flask serve` serves the real one (waitress with 8 threads and
     a limit of 500 connections; gunicorn's gthread workers with 8 threads each)."""
     if processes > 1:
+        # --preload: loaded once before forking, as flask serve's gunicorn does
         return [str(Path(sys.executable).parent / "gunicorn"), "-w", str(processes), "--threads", "8",
-                "-b", f"127.0.0.1:{port}", app]
+                "--preload", "-b", f"127.0.0.1:{port}", app]
     return [sys.executable, "-c", f"from waitress import serve; import importlib; "
             f"m, a = {app!r}.split(':'); serve(getattr(importlib.import_module(m), a), host='127.0.0.1', "
             f"port={port}, threads=8, connection_limit=500)"]
@@ -112,9 +122,9 @@ def load(port: int, clients: int, requests: int, body_for) -> tuple[float, list[
                     answer = connection.getresponse()
                     answer.read()
                     break
-                except (http.client.HTTPException, ConnectionError):
-                    # The server closed the keep-alive connection (gunicorn does): the same
-                    # request again on a new one (its id makes it safe).
+                except (http.client.HTTPException, OSError):
+                    # The server closed the keep-alive connection (gunicorn does) or did not answer
+                    # in time: the same request again on a new one (its id makes it safe).
                     connection.close()
                     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             mine.append(time.perf_counter() - began)
@@ -190,9 +200,13 @@ def measure(kind: str, url_for, processes: int, clients: int, requests: int) -> 
               f"p99 {percentile(latencies, .99):7.1f} ms   answers {statuses}")
     ratio = results["real"][0] / results["bare"][0]
     p99 = percentile(results["real"][1], .99)
-    goals = (f"issue 10's goals (SQLite): ratio >= 0.5 {'met' if ratio >= .5 else 'NOT met'}, "
-             f"p99 < 50 ms at 16 clients {'met' if p99 < 50 else 'NOT met'}") if kind.startswith("sqlite") \
-        else "(figures only: the goals are SQLite's)"
+    if not kind.startswith("sqlite"):
+        goals = "(figures only: the goals are SQLite's)"
+    elif clients != 16:
+        goals = f"(issue 10's goals are stated for 16 clients, not {clients})"
+    else:
+        goals = (f"issue 10's goals (SQLite, 16 clients): ratio >= 0.5 {'met' if ratio >= .5 else 'NOT met'}, "
+                 f"p99 < 50 ms {'met' if p99 < 50 else 'NOT met'}")
     print(f"{kind:<12} real/bare {ratio:.2f}   {goals}")
     return {"ratio": ratio}
 
