@@ -385,3 +385,35 @@ def test_a_late_answer_from_before_a_switch_does_not_sign_the_previous_worker_ba
     # The phone is the linker's: what the linker logs counts for the linker.
     day = soup(phone.get("/me"))
     assert one(day, "#queue")["data-worker"] == workshop.linker.code
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_ticket_page_left_open_from_before_a_switch_logs_nothing_for_the_new_worker(app, session, workshop,
+                                                                                     htmx):
+    """Found by trying it as a workshop would: a ticket page the knitter opened, used after the
+    linker switched the phone to themselves in another tab, still showed the knitter's name and
+    logged the pieces for the linker. The page says whose it is; a tap on another worker's page
+    logs nothing and says so."""
+    ticket = workshop.tickets[0]
+    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
+    session.commit()  # the linker knits too: the pieces could count for either
+    phone = app.test_client()
+    phone.get(f"/w/{workshop.knitter.badge_token}")
+    knitters_page = soup(phone.get(f"/t/{ticket.token}"))  # the tab left open
+    form = one(knitters_page, "form#log-form")
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    assert fields["worker"] == workshop.knitter.code
+    token = csrf_token(phone, f"/w/{workshop.linker.badge_token}")
+    phone.post(f"/w/{workshop.linker.badge_token}", data={"csrf_token": token})
+    answer = phone.post(f"/t/{ticket.token}/scans", data={**fields, "good": "3", "defects": "0"},
+                        headers={"HX-Request": "true"} if htmx else {})
+    assert answer.status_code == 409
+    assert scans_in(session) == []
+    shown = soup(answer)
+    message = text(one(shown, ".result.error"))
+    assert workshop.knitter.name in message and workshop.linker.name in message, message
+    assert shown.select("form#log-form") == []  # nothing to tap again on the stale page
+    assert one(shown, "a.reopen")["href"].endswith(f"/t/{ticket.token}")
+    # Opened again, the page is the linker's, and the linker's pieces count for the linker.
+    again = soup(phone.get(f"/t/{ticket.token}"))
+    assert one(again, "form#log-form input[name=worker]")["value"] == workshop.linker.code

@@ -276,3 +276,29 @@ def test_without_javascript_the_plain_form_logs_and_redirects(live_server, brows
         screenshot(page, "ticket-nojs.png")
     finally:
         context.close()
+
+
+def test_a_tab_left_open_before_a_switch_logs_nothing_and_says_whose_phone_it_is(live_server, phone, session,
+                                                                                workshop):
+    """Two tabs on one phone: the knitter's ticket page, then the linker's badge in the other tab.
+    A tap in the knitter's tab logs nothing for anyone and says how to go on."""
+    from factory.data.models import WorkerWorkCenter
+    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
+    session.commit()
+    ticket = workshop.tickets[0]
+    knitters_tab = signed_in_ticket(phone, live_server, workshop, ticket)
+    other_tab = phone.new_page()
+    other_tab.goto(f"{live_server}/w/{workshop.linker.badge_token}")
+    other_tab.click("form[method=post] button[type=submit]")  # "sign in as the linker"
+    other_tab.wait_for_url("**/me")
+    knitters_tab.fill("#good", "5")
+    knitters_tab.click("#log-form button[type=submit]")
+    message = knitters_tab.wait_for_selector(".result.error").inner_text()
+    assert "没有记件" in message and workshop.knitter.name in message and workshop.linker.name in message
+    assert knitters_tab.locator("#log-form").count() == 0
+    assert stored(session) == []
+    screenshot(knitters_tab, "ticket-tab-of-another-worker.png")
+    assert knitters_tab.locator("a.reopen").bounding_box()["height"] >= 48  # a glove can hit it
+    knitters_tab.click("a.reopen")
+    knitters_tab.wait_for_selector("#log-form")
+    assert workshop.linker.name in knitters_tab.inner_text("header")

@@ -50,7 +50,7 @@ STATUS = {
     "not_your_work_center": 403, "not_yours": 403,
     "ticket_voided": 409, "order_closed": 409, "over_open": 409, "implausible": 409, "id_reused": 409,
     "undo_of_undo": 409, "already_undone": 409, "undo_too_late": 409, "used_downstream": 409,
-    "other_worker": 403, "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
+    "other_worker": 403, "page_of_other_worker": 409, "reason_required": 422, "reversal_of_reversal": 409, "already_corrected": 409, "downstream_has_more": 409,
 }
 CLOSED_STATUSES = frozenset(s.value for s in CLOSED_TO_SCANS)
 UNDO_PREFIX = "undo:"

@@ -26,6 +26,10 @@ def worker_by_badge(*, session: Session, token: str) -> Worker | None:
     return session.exec(select(Worker).where(Worker.badge_token == token, Worker.active == True)).first()  # noqa: E712
 
 
+def worker_by_code(*, session: Session, code: str) -> Worker | None:
+    return session.exec(select(Worker).where(Worker.code == code)).first()
+
+
 def work_centers_of(*, session: Session, worker: Worker) -> list[WorkCenter]:
     return list(session.exec(select(WorkCenter).join(WorkerWorkCenter)
                              .where(WorkerWorkCenter.work_center_id == WorkCenter.id,

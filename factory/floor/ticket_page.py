@@ -37,6 +37,7 @@ class LogForm:
     confirm: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    stale: bool = False  # the page was another worker's: no form, a link to open it again
 
 
 @dataclass(frozen=True)

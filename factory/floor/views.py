@@ -14,7 +14,7 @@ from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view, variants_of
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
 from factory.data.scans import ScanRequest, record_scan, refused, scan_ticket_id, scans_between, undo_scan
-from factory.data.workforce import operations_of, work_centers_of
+from factory.data.workforce import operations_of, work_centers_of, worker_by_code
 from factory.domain.pay import period_named, period_of
 from factory.domain.refusal import Refusal, Refused
 from factory.domain.scan_rules import MAX_PIECES
@@ -84,8 +84,11 @@ def log(token: str):
     now = utcnow()
     outcome = None
     if not errors and scan_in.worker and scan_in.worker != g.worker.code:
-        # A queued scan is sent as the worker who tapped it, or not at all.
-        outcome = refused(Refusal("other_worker", "worker", {"worker": scan_in.worker}))
+        # A queued scan is sent as the worker who tapped it, or not at all. A page opened by one
+        # worker and tapped after another signed in on the phone (another tab) logs nothing.
+        outcome = refused(Refusal("other_worker", "worker", {"worker": scan_in.worker}) if queued else
+                          Refusal("page_of_other_worker", "worker",
+                                  {"worker": _worker_name(scan_in.worker), "current": g.worker.name}))
     elif not errors:
         outcome = record_scan(now=now, request=ScanRequest(
             scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
@@ -99,8 +102,15 @@ def log(token: str):
                    defects=str(data.get("defects", "0")), errors=errors)
     if outcome is not None:
         form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "implausible"
+        form.stale = outcome.refusal.code == "page_of_other_worker"
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form), outcome.status if outcome else 422)
+
+
+def _worker_name(code: str) -> str:
+    """The name shown for a worker's code (the code itself when no such worker exists)."""
+    worker = worker_by_code(session=get_session(), code=code)
+    return f"{worker.name}（{code}）" if worker else code
 
 
 def _queue_answer(ticket, data, scan_in, outcome, errors: dict, now) -> tuple[dict, int]:

@@ -42,6 +42,10 @@ def explain(refusal: Refusal) -> str:
     if code == "other_worker":
         return _("This scan was logged by %(worker)s; it is sent when %(worker)s signs in on this phone again.",
                  worker=n.get("worker", ""))
+    if code == "page_of_other_worker":
+        return _("Nothing was logged: this page was opened by %(worker)s, and this phone is now signed in as "
+                 "%(current)s. Open the ticket again to log as %(current)s.", worker=n.get("worker", ""),
+                 current=n.get("current", ""))
     if code == "already_corrected":
         return _("This scan was already corrected (reason: %(reason)s).", reason=n.get("reason", ""))
     if code == "undo_too_late":
