@@ -202,6 +202,24 @@ def test_stuck_bundles_on_the_board_and_work_in_progress(session, owner_client, 
     assert fresh(session).get(BoardState, 1).stuck_hours == 12
 
 
+def test_the_board_says_how_many_orders_are_not_started_when_it_shows_only_some(session, owner_client, workshop):
+    """Found by an outside try: the board listed 10 orders not started (the floor view 20) of 21,
+    with nothing saying that more were left out."""
+    numbers = [create_order(session=session, order_in=OrderIn(
+        customer=f"新单{n}", product="SCARF", quantity=10, due=date.today() + timedelta(days=30 + n))).number
+        for n in range(12)]
+    session.commit()
+    board = soup(owner_client.get("/"))
+    listed = [li["data-order"] for li in board.select("ul.not-started li")]
+    waiting = len(numbers) + 1  # the workshop's own order has no scan either
+    assert len(listed) == 10
+    assert text(one(board, "h3.not-started-head")) == f"尚未开工的订单 ({waiting})"
+    more = one(board, "p.more-not-started a")
+    assert text(more).startswith(f"还有 {waiting - 10} 张") and more["href"].endswith("/wip#stuck")
+    wip = soup(owner_client.get("/wip"))
+    assert len(wip.select("ul.not-started li")) == waiting and not wip.select("p.more-not-started")
+
+
 def test_stuck_bundles_count_working_hours_in_the_workshops_time(session, workshop):
     """The data function with real shift hours in Shanghai: the waits are stored in UTC and
     counted in the workshop's shifts (Monday to Saturday 08:00-17:00, lunch 12:00-13:00), across a
