@@ -19,8 +19,9 @@ def explain(refusal: Refusal) -> str:
         return _("Only %(open)s pieces are open at %(operation)s for this bundle.", open=n["open"],
                  operation=n["operation"])
     if code == "implausible":
-        return _("Since your last scan (or the shift start) you have claimed %(minutes)s standard minutes of work, "
-                 "but only %(working)s working minutes have passed. Log %(pieces)s pieces at %(operation)s anyway?",
+        return _("Counting these pieces, your work since your last scan (or the shift start) comes to %(minutes)s "
+                 "standard minutes, but only %(working)s working minutes have passed. Log %(pieces)s pieces at "
+                 "%(operation)s anyway?",
                  minutes=n["minutes"], working=n["working"], pieces=n["pieces"], operation=n["operation"])
     if code == "not_your_work_center":
         return _("%(operation)s is done at %(work_center)s, which is not one of your work centers. Pick one of "
