@@ -112,6 +112,9 @@ def test_payroll_reads_well_on_a_phone(live_server, phone, app, demo, owner):
         assert total["x"] + total["width"] <= 393
     grand = page.locator("tr.grand-total td.total")
     assert grand.is_visible() and grand.inner_text().replace(",", "").replace(".", "").isdigit()
+    # The grand total's title takes a line of its own, over both columns of figures.
+    title, pieces = (page.locator(f"tr.grand-total td:nth-child({n})").bounding_box() for n in (1, 2))
+    assert title["width"] > 300 and pieces["y"] >= title["y"] + title["height"] - 1
     screenshot(page, "desk-payroll-phone.png")
 
 

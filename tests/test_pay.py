@@ -521,3 +521,9 @@ def test_a_nul_character_is_refused_as_a_field_on_every_database(session, worksh
                                                                 "piece_rate": "1", "effective_from": ""})
     assert response.status_code == 422
     assert fresh(session).exec(select(PayAdjustment)).all() == [] and session.exec(select(PieceRate)).all() == []
+
+
+def test_a_period_without_adjustments_says_so(owner_client, workshop):
+    page = BeautifulSoup(owner_client.get("/reports/payroll?period=2027-06").get_data(as_text=True), "html.parser")
+    rows = page.select("table.adjustments-list tbody tr")
+    assert [r.get_text(strip=True) for r in rows] == ["无。"]
