@@ -120,6 +120,10 @@ def test_the_owners_menu_is_one_row_and_owner_pages_fit_393_px(live_server, phon
         page.goto(live_server + path)
         assert page.evaluate("document.querySelector('header.top').getBoundingClientRect().height") <= 60, path
         assert page.evaluate(NO_SIDEWAYS_SCROLL), path
+    # An order's route keeps each name and count on one line (it broke "织片" a character a line).
+    page.goto(live_server + f"/orders/{workshop.order.number}")
+    heights = page.evaluate("[...document.querySelectorAll('table.route tbody tr')].map(r => r.getBoundingClientRect().height)")
+    assert heights and max(heights) < 56, heights
     page.goto(live_server + "/")
     menu = page.locator(".owner-nav")
     assert page.evaluate("(() => { const n = document.querySelector('.owner-nav'); "
