@@ -259,6 +259,9 @@ def test_the_page_says_the_date_the_board_shows_after_accepting(demo, owner, own
     args = f"product=SW-CREW&quantity=400&due={due}&customer=同一计划"
     page = soup(owner_client.get(f"/assess?{args}"))
     planned = page.select_one('dd[data-field="planned"]').get_text().split()[0]
+    # Two dates, each saying what it is (an outside try could not tell which one to promise).
+    assert "看板" in page.select_one('dd[data-field="planned"] small').get_text()
+    assert "能答应的最早交期" in page.select_one('dd[data-field="earliest"] small').get_text()
     response = owner_client.post("/assess/accept", data={
         "product": "SW-CREW", "quantity": "400", "due": due, "customer": "同一计划",
         "assessed": f"SW-CREW|400|{due}", "request_id": page.select_one("input[name=request_id]")["value"],
