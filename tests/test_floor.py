@@ -417,3 +417,12 @@ def test_a_ticket_page_left_open_from_before_a_switch_logs_nothing_for_the_new_w
     # Opened again, the page is the linker's, and the linker's pieces count for the linker.
     again = soup(phone.get(f"/t/{ticket.token}"))
     assert one(again, "form#log-form input[name=worker]")["value"] == workshop.linker.code
+
+
+def test_my_day_names_the_product_as_the_ticket_does(session, worker_client, workshop):
+    """Found by an outside try: my day showed the office's product code (CD-VNECK) beside each
+    operation, where the ticket shows the product's name (V领开衫)."""
+    add_scan(session, workshop.tickets[0], workshop.operations[0], workshop.knitter, 12)
+    day = soup(worker_client.get("/me"))
+    shown = {text(s) for s in day.select("small.product")}
+    assert shown == {workshop.product.name}, shown

@@ -39,6 +39,13 @@ def product_by_code(*, session: Session, code: str) -> Product | None:
     return session.exec(select(Product).where(Product.code == code)).first()
 
 
+def product_names(*, session: Session, codes: set[str]) -> dict[str, str]:
+    """The name of each product code (the worker's pages show names: codes are the office's)."""
+    if not codes:
+        return {}
+    return dict(session.exec(select(Product.code, Product.name).where(Product.code.in_(sorted(codes)))).all())
+
+
 def _scenario(*, session: Session, inquiry: InquiryIn, product: Product, today: date,
               minutes: dict[int, float], exclude: str | None = None) -> dict:
     return with_candidate(live_scenario(session=session, today=today, minutes=minutes, exclude=exclude),

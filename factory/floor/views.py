@@ -10,6 +10,7 @@ from flask import Response, abort, current_app, g, make_response, redirect, rend
 from factory.data.attention import keep_refused, needs_attention
 from factory.data.db import get_session, write_transaction
 from factory.data.floor import order_by_share_token, station_queue, status_card
+from factory.data.inquiries import product_names
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view, variants_of
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
@@ -197,11 +198,13 @@ def my_day():
     period = period_of(today, pay_rules(session=session))
     day = day_range_utc(today, today, zone)
     this_period = payroll_for(session=session, period=period, zone=zone, worker_id=g.worker.id)
+    today_pay = day_pay(session=session, worker=g.worker, day=today, zone=zone)
+    period_pay = this_period.worker(g.worker.code)
+    codes = {p for pay in (today_pay, period_pay) if pay for p, *_ in pay.operations}
     return render_template(
         "floor/me.html", worker=g.worker, zone=zone, today=today, period=period,
-        work_centers=work_centers_of(session=session, worker=g.worker),
-        day=day_pay(session=session, worker=g.worker, day=today, zone=zone),
-        period_pay=this_period.worker(g.worker.code),
+        work_centers=work_centers_of(session=session, worker=g.worker), day=today_pay, period_pay=period_pay,
+        product_names=product_names(session=session, codes=codes),
         scans=scans_between(session=session, worker_id=g.worker.id, start=day[0], end=day[1]),
         attention=needs_attention(session=session, worker_id=g.worker.id,
                                   since=utcnow() - timedelta(days=ATTENTION_DAYS)), explain=explain)
