@@ -254,6 +254,20 @@
     // getAttribute: the form's `id` property is its input named "id".
     if (elt && elt.getAttribute("id") === "log-form") keep(elt);
   }
+  // A part of the page answered for another worker than this page's (someone else signed in on
+  // the phone, in another tab) is not swapped in when it holds a form: a tap on it would count for
+  // the other worker under this page's name. The page says so; opening the ticket again shows whose it is.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var who = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Factory-Worker");
+    var body = event.detail.serverResponse || "";
+    if (ME && who && who !== ME && body.indexOf("<form") >= 0) {
+      event.detail.shouldSwap = false;
+      var box = document.getElementById("queue");
+      if (box) say(box.getAttribute("data-stale"));
+      var form = document.getElementById("log-form");
+      if (form) form.remove();
+    }
+  });
   document.addEventListener("htmx:sendError", networkFailed);
   document.addEventListener("htmx:timeout", networkFailed);
   document.addEventListener("htmx:responseError", function (event) {

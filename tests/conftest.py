@@ -383,6 +383,21 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def worker_form(client, path: str) -> dict:
+    """The hidden fields a worker's ticket page puts in its forms: the CSRF token and the worker the
+    page was opened by (a post without that name, or with another one, logs nothing)."""
+    html = client.get(path).get_data(as_text=True)
+    worker = re.search(r'id="queue"[^>]*data-worker="([^"]*)"', html, re.S)
+    assert worker and worker.group(1), f"no signed-in worker on {path}"
+    return {"csrf_token": csrf_token_in(html, path), "worker": worker.group(1)}
+
+
+def csrf_token_in(html: str, path: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

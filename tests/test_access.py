@@ -90,8 +90,9 @@ ACCESS = [
     ("floor.my_payslips", "GET", "/me/pay", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.my_payslip", "GET", "/me/pay/2026-11", {ANON: 401, WORKER: 200, OWNER: 401}),
     ("floor.ticket_photo", "GET", "/t/{ticket}/photo", {ANON: 404, WORKER: 404, OWNER: 404}),  # no photo in tests
-    ("floor.log", "POST", "/t/{ticket}/scans", {ANON: 400, WORKER: 422, OWNER: 401}),
-    ("floor.undo", "POST", "/t/{ticket}/scans/no-such-scan/undo", {ANON: 400, WORKER: 404, OWNER: 401}),
+    # A worker's post without the name of the worker its page was opened by logs nothing (409).
+    ("floor.log", "POST", "/t/{ticket}/scans", {ANON: 400, WORKER: 409, OWNER: 401}),
+    ("floor.undo", "POST", "/t/{ticket}/scans/no-such-scan/undo", {ANON: 400, WORKER: 409, OWNER: 401}),
     # --- printing ---
     ("printing.index", "GET", "/print", {ANON: 302, WORKER: 403, OWNER: 200}),
     ("printing.address", "GET", "/print/address", {ANON: 302, WORKER: 403, OWNER: 200}),

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.conftest import csrf_token, row_counts
+from tests.conftest import csrf_token, row_counts, worker_form
 
 TEN_MB = 10 * 1024 * 1024
 HOSTILE = ["😀🧶 ‮مرحبا‬ 𠀀𠀁", "<script>alert(1)</script>", "=HYPERLINK(\"http://evil\",\"x\")"]
@@ -167,7 +167,7 @@ def hostile(app, workshop, session, owner_client):
     phone.get(f"/w/{worker.badge_token}")
     logged = phone.post(f"/t/{ticket.token}/scans", data={"id": "hostile-scan-1", "operation": "knitting",
                                                           "good": "3", "confirm": "1",
-                                                          "csrf_token": csrf_token(phone, f"/t/{ticket.token}")})
+                                                          **worker_form(phone, f"/t/{ticket.token}")})
     assert logged.status_code in (302, 303), logged.get_data(as_text=True)
     session.rollback()  # end this session's read snapshot: the scan was written by another connection
     return {"number": number, "ticket": ticket.token, "phone": phone, "product": product_name,

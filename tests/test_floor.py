@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from factory.data.models import Product, Scan, WorkCenter, Worker, WorkerWorkCenter
-from tests.conftest import add_scan, csrf_token, one, scans_in, soup, text
+from tests.conftest import add_scan, csrf_token, one, scans_in, soup, text, worker_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def log(client, ticket, path=None, **fields):
-    data = {"csrf_token": csrf_token(client, f"/t/{ticket.token}"), "id": fields.pop("id", None) or _new_id(),
-            "operation": "knitting", "good": "40", "defects": "0"} | fields
+    data = worker_form(client, f"/t/{ticket.token}") | {"id": fields.pop("id", None) or _new_id(),
+                                                        "operation": "knitting", "good": "40", "defects": "0"} | fields
     return client.post(path or f"/t/{ticket.token}/scans", data=data)
 
 
@@ -219,8 +219,8 @@ def test_a_plain_form_logs_redirects_and_shows_the_result_with_undo(worker_clien
 
 def test_htmx_gets_the_live_part_with_the_result_in_place(worker_client, session, workshop):
     ticket = workshop.tickets[0]
-    data = {"csrf_token": csrf_token(worker_client, f"/t/{ticket.token}"), "id": "htmx-scan-01",
-            "operation": "knitting", "good": "25", "defects": ""}
+    data = worker_form(worker_client, f"/t/{ticket.token}") | {"id": "htmx-scan-01", "operation": "knitting",
+                                                               "good": "25", "defects": ""}
     response = worker_client.post(f"/t/{ticket.token}/scans", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 201
     assert "HX-Request" in response.headers["Vary"]
@@ -276,10 +276,10 @@ def test_a_quick_second_claim_asks_and_logs_when_confirmed(worker_client, sessio
 def test_undo_from_the_page_reverses_the_scan(worker_client, linker_client, session, workshop):
     ticket = workshop.tickets[0]
     log(worker_client, ticket, id="undo-page-01", good="12")
-    token = csrf_token(worker_client, f"/t/{ticket.token}")
+    own = worker_form(worker_client, f"/t/{ticket.token}")
     assert linker_client.post(f"/t/{ticket.token}/scans/undo-page-01/undo",
-                              data={"csrf_token": csrf_token(linker_client, f"/t/{ticket.token}")}).status_code == 403
-    response = worker_client.post(f"/t/{ticket.token}/scans/undo-page-01/undo", data={"csrf_token": token})
+                              data=worker_form(linker_client, f"/t/{ticket.token}")).status_code == 403
+    response = worker_client.post(f"/t/{ticket.token}/scans/undo-page-01/undo", data=own)
     assert response.status_code == 303
     page = soup(worker_client.get(response.headers["Location"]))
     assert "已撤销：织片 12 件" in text(one(page, "div.result"))
@@ -426,3 +426,32 @@ def test_my_day_names_the_product_as_the_ticket_does(session, worker_client, wor
     day = soup(worker_client.get("/me"))
     shown = {text(s) for s in day.select("small.product")}
     assert shown == {workshop.product.name}, shown
+
+
+@pytest.mark.parametrize("tap", ["empty count", "undo", "no name"])
+def test_a_page_of_another_worker_never_hands_out_a_form_for_the_worker_signed_in_now(app, session, workshop, tap):
+    """Found by review: a stale page's post refused for another reason (an empty count, an undo of
+    the knitter's scan) re-rendered the form for the linker signed in now, under the knitter's name;
+    the next tap counted for the linker. Every post from another worker's page, and from a page
+    that does not say whose it is, answers with no form at all."""
+    ticket = workshop.tickets[0]
+    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
+    session.commit()
+    phone = app.test_client()
+    phone.get(f"/w/{workshop.knitter.badge_token}")
+    assert log(phone, ticket, id="stale-undo-01", good="5").status_code == 303
+    fields = worker_form(phone, f"/t/{ticket.token}")  # the knitter's page, left open
+    token = csrf_token(phone, f"/w/{workshop.linker.badge_token}")
+    phone.post(f"/w/{workshop.linker.badge_token}", data={"csrf_token": token})
+    if tap == "undo":
+        answer = phone.post(f"/t/{ticket.token}/scans/stale-undo-01/undo", data=fields, headers={"HX-Request": "true"})
+    else:
+        sent = {**fields, "id": _new_id(), "operation": "knitting", "good": "", "defects": "0"}
+        if tap == "no name":
+            sent = {k: v for k, v in sent.items() if k != "worker"} | {"good": "3"}
+        answer = phone.post(f"/t/{ticket.token}/scans", data=sent, headers={"HX-Request": "true"})
+    assert answer.status_code == 409
+    shown = soup(answer)
+    assert shown.select("form") == [] and shown.select("a.reopen")
+    assert "没有记件" in text(one(shown, ".result.error"))
+    assert [(s.worker_id, s.good) for s in scans_in(session)] == [(workshop.knitter.id, 5)]

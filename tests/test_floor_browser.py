@@ -302,3 +302,22 @@ def test_a_tab_left_open_before_a_switch_logs_nothing_and_says_whose_phone_it_is
     knitters_tab.click("a.reopen")
     knitters_tab.wait_for_selector("#log-form")
     assert workshop.linker.name in knitters_tab.inner_text("header")
+
+
+def test_a_tab_left_open_before_a_switch_never_takes_in_the_new_workers_form(live_server, phone, session, workshop):
+    """The page's own refresh of its live part (after sending the queue) answered for the worker
+    signed in now holds that worker's form: it is not swapped in under the previous one's name."""
+    from factory.data.models import WorkerWorkCenter
+    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
+    session.commit()
+    ticket = workshop.tickets[0]
+    knitters_tab = signed_in_ticket(phone, live_server, workshop, ticket)
+    other_tab = phone.new_page()
+    other_tab.goto(f"{live_server}/w/{workshop.linker.badge_token}")
+    other_tab.click("form[method=post] button[type=submit]")
+    other_tab.wait_for_url("**/me")
+    knitters_tab.evaluate("htmx.ajax('GET', location.pathname, {target: '#live', swap: 'outerHTML'})")
+    knitters_tab.wait_for_selector("#queue:not([hidden])")
+    assert "换了别人登录" in knitters_tab.inner_text("#queue")
+    assert knitters_tab.locator("#log-form").count() == 0
+    assert stored(session) == []

@@ -215,7 +215,7 @@ def test_the_board_says_how_many_orders_are_not_started_when_it_shows_only_some(
     assert len(listed) == 10
     assert text(one(board, "h3.not-started-head")) == f"尚未开工的订单 ({waiting})"
     more = one(board, "p.more-not-started a")
-    assert text(more).startswith(f"还有 {waiting - 10} 张") and more["href"].endswith("/wip#stuck")
+    assert text(more).startswith(f"还有 {waiting - 10} 个订单") and more["href"].endswith("/wip#stuck")
     wip = soup(owner_client.get("/wip"))
     assert len(wip.select("ul.not-started li")) == waiting and not wip.select("p.more-not-started")
 

@@ -147,7 +147,7 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
     inquiry = fields(product=maybe(codes), quantity=maybe(["50"]), due=maybe([today]), customer=maybe(["客户"]),
                      reason=n)
     scan = fields(id=maybe(["abcdefgh1234"]), operation=maybe(["knitting"]), good=maybe(["1", "5"]),
-                  defects=maybe(["0"]), confirm=maybe(["1", ""]))
+                  defects=maybe(["0"]), confirm=maybe(["1", ""]), worker=maybe([w.knitter.code]))
     url = lambda template, **params: st.fixed_dictionaries(params).map(lambda p: template.format(**p))  # noqa: E731
     return {
         "desk.order_new": ("owner", st.just("/orders/new"), order),
@@ -184,7 +184,7 @@ def forms(w) -> dict[str, tuple[str, str, st.SearchStrategy]]:
         "assess.decide": ("owner", url("/assess/{d}", d=maybe(["accept", "decline"])), inquiry),
         "floor.log": ("worker", url("/t/{t}/scans", t=maybe(tickets)), scan),
         "floor.undo": ("worker", url("/t/{t}/scans/{i}/undo", t=maybe(tickets), i=maybe(["abcdefgh1234"])),
-                       fields()),
+                       fields(worker=maybe([w.knitter.code]))),
         "desk.operation_rate": ("owner", url("/products/{c}/rates", c=maybe(codes)), fields(
             operation=maybe(["knitting"]), piece_rate=maybe(["0.5", "0.125"]), effective_from=maybe(["", today]))),
         "desk.pay_period_save": ("owner", st.just("/settings/pay-period"), fields(first_day=maybe(["26", "1"]))),

@@ -516,6 +516,7 @@ def test_one_tap_cannot_credit_a_whole_order_without_confirming(worker_client, s
     page = soup(worker_client.get(f"/t/{ticket.token}"))
     assert page.select_one("#good")["value"] == "1500"
     form = {"csrf_token": page.select_one("input[name=csrf_token]")["value"],
+            "worker": page.select_one("#log-form input[name=worker]")["value"],
             "id": page.select_one("input[name=id]")["value"], "operation": "knitting", "good": "1500",
             "defects": "0"}
     asked = worker_client.post(f"/t/{ticket.token}/scans", data=form)

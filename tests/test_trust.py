@@ -532,15 +532,16 @@ def test_my_day_is_never_cached(worker_client):
 
 def test_undo_only_through_the_scans_own_ticket(worker_client, session, workshop):
     from tests.conftest import scans_in as scans
+    from tests.conftest import worker_form
     from tests.test_floor import log
     first, other = workshop.tickets[0], workshop.tickets[1]
     assert log(worker_client, first, id="own-ticket-01", good="5").status_code == 303
     elsewhere = worker_client.post(f"/t/{other.token}/scans/own-ticket-01/undo",
-                                   data={"csrf_token": csrf_token(worker_client, f"/t/{other.token}")})
+                                   data=worker_form(worker_client, f"/t/{other.token}"))
     assert elsewhere.status_code == 404
     assert [s.good for s in scans(session)] == [5]
     own = worker_client.post(f"/t/{first.token}/scans/own-ticket-01/undo",
-                             data={"csrf_token": csrf_token(worker_client, f"/t/{first.token}")})
+                             data=worker_form(worker_client, f"/t/{first.token}"))
     assert own.status_code == 303
     assert [s.good for s in scans(session)] == [5, -5]
 

@@ -14,7 +14,7 @@ from factory.data.inquiries import product_names
 from factory.data.models import Order, Product, utcnow
 from factory.data.orders import order_by_token, order_view, variants_of
 from factory.data.pay import day_pay, pay_rules, payroll_for, periods_of_worker
-from factory.data.scans import ScanRequest, record_scan, refused, scan_ticket_id, scans_between, undo_scan
+from factory.data.scans import STATUS, ScanRequest, record_scan, refused, scan_ticket_id, scans_between, undo_scan
 from factory.data.workforce import operations_of, work_centers_of, worker_by_code
 from factory.domain.pay import period_named, period_of
 from factory.domain.refusal import Refusal, Refused
@@ -81,15 +81,15 @@ def log(token: str):
     found = _ticket_or_404(token)
     queued = request.is_json
     data = request.get_json(silent=True) if queued else _form_data()
+    if not queued and (stale := _page_of_other_worker(data.get("worker"))):
+        # Before anything else: a refused form re-renders the page for the signed-in worker.
+        return _stale_page(found, stale)
     scan_in, errors = validate(TicketScanIn, data)
     now = utcnow()
     outcome = None
     if not errors and scan_in.worker and scan_in.worker != g.worker.code:
-        # A queued scan is sent as the worker who tapped it, or not at all. A page opened by one
-        # worker and tapped after another signed in on the phone (another tab) logs nothing.
-        outcome = refused(Refusal("other_worker", "worker", {"worker": scan_in.worker}) if queued else
-                          Refusal("page_of_other_worker", "worker",
-                                  {"worker": _worker_name(scan_in.worker), "current": g.worker.name}))
+        # A queued scan is sent as the worker who tapped it, or not at all.
+        outcome = refused(Refusal("other_worker", "worker", {"worker": scan_in.worker}))
     elif not errors:
         outcome = record_scan(now=now, request=ScanRequest(
             scan_in.id, token, scan_in.operation, g.worker.code, scan_in.good, scan_in.defects,
@@ -103,15 +103,28 @@ def log(token: str):
                    defects=str(data.get("defects", "0")), errors=errors)
     if outcome is not None:
         form.message, form.confirm = explain(outcome.refusal), outcome.refusal.code == "implausible"
-        form.stale = outcome.refusal.code == "page_of_other_worker"
     return _render_ticket(ticket_page(session=get_session(), ticket=found, worker=g.worker, today=workshop_today(),
                                       now=utcnow(), form=form), outcome.status if outcome else 422)
 
 
-def _worker_name(code: str) -> str:
-    """The name shown for a worker's code (the code itself when no such worker exists)."""
-    worker = worker_by_code(session=get_session(), code=code)
-    return f"{worker.name}（{code}）" if worker else code
+def _page_of_other_worker(posted) -> Refusal | None:
+    """A form on a worker's page names the worker it was served to. Posted from the page of
+    another worker than the one signed in now (someone else signed in on the phone in another
+    tab), or from a page without that name (older than it), it logs nothing: the pieces would
+    count for whoever is signed in, not for the one holding the page."""
+    if posted == g.worker.code:
+        return None
+    code = posted[:40] if isinstance(posted, str) else ""
+    worker = worker_by_code(session=get_session(), code=code) if code else None
+    return Refusal("page_of_other_worker", "worker", {"code": code, "name": worker.name if worker else "",
+                                                      "current": g.worker.name, "current_code": g.worker.code})
+
+
+def _stale_page(ticket, refusal: Refusal):
+    """The ticket page (or its live part) with the refusal and no form: a link opens it again."""
+    form = LogForm(message=explain(refusal), stale=True)
+    return _render_ticket(ticket_page(session=get_session(), ticket=ticket, worker=g.worker, today=workshop_today(),
+                                      now=utcnow(), form=form), STATUS[refusal.code])
 
 
 def _queue_answer(ticket, data, scan_in, outcome, errors: dict, now) -> tuple[dict, int]:
@@ -157,6 +170,8 @@ def undo(token: str, client_id: str):
     # Only through the scan's own ticket: another ticket's URL must not reach (or reveal) it.
     if scan_ticket_id(session=get_session(), client_id=client_id) not in (None, found.id):
         abort(404)
+    if stale := _page_of_other_worker(request.form.get("worker")):
+        return _stale_page(found, stale)
     outcome = undo_scan(client_id=client_id, worker=g.worker.code, now=utcnow())
     if outcome.ok:
         return _after_scan(token, outcome.scan.client_id, outcome.status)

@@ -117,10 +117,10 @@ _GLANCE_LABELS = {
     "late": _l("Late"),
     "at_risk": _l("At risk"),
     # Disjoint boxes, taken in this order: an order neither late nor at risk counts under "not
-    # started" or "in production" (both carry the green on-track badge on their cards). "On track"
+    # started" or "in progress" (both carry the green on-track badge on their cards). "On track"
     # for the last box read as if the orders not started were not on track.
     "not_started": _l("Not started"),
-    "on_track": _l("In production"),
+    "on_track": _l("In progress"),
 }
 
 

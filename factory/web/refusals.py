@@ -44,8 +44,12 @@ def explain(refusal: Refusal) -> str:
         return _("This scan was logged by %(worker)s; it is sent when %(worker)s signs in on this phone again.",
                  worker=n.get("worker", ""))
     if code == "page_of_other_worker":
-        return _("Nothing was logged: this page was opened by %(worker)s, and this phone is now signed in as "
-                 "%(current)s. Open the ticket again to log as %(current)s.", worker=n.get("worker", ""),
+        if not n.get("code"):
+            return _("Nothing was logged: this page is older than the sign-in of %(current)s on this phone. Open "
+                     "the ticket again.", current=n.get("current", ""))
+        return _("Nothing was logged: this page was opened by %(worker)s (%(code)s), and this phone is now signed "
+                 "in as %(current)s. If you are %(worker)s, scan your badge first; otherwise open the ticket again "
+                 "to log as %(current)s.", worker=n.get("name") or n["code"], code=n["code"],
                  current=n.get("current", ""))
     if code == "already_corrected":
         return _("This scan was already corrected (reason: %(reason)s).", reason=n.get("reason", ""))
