@@ -186,13 +186,14 @@
   function flush() {
     if (sending || !load().filter(mine).length || navigator.onLine === false) return showQueue();
     sending = true;
-    var sent = 0, rejected = [];
+    var sent = 0, rejected = [], held = "";
     function finish() {
       sending = false;
       var box = document.getElementById("queue");
       var notes = [];
       if (box && sent) notes.push(box.getAttribute("data-sent").replace("{n}", sent));
       if (box) rejected.forEach(function (r) { notes.push(box.getAttribute("data-rejected").replace("{reason}", r)); });
+      if (held) notes.push(held);
       showQueue(notes.length ? notes.join(" ") : undefined);
       refreshTiles();
       if ((sent || rejected.length) && document.getElementById("live") && window.htmx) {
@@ -217,6 +218,9 @@
           // Refused by the rules: the server kept it ("needs attention" on My day), so the phone
           // may let it go. Anything else (signed out, server trouble): keep it and try later.
           if (body.kept) { drop(item.id); rejected.push(reasonOf(body)); return next(); }
+          // Another worker is signed in on the phone now: it waits, and the box says why (not
+          // "no network", which the last failed send may have said).
+          if (body.reason === "other_worker") held = reasonOf(body);
           finish();
         });
       }, finish);

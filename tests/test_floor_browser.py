@@ -321,3 +321,23 @@ def test_a_tab_left_open_before_a_switch_never_takes_in_the_new_workers_form(liv
     assert "换了别人登录" in knitters_tab.inner_text("#queue")
     assert knitters_tab.locator("#log-form").count() == 0
     assert stored(session) == []
+
+
+def test_a_queued_scan_held_for_its_worker_says_why_not_no_network(live_server, phone, session, workshop):
+    """Found by an outside try: a scan queued while the network was down, sent after another worker
+    signed in on the phone, was held (rightly) but the box still said there was no network."""
+    ticket = workshop.tickets[0]
+    knitters_tab = signed_in_ticket(phone, live_server, workshop, ticket)
+    knitters_tab.route("**/scans", lambda route: route.abort())  # no network for this tap
+    knitters_tab.fill("#good", "7")
+    knitters_tab.click("#log-form button[type=submit]")
+    knitters_tab.wait_for_selector("text=1 条待发送")
+    knitters_tab.unroute("**/scans")
+    other_tab = phone.new_page()
+    other_tab.goto(f"{live_server}/w/{workshop.linker.badge_token}")
+    other_tab.click("form[method=post] button[type=submit]")
+    other_tab.wait_for_url("**/me")
+    knitters_tab.dispatch_event(".queue-send", "click")
+    knitters_tab.wait_for_selector("text=重新登录后才会发送")
+    assert "没有网络" not in knitters_tab.inner_text("#queue .queue-note")
+    assert stored(session) == []

@@ -267,8 +267,27 @@ def test_a_refused_queued_scan_is_kept_once_and_listed_for_worker_and_office(wor
     me = soup(worker_client.get("/me")).select_one("#attention")
     assert me is not None and me.select_one(f'li[data-scan="{scan_id}"]') is not None
     assert "40" in me.select_one(f'li[data-scan="{scan_id}"] .reason').get_text()
+    # The operation by its name, as everywhere on the worker's pages (it showed the code "knitting").
+    assert "织片" in me.select_one(f'li[data-scan="{scan_id}"]').get_text() and "knitting" not in me.get_text()
     office = soup(owner_client.get(f"/workers/{workshop.knitter.id}/scans")).select_one("#attention")
-    assert office is not None and scan_id in str(office)
+    assert office is not None and scan_id in str(office) and "织片" in office.get_text()
+
+
+def test_a_queued_claim_refused_as_implausible_says_it_was_not_counted_and_asks_nothing(worker_client, session,
+                                                                                       workshop):
+    """Found by an outside try: "needs attention" repeated the phone's question ("Log 1 pieces anyway?")
+    with no button to answer it."""
+    from factory.data.orders import create_order
+    from factory.inputs import OrderIn
+    set_shifts(session)  # began 8 hours ago
+    order = create_order(session=session, order_in=OrderIn(customer="大单", product="SCARF", quantity=1500,
+                                                               due=date.today() + timedelta(days=30)))
+    session.commit()
+    ticket = fresh(session).exec(select(Ticket).where(Ticket.order_id == order.id)).one()
+    answer = queue_post(worker_client, ticket, good=1500)  # 9,000 standard minutes in 480
+    assert answer.status_code == 409 and answer.get_json()["reason"] == "implausible"
+    reason = soup(worker_client.get("/me")).select_one("#attention .reason").get_text()
+    assert "没有计入" in reason and "吗" not in reason, reason
 
 
 # --- 6. when the work happened ------------------------------------------------------------------------

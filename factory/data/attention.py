@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists
+from sqlalchemy import and_, exists
 from sqlmodel import Session, select
 
-from factory.data.models import Order, RefusedScan, Scan, Ticket
+from factory.data.models import Operation, Order, RefusedScan, Scan, Ticket
 from factory.data.scans import as_utc
 from factory.domain.refusal import Refusal
 
@@ -50,16 +50,18 @@ def needs_attention(*, session: Session, worker_id: int, since: datetime, limit:
     """The worker's refused queued scans since `since`, newest first, leaving out those whose id
     was recorded after all (a retry the rules took later)."""
     rows = session.exec(
-        select(RefusedScan, Order.number, Ticket.bundle_no, Ticket.token)
+        select(RefusedScan, Order.number, Ticket.bundle_no, Ticket.token, Operation.name)
         .outerjoin(Ticket, Ticket.id == RefusedScan.ticket_id).outerjoin(Order, Order.id == Ticket.order_id)
+        .outerjoin(Operation, and_(Operation.product_id == Order.product_id, Operation.code == RefusedScan.operation))
         .where(RefusedScan.worker_id == worker_id, RefusedScan.created_at >= since,
                ~exists().where(Scan.client_id == RefusedScan.client_id))
         .order_by(RefusedScan.id.desc()).limit(limit)).all()
     out = []
-    for kept, number, bundle, token in rows:
+    for kept, number, bundle, token, operation_name in rows:
         numbers = json.loads(kept.numbers or "{}")
         field = numbers.pop("field", "_")
+        # Kept: the scan was refused when the phone sent it, and nobody is asked a question now.
         out.append(Attention(kept.client_id, as_utc(kept.worked_at or kept.created_at), number or "", bundle,
-                             token or "", kept.operation, kept.good, kept.defects,
-                             Refusal(kept.code, field, numbers)))
+                             token or "", operation_name or kept.operation, kept.good, kept.defects,
+                             Refusal(kept.code, field, {**numbers, "kept": True})))
     return out

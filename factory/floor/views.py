@@ -107,7 +107,7 @@ def log(token: str):
                                       now=utcnow(), form=form), outcome.status if outcome else 422)
 
 
-def _page_of_other_worker(posted) -> Refusal | None:
+def _page_of_other_worker(posted, *, undo: bool = False) -> Refusal | None:
     """A form on a worker's page names the worker it was served to. Posted from the page of
     another worker than the one signed in now (someone else signed in on the phone in another
     tab), or from a page without that name (older than it), it logs nothing: the pieces would
@@ -117,7 +117,7 @@ def _page_of_other_worker(posted) -> Refusal | None:
     code = posted[:40] if isinstance(posted, str) else ""
     worker = worker_by_code(session=get_session(), code=code) if code else None
     return Refusal("page_of_other_worker", "worker", {"code": code, "name": worker.name if worker else "",
-                                                      "current": g.worker.name, "current_code": g.worker.code})
+                                                      "current": g.worker.name, "undo": undo})
 
 
 def _stale_page(ticket, refusal: Refusal):
@@ -170,7 +170,7 @@ def undo(token: str, client_id: str):
     # Only through the scan's own ticket: another ticket's URL must not reach (or reveal) it.
     if scan_ticket_id(session=get_session(), client_id=client_id) not in (None, found.id):
         abort(404)
-    if stale := _page_of_other_worker(request.form.get("worker")):
+    if stale := _page_of_other_worker(request.form.get("worker"), undo=True):
         return _stale_page(found, stale)
     outcome = undo_scan(client_id=client_id, worker=g.worker.code, now=utcnow())
     if outcome.ok:

@@ -18,6 +18,11 @@ def explain(refusal: Refusal) -> str:
                      operation=n["operation"], previous=n["previous"], reached=n["reached"])
         return _("Only %(open)s pieces are open at %(operation)s for this bundle.", open=n["open"],
                  operation=n["operation"])
+    if code == "implausible" and n.get("kept"):
+        return _("Counting these pieces, the work since the previous scan (or the shift start) came to %(minutes)s "
+                 "standard minutes, but only %(working)s working minutes had passed, so they were not counted. If "
+                 "the count is right, log them again and confirm.",
+                 minutes=n["minutes"], working=n["working"])
     if code == "implausible":
         return _("Counting these pieces, your work since your last scan (or the shift start) comes to %(minutes)s "
                  "standard minutes, but only %(working)s working minutes have passed. Log %(pieces)s pieces at "
@@ -43,6 +48,10 @@ def explain(refusal: Refusal) -> str:
     if code == "other_worker":
         return _("This scan was logged by %(worker)s; it is sent when %(worker)s signs in on this phone again.",
                  worker=n.get("worker", ""))
+    if code == "page_of_other_worker" and n.get("undo"):
+        return _("Nothing was undone: this page was opened by %(worker)s, and this phone is now signed in as "
+                 "%(current)s. The pieces logged stay logged. If you are %(worker)s, scan your badge first, then "
+                 "undo.", worker=n.get("name") or n.get("code") or "?", current=n.get("current", ""))
     if code == "page_of_other_worker":
         if not n.get("code"):
             return _("Nothing was logged: this page is older than the sign-in of %(current)s on this phone. Open "
