@@ -355,6 +355,18 @@ def test_the_work_orders_qr_opens_the_order_with_each_bundles_progress(client, s
 
 # --- switching workers on one phone ---------------------------------------------------------------
 
+def switch_phone(phone, worker):
+    """Another worker's badge link on the phone: the switch asks first, then signs them in."""
+    token = csrf_token(phone, f"/w/{worker.badge_token}")
+    return phone.post(f"/w/{worker.badge_token}", data={"csrf_token": token})
+
+
+def linker_knits_too(session, workshop) -> None:
+    """The linker also works at knitting: a knitting tap on the phone could count for either."""
+    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
+    session.commit()
+
+
 @pytest.mark.parametrize("knitter_seen_first", ["nothing", "my day"])
 def test_a_late_answer_from_before_a_switch_does_not_sign_the_previous_worker_back_in(app, workshop,
                                                                                      knitter_seen_first):
@@ -368,8 +380,7 @@ def test_a_late_answer_from_before_a_switch_does_not_sign_the_previous_worker_ba
     if knitter_seen_first == "my day":
         phone.get("/me")
     knitters_cookie = phone.get_cookie("session").value
-    token = csrf_token(phone, f"/w/{workshop.linker.badge_token}")  # the switch asks first
-    assert phone.post(f"/w/{workshop.linker.badge_token}", data={"csrf_token": token}).status_code == 302
+    assert switch_phone(phone, workshop.linker).status_code == 302
     assert phone.get_cookie("session").value != knitters_cookie
     # The requests sent before the switch, with the knitter's cookie, are answered now; the phone
     # keeps whatever cookie their answers set, as a browser does.
@@ -395,16 +406,14 @@ def test_a_ticket_page_left_open_from_before_a_switch_logs_nothing_for_the_new_w
     logged the pieces for the linker. The page says whose it is; a tap on another worker's page
     logs nothing and says so."""
     ticket = workshop.tickets[0]
-    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
-    session.commit()  # the linker knits too: the pieces could count for either
+    linker_knits_too(session, workshop)
     phone = app.test_client()
     phone.get(f"/w/{workshop.knitter.badge_token}")
     knitters_page = soup(phone.get(f"/t/{ticket.token}"))  # the tab left open
     form = one(knitters_page, "form#log-form")
     fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
     assert fields["worker"] == workshop.knitter.code
-    token = csrf_token(phone, f"/w/{workshop.linker.badge_token}")
-    phone.post(f"/w/{workshop.linker.badge_token}", data={"csrf_token": token})
+    switch_phone(phone, workshop.linker)
     answer = phone.post(f"/t/{ticket.token}/scans", data={**fields, "good": "3", "defects": "0"},
                         headers={"HX-Request": "true"} if htmx else {})
     assert answer.status_code == 409
@@ -435,14 +444,12 @@ def test_a_page_of_another_worker_never_hands_out_a_form_for_the_worker_signed_i
     the next tap counted for the linker. Every post from another worker's page, and from a page
     that does not say whose it is, answers with no form at all."""
     ticket = workshop.tickets[0]
-    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
-    session.commit()
+    linker_knits_too(session, workshop)
     phone = app.test_client()
     phone.get(f"/w/{workshop.knitter.badge_token}")
     assert log(phone, ticket, id="stale-undo-01", good="5").status_code == 303
     fields = worker_form(phone, f"/t/{ticket.token}")  # the knitter's page, left open
-    token = csrf_token(phone, f"/w/{workshop.linker.badge_token}")
-    phone.post(f"/w/{workshop.linker.badge_token}", data={"csrf_token": token})
+    switch_phone(phone, workshop.linker)
     if tap == "undo":
         answer = phone.post(f"/t/{ticket.token}/scans/stale-undo-01/undo", data=fields, headers={"HX-Request": "true"})
     else:

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import accessibility_violations, add_scan, scans_in, screenshot, sign_in
+from tests.test_floor import linker_knits_too
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,14 @@ def signed_in_ticket(phone, live_server, workshop, ticket):
     assert page.url.endswith("/me")
     page.goto(f"{live_server}/t/{ticket.token}")
     return page
+
+
+def switch_in_another_tab(phone, live_server, worker) -> None:
+    """Another worker scans their badge on the phone, in a new tab, and signs in (the switch asks first)."""
+    tab = phone.new_page()
+    tab.goto(f"{live_server}/w/{worker.badge_token}")
+    tab.click("form[method=post] button[type=submit]")  # "sign in as ..."
+    tab.wait_for_url("**/me")
 
 
 def test_a_worker_logs_pieces_undoes_and_sees_them_on_my_day(live_server, phone, session, workshop):
@@ -282,15 +291,10 @@ def test_a_tab_left_open_before_a_switch_logs_nothing_and_says_whose_phone_it_is
                                                                                 workshop):
     """Two tabs on one phone: the knitter's ticket page, then the linker's badge in the other tab.
     A tap in the knitter's tab logs nothing for anyone and says how to go on."""
-    from factory.data.models import WorkerWorkCenter
-    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
-    session.commit()
+    linker_knits_too(session, workshop)
     ticket = workshop.tickets[0]
     knitters_tab = signed_in_ticket(phone, live_server, workshop, ticket)
-    other_tab = phone.new_page()
-    other_tab.goto(f"{live_server}/w/{workshop.linker.badge_token}")
-    other_tab.click("form[method=post] button[type=submit]")  # "sign in as the linker"
-    other_tab.wait_for_url("**/me")
+    switch_in_another_tab(phone, live_server, workshop.linker)
     knitters_tab.fill("#good", "5")
     knitters_tab.click("#log-form button[type=submit]")
     message = knitters_tab.wait_for_selector(".result.error").inner_text()
@@ -307,15 +311,10 @@ def test_a_tab_left_open_before_a_switch_logs_nothing_and_says_whose_phone_it_is
 def test_a_tab_left_open_before_a_switch_never_takes_in_the_new_workers_form(live_server, phone, session, workshop):
     """The page's own refresh of its live part (after sending the queue) answered for the worker
     signed in now holds that worker's form: it is not swapped in under the previous one's name."""
-    from factory.data.models import WorkerWorkCenter
-    session.add(WorkerWorkCenter(worker_id=workshop.linker.id, work_center_id=workshop.knitting.id))
-    session.commit()
+    linker_knits_too(session, workshop)
     ticket = workshop.tickets[0]
     knitters_tab = signed_in_ticket(phone, live_server, workshop, ticket)
-    other_tab = phone.new_page()
-    other_tab.goto(f"{live_server}/w/{workshop.linker.badge_token}")
-    other_tab.click("form[method=post] button[type=submit]")
-    other_tab.wait_for_url("**/me")
+    switch_in_another_tab(phone, live_server, workshop.linker)
     knitters_tab.evaluate("htmx.ajax('GET', location.pathname, {target: '#live', swap: 'outerHTML'})")
     knitters_tab.wait_for_selector("#queue:not([hidden])")
     assert "换了别人登录" in knitters_tab.inner_text("#queue")
@@ -333,10 +332,7 @@ def test_a_queued_scan_held_for_its_worker_says_why_not_no_network(live_server, 
     knitters_tab.click("#log-form button[type=submit]")
     knitters_tab.wait_for_selector("text=1 条待发送")
     knitters_tab.unroute("**/scans")
-    other_tab = phone.new_page()
-    other_tab.goto(f"{live_server}/w/{workshop.linker.badge_token}")
-    other_tab.click("form[method=post] button[type=submit]")
-    other_tab.wait_for_url("**/me")
+    switch_in_another_tab(phone, live_server, workshop.linker)
     knitters_tab.dispatch_event(".queue-send", "click")
     knitters_tab.wait_for_selector("text=重新登录后才会发送")
     assert "没有网络" not in knitters_tab.inner_text("#queue .queue-note")
